@@ -1,0 +1,64 @@
+"""``phrase``: flag phrases an agent must not say (or any phrase worth reporting).
+
+Every phrase of every ``phrase`` rule goes into the rubric's single automaton; a turn is scanned
+once for all of them. Where phrases of one rule overlap (不能 inside 我不能) the longest match wins.
+``unless`` exceptions (preceded_by, followed_by, same_sentence, …) are applied by the engine.
+"""
+
+from __future__ import annotations
+
+from qa.checkers.base import Checker, Option
+
+
+class PhraseChecker(Checker):
+    name = "phrase"
+    description = "Flags each occurrence of any listed phrase in the scoped turns."
+    span_findings = True
+    options = {
+        "phrases": Option(list, required=True, item=str, doc="phrases to flag (any of)"),
+        "whole_turn": Option(bool, default=False,
+                             doc="only flag when the phrase (plus punctuation/fillers) is the entire turn"),
+        "max_per_turn": Option(int, default=0, doc="report at most this many matches per turn (0 = all)"),
+    }
+
+    def __init__(self, rule, ctx):
+        super().__init__(rule, ctx)
+        self.group = ctx.add_phrases(self.opt("phrases"))
+
+    def check(self, conv):
+        out = self.outcome()
+        scoped = conv.turns_in_scope(self.rule)
+        if not scoped:
+            return out
+        scoped_set = set(scoped)
+        matches = [h for h in conv.hits.get(self.group, ()) if h[0] in scoped_set]
+        if not matches:
+            return out
+        matches.sort(key=lambda h: (h[0], h[1], -(h[2] - h[1])))
+        kept: list[tuple[int, int, int]] = []
+        for h in matches:
+            if kept and kept[-1][0] == h[0] and h[1] < kept[-1][2]:
+                continue  # overlaps a longer/earlier match of the same rule
+            kept.append(h)
+        whole = self.opt("whole_turn")
+        cap = self.opt("max_per_turn") or 0
+        per_turn: dict[int, int] = {}
+        for turn, s, e in kept:
+            if whole and _strip_decor(conv.texts[turn]) != _strip_decor(conv.texts[turn][s:e]):
+                continue
+            if cap:
+                per_turn[turn] = per_turn.get(turn, 0) + 1
+                if per_turn[turn] > cap:
+                    continue
+            ev = conv.conv.turns[turn].text
+            f = self.finding(conv, turn, (s, e), "")
+            f.message = f"{self.rule.title}: “{f.evidence or ev[:20]}”" if not self.rule.message else f.message
+            out.findings.append(f)
+        return out
+
+
+_DECOR = str.maketrans("", "", " ~～。，,.!！?？、…-—_:：;；\"'“”‘’()（）[]【】<>《》")
+
+
+def _strip_decor(text: str) -> str:
+    return text.translate(_DECOR)

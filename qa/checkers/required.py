@@ -1,0 +1,128 @@
+"""``required``: courtesy that must appear — greetings, closings, apologies, hold phrases.
+
+Without a ``trigger`` the requirement is checked once over the rule's scoped turns (e.g. the first 2
+agent turns must contain a greeting). With a ``trigger`` it is checked after each turn matching the
+trigger (e.g. each customer complaint must be followed by an apology within the next 2 agent
+turns); a conversation where the trigger never fires makes the rule not applicable.
+
+Requirement forms: ``phrases`` (any of them), or ``all_of`` (a list of phrase lists, each must
+appear) with ``min_groups`` (at least N of those lists).
+"""
+
+from __future__ import annotations
+
+from qa.checkers.base import Checker, Option
+from qa.errors import RubricError
+from qa.model import ROLES
+
+
+class RequiredChecker(Checker):
+    name = "required"
+    description = "Requires phrases in the scoped turns, optionally after/around a trigger."
+    options = {
+        "phrases": Option(list, item=str, doc="the requirement: any of these phrases"),
+        "all_of": Option(list, item=list, doc="the requirement: each of these phrase lists must match"),
+        "min_groups": Option(int, default=0, doc="with all_of: at least this many lists must match (0 = all)"),
+        "trigger": Option(dict, doc="{phrases: [...], role: customer|agent, unless: [...]}: when to require"),
+        "window": Option(int, default=2, doc="with a trigger: how many scoped turns to look in"),
+        "direction": Option(str, default="after", choices=("after", "before", "around"),
+                            doc="with a trigger: look after, before or around the trigger turn"),
+        "include_trigger_turn": Option(bool, default=True,
+                                       doc="with a trigger: the trigger turn itself may satisfy the requirement"),
+        "missing_message": Option(str, doc="message for a missing requirement"),
+    }
+
+    def __init__(self, rule, ctx):
+        super().__init__(rule, ctx)
+        phrases = self.opt("phrases")
+        all_of = self.opt("all_of")
+        self.groups = []
+        if phrases:
+            self.groups.append(ctx.add_phrases(phrases))
+        for lst in all_of or []:
+            self.groups.append(ctx.add_phrases([str(x) for x in lst]))
+        self.need = 1 if phrases else (self.opt("min_groups") or len(self.groups))
+        trig = self.opt("trigger")
+        self.trigger_group = None
+        self.trigger_unless = None
+        self.trigger_roles = None
+        if trig:
+            self.trigger_group = ctx.add_phrases(trig["phrases"])
+            if trig.get("unless"):
+                self.trigger_unless = ctx.add_phrases(trig["unless"])
+            role = trig.get("role")
+            self.trigger_roles = (role,) if isinstance(role, str) else tuple(role) if role else None
+
+    @classmethod
+    def validate_rule(cls, rule, path):
+        o = rule.options
+        if bool(o.get("phrases")) == bool(o.get("all_of")):
+            raise RubricError(f"rule {rule.id!r}: give either 'phrases' or 'all_of'", path=path, line=rule.line)
+        trig = o.get("trigger")
+        if trig is not None:
+            extra = set(trig) - {"phrases", "role", "unless"}
+            if extra:
+                raise RubricError(f"rule {rule.id!r}: unknown trigger key {sorted(extra)[0]!r}", path=path,
+                                  line=rule.line, field="trigger", hint="trigger keys: phrases, role, unless")
+            if not isinstance(trig.get("phrases"), list) or not trig["phrases"]:
+                raise RubricError(f"rule {rule.id!r}: trigger needs a list of phrases", path=path,
+                                  line=rule.line, field="trigger.phrases")
+            role = trig.get("role")
+            for r in ([role] if isinstance(role, str) else role or []):
+                if r not in ROLES:
+                    raise RubricError(f"rule {rule.id!r}: unknown trigger role {r!r}", path=path, line=rule.line,
+                                      field="trigger.role")
+
+    def _satisfied(self, conv, turns: set[int]) -> bool:
+        got = 0
+        for g in self.groups:
+            if any(h[0] in turns for h in conv.hits.get(g, ())):
+                got += 1
+                if got >= self.need:
+                    return True
+        return False
+
+    def _missing(self, default: str) -> str:
+        return self.opt("missing_message") or f"{self.rule.title}: {default}"
+
+    def check(self, conv):
+        scoped = conv.turns_in_scope(self.rule)
+        if self.trigger_group is None:
+            if not scoped:
+                roles = "/".join(self.rule.scope.role or ("any",))
+                return self.not_applicable(f"no {roles} turns in scope")
+            out = self.outcome()
+            if not self._satisfied(conv, set(scoped)):
+                out.findings.append(self.finding(conv, scoped[0], None, self._missing("required phrase not found"
+                                                                                       f" in {len(scoped)} turn(s)")))
+            return out
+        return self._check_triggered(conv, scoped)
+
+    def _check_triggered(self, conv, scoped: list[int]):
+        roles = self.trigger_roles
+        trig_turns = sorted({h[0] for h in conv.hits.get(self.trigger_group, ())
+                             if roles is None or conv.conv.turns[h[0]].role in roles})
+        if self.trigger_unless is not None:
+            trig_turns = [t for t in trig_turns if not conv.turn_has(self.trigger_unless, t)]
+        if not trig_turns:
+            return self.not_applicable("the trigger never occurred")
+        out = self.outcome()
+        window = self.opt("window")
+        direction = self.opt("direction")
+        include_self = self.opt("include_trigger_turn")
+        last_checked = -1
+        for t in trig_turns:
+            if t <= last_checked and direction == "after":
+                continue  # a burst of triggers is answered by one response
+            after = [i for i in scoped if i > t][:window]
+            before = [i for i in scoped if i < t][-window:]
+            look = set(after if direction == "after" else before if direction == "before" else before + after)
+            if include_self and t in scoped:
+                look.add(t)
+            if not self._satisfied(conv, look):
+                span_turn = t
+                out.findings.append(self.finding(
+                    conv, span_turn, None,
+                    self._missing(f"no required phrase {direction} turn {t + 1}")))
+            last_checked = max(after) if after else t
+        return out

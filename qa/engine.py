@@ -1,0 +1,227 @@
+"""Compile a rubric once, then score conversations: the pure core of ``qa score``.
+
+``compile_rubric`` builds one checker per active rule and one shared phrase automaton;
+``score_conversation`` prepares a conversation (normalise, scan, index) and runs every rule on it;
+``score_conversations`` streams. Results are plain dicts in the documented output contract
+(docs/format.md, "Score results").
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from qa.checkers.base import Checker, CompileContext
+from qa.errors import RubricError
+from qa.model import Conversation, Finding, RuleOutcome
+from qa.normalize import NormalizeOptions
+from qa.prepared import Prepared
+from qa.rubric.model import Rubric, Rule
+from qa.scoring import score_findings
+from qa.text.phrases import PhraseIndex
+from qa.text.regex import compile_regex
+
+
+@dataclass
+class UnlessGroups:
+    preceded_by: int | None = None
+    followed_by: int | None = None
+    same_sentence: int | None = None
+    same_turn: int | None = None
+    next_turn: int | None = None
+    regex: tuple = ()
+
+
+@dataclass
+class CompiledRule:
+    rule: Rule
+    checker: Checker
+    unless: UnlessGroups | None
+
+
+@dataclass
+class CompiledRubric:
+    rubric: Rubric
+    rules: list[CompiledRule]
+    phrases: PhraseIndex
+    normalize: NormalizeOptions
+
+
+def compile_rubric(rubric: Rubric, select: Iterable[str] | None = None,
+                   ignore: Iterable[str] | None = None) -> CompiledRubric:
+    """Instantiate every active rule's checker and freeze the shared phrase automaton.
+
+    ``select``/``ignore`` take rule ids, id prefixes (``ban.``) or tags, like ruff's selectors.
+    """
+    from qa.plugins import registry
+
+    checkers = registry().checkers
+    norm = NormalizeOptions.for_language(rubric.language, rubric.normalize)
+    phrases = PhraseIndex()
+    ctx = CompileContext(rubric=rubric, phrases=phrases, normalize=norm)
+    compiled: list[CompiledRule] = []
+    sel = list(select or [])
+    ign = list(ignore or [])
+    for rule in rubric.active_rules:
+        if sel and not any(_selects(s, rule) for s in sel):
+            continue
+        if any(_selects(s, rule) for s in ign):
+            continue
+        cls = checkers.get(rule.checker)
+        if cls is None:
+            raise RubricError(f"rule {rule.id!r} needs checker {rule.checker!r}, which no plugin registers",
+                              path=rubric.path, line=rule.line)
+        checker = cls(rule, ctx)
+        unless = None
+        if rule.unless:
+            u = rule.unless
+            unless = UnlessGroups(
+                preceded_by=ctx.add_phrases(u.preceded_by) if u.preceded_by else None,
+                followed_by=ctx.add_phrases(u.followed_by) if u.followed_by else None,
+                same_sentence=ctx.add_phrases(u.same_sentence) if u.same_sentence else None,
+                same_turn=ctx.add_phrases(u.same_turn) if u.same_turn else None,
+                next_turn=ctx.add_phrases(u.next_turn) if u.next_turn else None,
+                regex=tuple(compile_regex(p) for p in u.regex),
+            )
+        compiled.append(CompiledRule(rule, checker, unless))
+    phrases.build()
+    return CompiledRubric(rubric, compiled, phrases, norm)
+
+
+def _selects(selector: str, rule: Rule) -> bool:
+    return (rule.id == selector or rule.id.startswith(selector.rstrip(".") + ".") or selector in rule.tags
+            or any(t.startswith(selector + ".") for t in rule.tags))
+
+
+def excepted(p: Prepared, u: UnlessGroups, window: int, f_turn: int, start: int, end: int) -> bool:
+    """True if an ``unless`` exception cancels a match at ``[start, end)`` of turn ``f_turn``."""
+    if u.preceded_by is not None:
+        lo = start - window
+        for t, s, e in p.hits.get(u.preceded_by, ()):
+            if t == f_turn and e <= start + 0 and s >= lo:
+                return True
+            if t == f_turn and s < start and e > start and e <= end:  # overlaps the start, e.g. 不知道您
+                return True
+    if u.followed_by is not None:
+        hi = end + window
+        for t, s, e in p.hits.get(u.followed_by, ()):
+            if t == f_turn and s >= start and e <= hi and e > end - 0 and not (s == start and e == end):
+                return True
+    if u.same_sentence is not None:
+        ss, se = p.sentence_bounds(f_turn, start, end)
+        for t, s, e in p.hits.get(u.same_sentence, ()):
+            if t == f_turn and s >= ss and e <= se:
+                return True
+    if u.same_turn is not None and p.turn_has(u.same_turn, f_turn):
+        return True
+    if u.next_turn is not None:
+        role = p.conv.turns[f_turn].role
+        nxt = next((j for j in p.role_idx.get(role, ()) if j > f_turn), None)
+        if nxt is not None and p.turn_has(u.next_turn, nxt):
+            return True
+    for rx in u.regex:
+        if rx.search(p.texts[f_turn]):
+            return True
+    return False
+
+
+def _apply_unless(p: Prepared, cr: CompiledRule, outcome: RuleOutcome) -> None:
+    if cr.unless is None or not outcome.findings:
+        return
+    kept = []
+    for f in outcome.findings:
+        norm_span = f.extra.pop("_norm_span", None)
+        if f.turn is not None and norm_span is not None and excepted(p, cr.unless, cr.rule.unless.window, f.turn,
+                                                                      *norm_span):
+            continue
+        kept.append(f)
+    outcome.findings = kept
+
+
+def run_rules(p: Prepared, compiled: CompiledRubric) -> tuple[list[Finding], dict[str, str], dict, dict, list]:
+    """Run every compiled rule on a prepared conversation."""
+    findings: list[Finding] = []
+    not_applicable: dict[str, str] = {}
+    metrics: dict[str, Any] = {}
+    labels: dict[str, Any] = {}
+    errors: list[dict] = []
+    channel = p.conv.channel
+    for cr in compiled.rules:
+        rule = cr.rule
+        if rule.scope.channel is not None and channel not in rule.scope.channel:
+            not_applicable[rule.id] = f"rule applies to {'/'.join(rule.scope.channel)} conversations, this is a {channel}"
+            continue
+        try:
+            outcome = cr.checker.check(p)
+        except Exception as exc:  # a broken checker must not take the run down
+            errors.append({"rule": rule.id, "checker": rule.checker, "error": f"{type(exc).__name__}: {exc}",
+                           "traceback": traceback.format_exc(limit=5)})
+            not_applicable[rule.id] = f"checker error: {type(exc).__name__}: {exc}"
+            continue
+        if not outcome.applicable:
+            not_applicable[rule.id] = outcome.reason or "not applicable"
+        else:
+            _apply_unless(p, cr, outcome)
+            for f in outcome.findings:
+                f.extra.pop("_norm_span", None)
+            findings.extend(outcome.findings)
+        if outcome.metrics:
+            metrics.update(outcome.metrics)
+        for k, v in outcome.labels.items():
+            if isinstance(v, list) and isinstance(labels.get(k), list):
+                labels[k].extend(v)
+            else:
+                labels[k] = v
+    findings.sort(key=lambda f: (f.turn if f.turn is not None else -1, f.span[0] if f.span else -1, f.rule))
+    return findings, not_applicable, metrics, labels, errors
+
+
+def score_conversation(conv: Conversation, compiled: CompiledRubric | Rubric) -> dict[str, Any]:
+    """Score one conversation; returns the result dict of the output contract."""
+    if isinstance(compiled, Rubric):
+        compiled = compile_rubric(compiled)
+    p = Prepared(conv, compiled)
+    findings, na, metrics, labels, errors = run_rules(p, compiled)
+    rubric = compiled.rubric
+    s = score_findings(rubric, findings, set(na))
+    labels.setdefault("complaint_types", [])
+    result: dict[str, Any] = {
+        "conversation_id": conv.id,
+        "agent_id": conv.agent_id,
+        "team": conv.team,
+        "channel": conv.channel,
+        "language": conv.language,
+        "started_at": conv.started_at.isoformat() if conv.started_at else None,
+        "turns": len(conv.turns),
+        "rubric": rubric.ref(),
+        "score": s.score,
+        "max_score": s.max_score,
+        "passed": s.passed,
+        "fatal": s.fatal,
+        "sections": s.sections,
+        "findings": [f.to_dict() for f in findings],
+        "not_applicable": sorted(na),
+        "not_applicable_reasons": na,
+        "labels": labels,
+        "metrics": metrics,
+    }
+    agents = sorted({t.speaker for t in conv.turns if t.role == "agent" and t.speaker})
+    if agents:
+        result["agents"] = agents
+    if conv.metadata:
+        result["metadata"] = conv.metadata
+    if conv.source is not None:
+        result["source"] = str(conv.source)
+    if errors:
+        result["errors"] = errors
+    return result
+
+
+def score_conversations(conversations: Iterable[Conversation], rubric: Rubric | CompiledRubric,
+                        **compile_options) -> Iterator[dict[str, Any]]:
+    """Score a stream of conversations lazily (memory stays flat)."""
+    compiled = rubric if isinstance(rubric, CompiledRubric) else compile_rubric(rubric, **compile_options)
+    for conv in conversations:
+        yield score_conversation(conv, compiled)

@@ -1,0 +1,151 @@
+"""Text normalisation that remembers where each character came from.
+
+Matching runs on normalised text (simplified characters, half-width ASCII, collapsed whitespace,
+lower case, no inline pinyin notes); findings are reported in the *input* text. Every step keeps an
+index map from normalised positions back to the original, composed across steps.
+
+Options (rubric ``normalize:`` or :class:`NormalizeOptions`): ``t2s`` (traditional → simplified,
+default on for zh), ``width`` (full-width ASCII → half-width, default on), ``lowercase`` (default
+on), ``whitespace`` (collapse runs, trim; default on), ``strip_pinyin`` (drop ``服務(wù)``-style
+notes, default off).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NormalizeOptions:
+    t2s: bool = True
+    width: bool = True
+    lowercase: bool = True
+    whitespace: bool = True
+    strip_pinyin: bool = False
+
+    @classmethod
+    def for_language(cls, language: str, overrides: dict | None = None) -> NormalizeOptions:
+        base = {"t2s": language.startswith("zh")}
+        base.update(overrides or {})
+        unknown = set(base) - set(cls.__dataclass_fields__)
+        if unknown:
+            from qa.errors import ConfigError, did_you_mean
+
+            key = sorted(unknown)[0]
+            raise ConfigError(f"unknown normalize option {key!r}", field=f"normalize.{key}",
+                              hint=did_you_mean(key, cls.__dataclass_fields__))
+        return cls(**base)
+
+
+@dataclass(slots=True)
+class NormalizedText:
+    """``text`` after normalisation; ``origin[i]`` is the input index of ``text[i]`` (None = identity)."""
+
+    text: str
+    original: str
+    origin: list[int] | None = None
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a half-open span of the normalised text to the input text."""
+        if self.origin is None:
+            return start, end
+        if start >= len(self.origin):
+            return len(self.original), len(self.original)
+        o_start = self.origin[start]
+        o_end = self.origin[end - 1] + 1 if end > start else o_start
+        return o_start, o_end
+
+
+_FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+_FULLWIDTH[0x3000] = 0x20
+_FULLWIDTH_RE = re.compile("[\uff01-\uff5e\u3000]")
+_WS_RE = re.compile(r"\s{2,}|^\s+|\s+$|[\t\r\n\f\v\u00a0\u2000-\u200b\u3000]")
+_PINYIN_RE = re.compile(
+    r"(?<=[\u3400-\u9fff])\((?:[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹ]{1,7}\s?){1,4}\)", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=1)
+def _t2s_table() -> dict[str, str]:
+    """Single-character traditional→simplified table from OpenCC's data (length-preserving)."""
+    import opencc  # opencc-python-reimplemented ships the dictionaries as text files
+
+    path = opencc.__file__.rsplit("/", 1)[0] + "/dictionary/TSCharacters.txt"
+    table: dict[str, str] = {}
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) == 2:
+                trad, simp = parts[0], parts[1].split(" ")[0]
+                if len(trad) == 1 and len(simp) == 1 and trad != simp:
+                    table[trad] = simp
+    return table
+
+
+@functools.lru_cache(maxsize=1)
+def _t2s_trans() -> tuple[frozenset, dict]:
+    table = _t2s_table()
+    return frozenset(table), str.maketrans(table)
+
+
+def _apply_sub(nt_text: str, origin: list[int] | None, pattern: re.Pattern, repl_fn) -> tuple[str, list[int] | None]:
+    """Apply a regex substitution while carrying the origin map."""
+    out: list[str] = []
+    new_origin: list[int] = []
+    pos = 0
+    idx = origin if origin is not None else range(len(nt_text))
+    changed = False
+    for m in pattern.finditer(nt_text):
+        s, e = m.span()
+        rep = repl_fn(m)
+        if rep == m.group(0):
+            continue
+        changed = True
+        out.append(nt_text[pos:s])
+        new_origin.extend(idx[pos:s])
+        out.append(rep)
+        # replacement characters point at the start of what they replace
+        new_origin.extend([idx[s]] * len(rep) if s < len(nt_text) else [])
+        pos = e
+    if not changed:
+        return nt_text, origin
+    out.append(nt_text[pos:])
+    new_origin.extend(idx[pos:])
+    return "".join(out), new_origin
+
+
+def _ws_repl(m: re.Match) -> str:
+    s = m.group(0)
+    if m.start() == 0 or m.end() == len(m.string):
+        return ""
+    return " "
+
+
+def normalize_text(text: str, options: NormalizeOptions) -> NormalizedText:
+    """Normalise one turn's text; fast when nothing needs to change."""
+    t = text
+    origin: list[int] | None = None
+    if options.strip_pinyin and "(" in t:
+        t, origin = _apply_sub(t, origin, _PINYIN_RE, lambda m: "")
+    if options.width and _FULLWIDTH_RE.search(t):
+        t = t.translate(_FULLWIDTH)  # length-preserving
+    if options.t2s and not t.isascii():
+        chars, trans = _t2s_trans()
+        if not chars.isdisjoint(t):
+            t = t.translate(trans)  # length-preserving by construction of the table
+    if options.lowercase:
+        low = t.lower()
+        if len(low) == len(t):
+            t = low
+        else:  # rare characters whose lower case is longer (e.g. 'İ'): go char by char
+            t, origin = _apply_sub(t, origin, re.compile(r"[^\W\d_]", re.UNICODE), lambda m: m.group(0).lower())
+    if options.whitespace and _WS_RE.search(t):
+        t, origin = _apply_sub(t, origin, _WS_RE, _ws_repl)
+    if origin is not None and len(origin) != len(t):  # pragma: no cover - guarded by construction
+        raise AssertionError("normalisation lost track of offsets")
+    return NormalizedText(t, text, origin)
+
+
+def normalize_phrase(phrase: str, options: NormalizeOptions) -> str:
+    return normalize_text(phrase, options).text

@@ -1,0 +1,212 @@
+"""The plugin manager: builtins, ``qa`` entry points and ad-hoc ``--plugin`` modules.
+
+Everything qa can do is looked up here: checkers, readers, reporters, rubric directories and
+extra commands. Build it with :func:`get_registry` (cached per set of options); tests call
+:func:`reset` to start clean.
+
+Environment:
+  ``QA_PLUGINS=a,b``      load only these entry points (the builtins always load);
+  ``QA_TRACE_HOOKS=1``    print every hook call to stderr.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pluggy
+
+from qa import hookspecs
+from qa.errors import PluginError
+
+ENTRY_POINT_GROUP = "qa"
+BUILTIN_NAME = "builtin"
+
+
+@dataclass
+class PluginInfo:
+    """One loaded plugin and what it registered (shown by ``qa plugins list``)."""
+
+    name: str
+    module: str
+    distribution: str | None = None
+    version: str | None = None
+    checkers: list[str] = field(default_factory=list)
+    readers: list[str] = field(default_factory=list)
+    reporters: list[str] = field(default_factory=list)
+    rubric_paths: list[str] = field(default_factory=list)
+    commands: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Registry:
+    """Everything the plugins registered, by name."""
+
+    pm: pluggy.PluginManager
+    plugins: dict[str, PluginInfo]
+    checkers: dict[str, type]
+    readers: dict[str, Any]
+    reporters: dict[str, Any]
+    rubric_paths: list[Path]
+    commands: list[Any]
+
+    def checker(self, name: str):
+        return self.checkers[name]
+
+
+def _new_manager() -> pluggy.PluginManager:
+    pm = pluggy.PluginManager("qa")
+    pm.add_hookspecs(hookspecs)
+    if os.environ.get("QA_TRACE_HOOKS"):
+        pm.trace.root.setwriter(lambda s: print(s, end="", file=sys.stderr))
+        pm.enable_tracing()
+    return pm
+
+
+def _entry_points():
+    return list(metadata.entry_points(group=ENTRY_POINT_GROUP))
+
+
+def _register_entry_point(pm, ep, infos: dict[str, PluginInfo]) -> None:
+    dist = getattr(ep, "dist", None)
+    dist_name = dist.metadata["Name"] if dist is not None else None
+    version = dist.version if dist is not None else None
+    try:
+        module = ep.load()
+    except Exception as exc:  # a broken third-party package must not look like a qa bug
+        raise PluginError(
+            f"plugin {ep.name!r} ({dist_name or 'unknown distribution'} {version or ''}) failed to import: "
+            f"{type(exc).__name__}: {exc}",
+            hint=f"fix or uninstall it, or run with --plugins-disable {ep.name}",
+        ) from exc
+    pm.register(module, name=ep.name)
+    infos[ep.name] = PluginInfo(ep.name, getattr(module, "__name__", str(module)), dist_name, version)
+
+
+def _register_module(pm, modname: str, infos: dict[str, PluginInfo]) -> None:
+    try:
+        module = importlib.import_module(modname)
+    except Exception as exc:
+        raise PluginError(f"--plugin {modname!r} could not be imported: {type(exc).__name__}: {exc}") from exc
+    if pm.is_registered(module):
+        return
+    pm.register(module, name=modname)
+    infos[modname] = PluginInfo(modname, modname, None, None)
+
+
+def _collect(pm, infos: dict[str, PluginInfo]) -> Registry:
+    checkers: dict[str, type] = {}
+    readers: dict[str, Any] = {}
+    reporters: dict[str, Any] = {}
+    rubric_paths: list[Path] = []
+    commands: list[Any] = []
+    owner: dict[tuple[str, str], str] = {}
+
+    def claim(kind: str, name: str, plugin: str) -> None:
+        prev = owner.get((kind, name))
+        if prev is not None and prev != plugin:
+            raise PluginError(
+                f"{kind} {name!r} is registered by both plugin {prev!r} and plugin {plugin!r}",
+                hint=f"disable one with --plugins-disable {plugin}",
+            )
+        owner[(kind, name)] = plugin
+
+    for plugin_name, info in infos.items():
+        plugin = pm.get_plugin(plugin_name)
+        if plugin is None:
+            continue
+        for hook_name, target, attr in (
+            ("qa_checkers", checkers, "checkers"),
+            ("qa_readers", readers, "readers"),
+            ("qa_reporters", reporters, "reporters"),
+        ):
+            impl = getattr(plugin, hook_name, None)
+            if impl is None:
+                continue
+            for item in impl() or []:
+                name = getattr(item, "name", None)
+                if not name:
+                    raise PluginError(f"plugin {plugin_name!r} registered a {attr[:-1]} without a name: {item!r}")
+                claim(attr[:-1], name, plugin_name)
+                target[name] = item
+                getattr(info, attr).append(name)
+        impl = getattr(plugin, "qa_rubric_paths", None)
+        if impl is not None:
+            for p in impl() or []:
+                rubric_paths.append(Path(p))
+                info.rubric_paths.append(str(p))
+        impl = getattr(plugin, "qa_commands", None)
+        if impl is not None:
+            for cmd in impl() or []:
+                claim("command", cmd.name, plugin_name)
+                commands.append(cmd)
+                info.commands.append(cmd.name)
+    return Registry(pm, infos, checkers, readers, reporters, rubric_paths, commands)
+
+
+_CACHE: dict[tuple, Registry] = {}
+
+
+def get_registry(extra_modules: tuple[str, ...] = (), disabled: tuple[str, ...] = ()) -> Registry:
+    """The plugin registry for these options, built once per process."""
+    key = (tuple(extra_modules), tuple(sorted(disabled)))
+    reg = _CACHE.get(key)
+    if reg is not None:
+        return reg
+    pm = _new_manager()
+    infos: dict[str, PluginInfo] = {}
+    only = {s.strip() for s in os.environ.get("QA_PLUGINS", "").split(",") if s.strip()}
+    for ep in _entry_points():
+        if ep.name in disabled:
+            continue
+        if only and ep.name not in only and ep.name != BUILTIN_NAME:
+            continue
+        if ep.name in infos:
+            continue
+        _register_entry_point(pm, ep, infos)
+    if BUILTIN_NAME not in infos and BUILTIN_NAME not in disabled:
+        # Running from a source tree without an installed distribution.
+        from qa import builtin_plugin
+
+        pm.register(builtin_plugin, name=BUILTIN_NAME)
+        infos[BUILTIN_NAME] = PluginInfo(BUILTIN_NAME, builtin_plugin.__name__, "qa", _qa_version())
+    for modname in extra_modules:
+        _register_module(pm, modname, infos)
+    pm.check_pending()
+    reg = _collect(pm, infos)
+    _CACHE[key] = reg
+    return reg
+
+
+def set_default_options(extra_modules: tuple[str, ...] = (), disabled: tuple[str, ...] = ()) -> None:
+    """Make these the options :func:`registry` uses (set once by the CLI from flags and config)."""
+    global _DEFAULT_OPTIONS
+    _DEFAULT_OPTIONS = (tuple(extra_modules), tuple(disabled))
+
+
+_DEFAULT_OPTIONS: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+
+
+def registry() -> Registry:
+    """The registry for the process-wide default options."""
+    return get_registry(*_DEFAULT_OPTIONS)
+
+
+def reset() -> None:
+    """Forget every built registry (for tests)."""
+    _CACHE.clear()
+    set_default_options()
+
+
+def _qa_version() -> str:
+    from qa import __version__
+
+    return __version__

@@ -1,0 +1,151 @@
+"""A conversation prepared for checking: normalised texts, phrase hits, role indices, lazy tokens.
+
+Built once per conversation by the engine and shared by every checker, so the text is normalised
+once, scanned once by the phrase automaton, and tokenised at most once (only if a rule asks).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from qa.model import Conversation, Finding
+from qa.normalize import normalize_text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from qa.engine import CompiledRubric
+    from qa.rubric.model import Rule, Scope
+
+SENTENCE_END = frozenset("。！？!?；;…~\n")
+
+
+class Prepared:
+    def __init__(self, conv: Conversation, compiled: CompiledRubric):
+        self.conv = conv
+        self.compiled = compiled
+        opts = compiled.normalize
+        self.norm = [normalize_text(t.text, opts) for t in conv.turns]
+        self.texts = [n.text for n in self.norm]
+        self.hits: dict[int, list[tuple[int, int, int]]] = {}
+        scan = compiled.phrases.scan_into
+        for i, text in enumerate(self.texts):
+            scan(text, i, self.hits)
+        role_idx: dict[str, list[int]] = {}
+        for i, t in enumerate(conv.turns):
+            role_idx.setdefault(t.role, []).append(i)
+        self.role_idx = role_idx
+        self._scope_cache: dict[int, list[int]] = {}
+        self._tokens: dict[int, list[tuple[str, int, int]]] = {}
+        self._t0: Any = None
+        self.cache: dict[str, Any] = {}
+
+    # -- time ----------------------------------------------------------------------------------
+
+    @property
+    def has_call_times(self) -> bool:
+        return any(t.start is not None for t in self.conv.turns)
+
+    @property
+    def has_chat_times(self) -> bool:
+        return any(t.ts is not None for t in self.conv.turns)
+
+    def turn_time(self, i: int) -> float | None:
+        """Seconds from the conversation start at which turn ``i`` began, if known."""
+        t = self.conv.turns[i]
+        if t.start is not None:
+            return t.start
+        if t.ts is not None:
+            if self._t0 is None:
+                first = next((x.ts for x in self.conv.turns if x.ts is not None), None)
+                start = self.conv.started_at
+                try:
+                    self._t0 = min(start, first) if start is not None and first is not None else (start or first)
+                except TypeError:
+                    self._t0 = first
+            try:
+                return (t.ts - self._t0).total_seconds()
+            except TypeError:
+                return None
+        return None
+
+    # -- scope ---------------------------------------------------------------------------------
+
+    def turns_with_roles(self, roles) -> list[int]:
+        if roles is None:
+            return list(range(len(self.conv.turns)))
+        if len(roles) == 1:
+            return self.role_idx.get(roles[0], [])
+        return sorted(i for r in roles for i in self.role_idx.get(r, ()))
+
+    def turns_in_scope(self, rule_or_scope) -> list[int]:
+        """Indices of the turns a rule's scope selects, in order."""
+        scope: Scope = getattr(rule_or_scope, "scope", rule_or_scope)
+        key = id(scope)
+        cached = self._scope_cache.get(key)
+        if cached is not None:
+            return cached
+        idx = self.turns_with_roles(scope.role)
+        if scope.first:
+            idx = idx[: scope.first]
+        elif scope.last:
+            idx = idx[-scope.last:]
+        if scope.within_s is not None:
+            idx = [i for i in idx if (tt := self.turn_time(i)) is not None and tt <= scope.within_s]
+        self._scope_cache[key] = idx
+        return idx
+
+    def hits_in(self, gid: int, turns=None) -> list[tuple[int, int, int]]:
+        """Hits ``(turn, start, end)`` of phrase group ``gid``, optionally only in ``turns`` (a set)."""
+        h = self.hits.get(gid, ())
+        if turns is None:
+            return list(h)
+        return [x for x in h if x[0] in turns]
+
+    def turn_has(self, gid: int, turn: int) -> bool:
+        return any(h[0] == turn for h in self.hits.get(gid, ()))
+
+    def sentence_bounds(self, turn: int, start: int, end: int) -> tuple[int, int]:
+        text = self.texts[turn]
+        s = start
+        while s > 0 and text[s - 1] not in SENTENCE_END:
+            s -= 1
+        e = end
+        while e < len(text) and text[e] not in SENTENCE_END:
+            e += 1
+        return s, e
+
+    # -- tokens --------------------------------------------------------------------------------
+
+    def tokens(self, i: int) -> list[tuple[str, int, int]]:
+        """Tokens of turn ``i``'s normalised text as ``(token, start, end)``; jieba for zh, loaded lazily."""
+        toks = self._tokens.get(i)
+        if toks is None:
+            from qa.text.tokens import tokenize
+
+            toks = tokenize(self.texts[i], self.conv.language)
+            self._tokens[i] = toks
+        return toks
+
+    # -- findings ------------------------------------------------------------------------------
+
+    def make_finding(self, rule: Rule, turn: int | None, span: tuple[int, int] | None, message: str, *,
+                     time: float | None = None, evidence: str | None = None, extra=None) -> Finding:
+        orig_span = None
+        speaker = None
+        if turn is not None:
+            t = self.conv.turns[turn]
+            speaker = t.speaker or (self.conv.agent_id if t.role == "agent" else None)
+            if span is not None:
+                orig_span = self.norm[turn].to_original(*span)
+                if evidence is None:
+                    evidence = t.text[orig_span[0]:orig_span[1]]
+            if time is None:
+                time = self.turn_time(turn)
+        if rule.message:
+            try:
+                message = rule.message.format(evidence=evidence or "", message=message, **(extra or {}))
+            except (KeyError, IndexError, ValueError):
+                pass
+        return Finding(rule=rule.id, checker=rule.checker, severity=rule.severity, message=message, turn=turn,
+                       span=orig_span, time=time, evidence=evidence, points=rule.points, tags=rule.tags,
+                       speaker=speaker, extra=dict(extra or {}, _norm_span=span) if span is not None
+                       else dict(extra or {}))

@@ -1,0 +1,77 @@
+"""Canonical JSON Lines (optionally gzip-compressed), read streaming."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+
+from qa.errors import InputError
+from qa.model import Conversation, Reject, SourceRef
+from qa.readers.base import ReadOptions, Reader
+from qa.readers.canonical import conversation_from_dict
+
+
+def _open_binary(path: str):
+    try:
+        fh = open(path, "rb")
+    except OSError as exc:
+        raise InputError(f"cannot open: {exc.strerror}", path=path) from None
+    if fh.peek(2)[:2] == b"\x1f\x8b":
+        return gzip.open(fh, "rb")
+    return fh
+
+
+class JsonlReader(Reader):
+    name = "jsonl"
+    extensions = (".jsonl", ".jsonl.gz", ".ndjson", ".json.gz")
+    description = "canonical conversations, one JSON object per line (docs/format.md)"
+
+    def sniff(self, path: str, head: bytes) -> bool:
+        stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+        return stripped.startswith(b"{") and b'"turns"' in head
+
+    def read(self, path: str, options: ReadOptions) -> Iterator[Conversation | Reject]:
+        limit = options.max_record_bytes
+        with _open_binary(path) as fh:
+            lineno = 0
+            while True:
+                raw = fh.readline(limit + 1)
+                if not raw:
+                    break
+                lineno += 1
+                src = SourceRef(path, lineno)
+                if len(raw) > limit and not raw.endswith(b"\n"):
+                    size = len(raw)
+                    while True:  # skip the rest of the oversized line without holding it
+                        more = fh.readline(1 << 20)
+                        size += len(more)
+                        if not more or more.endswith(b"\n"):
+                            break
+                    yield Reject(src, f"line is {size:,} bytes, over the {limit:,}-byte record limit", raw=None)
+                    continue
+                if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                    raw = raw[3:]
+                if not raw.strip():
+                    continue
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    yield Reject(src, f"not valid UTF-8 at byte {exc.start}", raw=raw.decode("utf-8", "replace"))
+                    continue
+                try:
+                    d = json.loads(text)
+                except json.JSONDecodeError as exc:
+                    yield Reject(src, f"invalid JSON: {exc.msg} at column {exc.colno}", raw=text)
+                    continue
+                try:
+                    conv = conversation_from_dict(d, src)
+                except InputError as exc:
+                    cid = d.get("id") if isinstance(d, dict) and isinstance(d.get("id"), str) else None
+                    yield Reject(src, exc.message, field=exc.field, raw=text, conversation_id=cid)
+                    continue
+                if options.channel:
+                    conv.channel = options.channel
+                if options.language:
+                    conv.language = options.language
+                yield conv

@@ -1,0 +1,131 @@
+"""A rubric after loading: plain dataclasses, validated and with ``extends`` resolved."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Scope:
+    """Which turns a rule looks at.
+
+    ``role``: roles whose turns count (``None`` = all). ``first``/``last``: only the first/last N
+    turns of those roles. ``channel``: the rule applies only to these channels (else not
+    applicable). ``within_s``: only turns starting within this many seconds of the conversation start.
+    """
+
+    role: tuple[str, ...] | None = None
+    first: int | None = None
+    last: int | None = None
+    channel: tuple[str, ...] | None = None
+    within_s: float | None = None
+
+
+@dataclass
+class Unless:
+    """Exceptions that cancel a span finding.
+
+    ``preceded_by``/``followed_by``: a phrase within ``window`` characters before/after the match in
+    the same turn. ``same_sentence``: a phrase anywhere in the match's sentence. ``same_turn``: a
+    phrase anywhere in the turn. ``regex``: an RE2 pattern matching the turn. ``next_turn``: a
+    phrase in the same speaker's next turn (e.g. a refusal followed by an alternative).
+    """
+
+    preceded_by: tuple[str, ...] = ()
+    followed_by: tuple[str, ...] = ()
+    window: int = 12
+    same_sentence: tuple[str, ...] = ()
+    same_turn: tuple[str, ...] = ()
+    regex: tuple[str, ...] = ()
+    next_turn: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.preceded_by or self.followed_by or self.same_sentence or self.same_turn
+                    or self.regex or self.next_turn)
+
+
+@dataclass
+class Example:
+    """A rule example: ``text`` is one turn of the rule's scope role, or a whole conversation dict."""
+
+    kind: str  # "pass" | "fail"
+    text: str | None = None
+    conversation: dict[str, Any] | None = None
+    line: int | None = None
+
+
+@dataclass
+class Rule:
+    id: str
+    checker: str
+    title: str
+    severity: str = "minor"
+    points: float = 1.0
+    max_points: float | None = None
+    section: str | None = None
+    why: str = ""
+    source: str | None = None
+    tags: tuple[str, ...] = ()
+    message: str | None = None
+    scope: Scope = field(default_factory=Scope)
+    unless: Unless = field(default_factory=Unless)
+    examples: list[Example] = field(default_factory=list)
+    options: dict[str, Any] = field(default_factory=dict)
+    enabled: bool = True
+    origin: str | None = None   # "path:line" where the rule was defined
+    line: int | None = None
+
+    @property
+    def cap(self) -> float:
+        """The most this rule can deduct from one conversation."""
+        return self.max_points if self.max_points is not None else self.points
+
+    @property
+    def fatal(self) -> bool:
+        return self.severity == "critical"
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    weight: float
+
+
+@dataclass
+class Scoring:
+    base: float = 100.0
+    pass_mark: float = 80.0
+    fatal: str = "zero"  # "zero" | "fail" | "ignore"
+
+
+@dataclass
+class Rubric:
+    id: str
+    version: str
+    title: str
+    language: str
+    scoring: Scoring
+    sections: list[Section]
+    rules: list[Rule]
+    path: str | None = None
+    extends: tuple[str, ...] = ()
+    normalize: dict[str, Any] = field(default_factory=dict)
+    scorecard: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+    hash: str = ""
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def active_rules(self) -> list[Rule]:
+        return [r for r in self.rules if r.enabled]
+
+    def rule(self, rule_id: str) -> Rule:
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise KeyError(rule_id)
+
+    def ref(self) -> dict[str, str]:
+        return {"id": self.id, "version": self.version, "hash": self.hash}

@@ -1,0 +1,1 @@
+"""Text machinery shared by checkers: the phrase automaton, safe regexes, lazy tokens."""

@@ -1,0 +1,27 @@
+"""Word tokens with character offsets; jieba for Chinese (imported on first use only)."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+_EN_TOKEN = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?|[^\sA-Za-z0-9]")
+
+
+@functools.lru_cache(maxsize=1)
+def _jieba():
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def tokenize(text: str, language: str) -> list[tuple[str, int, int]]:
+    """``(token, start, end)`` for each token of ``text``; whitespace is dropped."""
+    if language.startswith("zh"):
+        jb = _jieba()
+        return [(w, s, e) for w, s, e in jb.tokenize(text) if not w.isspace()]
+    return [(m.group(0), m.start(), m.end()) for m in _EN_TOKEN.finditer(text)]
