@@ -13,9 +13,11 @@ RUBRICS_DIR = Path(__file__).resolve().parent / "rubrics"
 @hookimpl
 def qa_checkers():
     from qa.checkers.phrase import PhraseChecker
+    from qa.checkers.regex import RegexChecker
     from qa.checkers.required import RequiredChecker
+    from qa.checkers.token_pattern import TokenPatternChecker
 
-    return [PhraseChecker, RequiredChecker]
+    return [PhraseChecker, RequiredChecker, RegexChecker, TokenPatternChecker]
 
 
 @hookimpl

@@ -34,6 +34,7 @@ class Prepared:
             role_idx.setdefault(t.role, []).append(i)
         self.role_idx = role_idx
         self._scope_cache: dict[int, list[int]] = {}
+        self._scope_sets: dict[int, frozenset[int]] = {}
         self._tokens: dict[int, list[tuple[str, int, int]]] = {}
         self._t0: Any = None
         self.cache: dict[str, Any] = {}
@@ -76,10 +77,14 @@ class Prepared:
             return self.role_idx.get(roles[0], [])
         return sorted(i for r in roles for i in self.role_idx.get(r, ()))
 
-    def turns_in_scope(self, rule_or_scope) -> list[int]:
-        """Indices of the turns a rule's scope selects, in order."""
+    def turns_in_scope(self, rule_or_scope, *, timed: bool = True) -> list[int]:
+        """Indices of the turns a rule's scope selects, in order.
+
+        ``within_s`` drops turns known to start later than that; a turn without a time stays in scope
+        (the limit applies "where times exist"). ``timed=False`` ignores ``within_s``.
+        """
         scope: Scope = getattr(rule_or_scope, "scope", rule_or_scope)
-        key = id(scope)
+        key = id(scope) if timed else -id(scope)
         cached = self._scope_cache.get(key)
         if cached is not None:
             return cached
@@ -88,10 +93,19 @@ class Prepared:
             idx = idx[: scope.first]
         elif scope.last:
             idx = idx[-scope.last:]
-        if scope.within_s is not None:
-            idx = [i for i in idx if (tt := self.turn_time(i)) is not None and tt <= scope.within_s]
+        if timed and scope.within_s is not None:
+            limit = scope.within_s
+            idx = [i for i in idx if (tt := self.turn_time(i)) is None or tt <= limit]
         self._scope_cache[key] = idx
         return idx
+
+    def scope_set(self, rule_or_scope) -> frozenset[int]:
+        """``turns_in_scope`` as a set, cached: for membership tests on phrase hits."""
+        scope: Scope = getattr(rule_or_scope, "scope", rule_or_scope)
+        got = self._scope_sets.get(id(scope))
+        if got is None:
+            got = self._scope_sets[id(scope)] = frozenset(self.turns_in_scope(scope))
+        return got
 
     def hits_in(self, gid: int, turns=None) -> list[tuple[int, int, int]]:
         """Hits ``(turn, start, end)`` of phrase group ``gid``, optionally only in ``turns`` (a set)."""

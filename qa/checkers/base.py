@@ -123,6 +123,13 @@ class Checker:
         """A finding for this rule; ``span`` is in normalised-text coordinates of ``turn``."""
         return conv.make_finding(self.rule, turn, span, message, time=time, evidence=evidence, extra=extra)
 
+    def span_finding(self, conv: Prepared, turn: int, span: tuple[int, int]) -> Finding:
+        """A finding for matched text: the message quotes the evidence (unless the rule sets ``message``)."""
+        f = conv.make_finding(self.rule, turn, span, "")
+        if not self.rule.message:
+            f.message = f"{self.rule.title}: “{f.evidence}”"
+        return f
+
     def check(self, conv: Prepared) -> RuleOutcome:
         raise NotImplementedError
 

@@ -8,6 +8,7 @@ once for all of them. Where phrases of one rule overlap (不能 inside 我不能
 from __future__ import annotations
 
 from qa.checkers.base import Checker, Option
+from qa.errors import RubricError
 
 
 class PhraseChecker(Checker):
@@ -21,17 +22,28 @@ class PhraseChecker(Checker):
         "max_per_turn": Option(int, default=0, doc="report at most this many matches per turn (0 = all)"),
     }
 
+    @classmethod
+    def validate_rule(cls, rule, path):
+        phrases = rule.options.get("phrases") or []
+        if not phrases:
+            raise RubricError(f"rule {rule.id!r}: phrases must list at least one phrase", path=path,
+                              line=rule.line_of("phrases"), field=f"{rule.id}.phrases")
+        for j, p in enumerate(phrases):
+            if not p.strip():
+                raise RubricError(f"rule {rule.id!r}: phrase {j} is empty", path=path,
+                                  line=rule.line_of(f"phrases[{j}]"), field=f"{rule.id}.phrases[{j}]")
+
     def __init__(self, rule, ctx):
         super().__init__(rule, ctx)
         self.group = ctx.add_phrases(self.opt("phrases"))
 
     def check(self, conv):
         out = self.outcome()
-        scoped = conv.turns_in_scope(self.rule)
-        if not scoped:
+        hits = conv.hits.get(self.group)
+        if not hits:
             return out
-        scoped_set = set(scoped)
-        matches = [h for h in conv.hits.get(self.group, ()) if h[0] in scoped_set]
+        scoped_set = conv.scope_set(self.rule)
+        matches = [h for h in hits if h[0] in scoped_set]
         if not matches:
             return out
         matches.sort(key=lambda h: (h[0], h[1], -(h[2] - h[1])))
@@ -50,10 +62,7 @@ class PhraseChecker(Checker):
                 per_turn[turn] = per_turn.get(turn, 0) + 1
                 if per_turn[turn] > cap:
                     continue
-            ev = conv.conv.turns[turn].text
-            f = self.finding(conv, turn, (s, e), "")
-            f.message = f"{self.rule.title}: “{f.evidence or ev[:20]}”" if not self.rule.message else f.message
-            out.findings.append(f)
+            out.findings.append(self.span_finding(conv, turn, (s, e)))
         return out
 
 

@@ -6,13 +6,20 @@ trigger (e.g. each customer complaint must be followed by an apology within the 
 turns); a conversation where the trigger never fires makes the rule not applicable.
 
 Requirement forms: ``phrases`` (any of them), or ``all_of`` (a list of phrase lists, each must
-appear) with ``min_groups`` (at least N of those lists).
+appear) with ``min_groups`` (at least N of those lists). Phrases of different lists may sit in
+different turns of the window.
+
+``scope.within_s`` adds a time limit where times exist (a turn without a time stays in scope): a
+greeting said only after the limit is reported at the turn where it finally came, with its time.
+Trigger keys: ``phrases`` (any of), ``role`` (whose turn fires it), ``unless`` (phrases in the same
+turn that cancel it, e.g. a customer's 不是投诉). Consecutive trigger turns answered by one window are
+reported once.
 """
 
 from __future__ import annotations
 
 from qa.checkers.base import Checker, Option
-from qa.errors import RubricError
+from qa.errors import RubricError, did_you_mean
 from qa.model import ROLES
 
 
@@ -57,13 +64,27 @@ class RequiredChecker(Checker):
     def validate_rule(cls, rule, path):
         o = rule.options
         if bool(o.get("phrases")) == bool(o.get("all_of")):
-            raise RubricError(f"rule {rule.id!r}: give either 'phrases' or 'all_of'", path=path, line=rule.line)
+            raise RubricError(f"rule {rule.id!r}: give either 'phrases' or 'all_of'", path=path, line=rule.line,
+                              hint="phrases: any one of them; all_of: a list of phrase lists, each must appear")
+        for j, group in enumerate(o.get("all_of") or []):
+            if not group or not all(isinstance(x, str) and x for x in group):
+                raise RubricError(f"rule {rule.id!r}: all_of[{j}] must be a non-empty list of phrases", path=path,
+                                  line=rule.line_of(f"all_of[{j}]"), field=f"{rule.id}.all_of[{j}]")
+        n = o.get("min_groups") or 0
+        if n and (not o.get("all_of") or n > len(o["all_of"])):
+            raise RubricError(f"rule {rule.id!r}: min_groups {n} needs all_of with at least {n} lists", path=path,
+                              line=rule.line_of("min_groups"), field=f"{rule.id}.min_groups")
+        if o.get("window") is not None and o["window"] < 1:
+            raise RubricError(f"rule {rule.id!r}: window must be at least 1 turn", path=path,
+                              line=rule.line_of("window"), field=f"{rule.id}.window")
         trig = o.get("trigger")
         if trig is not None:
             extra = set(trig) - {"phrases", "role", "unless"}
             if extra:
                 raise RubricError(f"rule {rule.id!r}: unknown trigger key {sorted(extra)[0]!r}", path=path,
-                                  line=rule.line, field="trigger", hint="trigger keys: phrases, role, unless")
+                                  line=rule.line_of("trigger"), field=f"{rule.id}.trigger",
+                                  hint=did_you_mean(sorted(extra)[0], ("phrases", "role", "unless"))
+                                  or "trigger keys: phrases, role, unless")
             if not isinstance(trig.get("phrases"), list) or not trig["phrases"]:
                 raise RubricError(f"rule {rule.id!r}: trigger needs a list of phrases", path=path,
                                   line=rule.line, field="trigger.phrases")
@@ -82,6 +103,28 @@ class RequiredChecker(Checker):
                     return True
         return False
 
+    def _missing_finding(self, conv, scoped: list[int]):
+        limit = self.rule.scope.within_s
+        if limit is not None:
+            untimed = conv.turns_in_scope(self.rule, timed=False)
+            late = self._first_satisfying(conv, untimed)
+            if late is not None:
+                t = conv.turn_time(late)
+                return self.finding(conv, late, None, self._missing(
+                    f"required phrase came at {t:g} s (turn {late + 1}), after the {limit:g} s limit"))
+        where = f"the first {self.rule.scope.first} " if self.rule.scope.first else \
+            f"the last {self.rule.scope.last} " if self.rule.scope.last else ""
+        role = "/".join(self.rule.scope.role) + " " if self.rule.scope.role else ""
+        return self.finding(conv, scoped[0], None, self._missing(
+            f"required phrase not found in {where}{role}turn(s)".replace("  ", " ")))
+
+    def _first_satisfying(self, conv, turns: list[int]) -> int | None:
+        """The earliest turn by which the requirement is met (cumulatively), or None."""
+        for k in range(len(turns)):
+            if self._satisfied(conv, set(turns[: k + 1])):
+                return turns[k]
+        return None
+
     def _missing(self, default: str) -> str:
         return self.opt("missing_message") or f"{self.rule.title}: {default}"
 
@@ -93,8 +136,7 @@ class RequiredChecker(Checker):
                 return self.not_applicable(f"no {roles} turns in scope")
             out = self.outcome()
             if not self._satisfied(conv, set(scoped)):
-                out.findings.append(self.finding(conv, scoped[0], None, self._missing("required phrase not found"
-                                                                                       f" in {len(scoped)} turn(s)")))
+                out.findings.append(self._missing_finding(conv, scoped))
             return out
         return self._check_triggered(conv, scoped)
 

@@ -16,7 +16,7 @@ from typing import Any
 from qa.errors import RubricError, did_you_mean
 from qa.model import CHANNELS, ROLES, SEVERITIES
 from qa.rubric.model import Example, Rubric, Rule, Scope, Scoring, Section, Unless
-from qa.rubric.yamlsafe import LineDict, line_of, load_yaml
+from qa.rubric.yamlsafe import LineDict, LineList, line_of, load_yaml
 
 TOP_KEYS = {
     "id": "stable identifier of the rubric",
@@ -167,15 +167,34 @@ def _load(path: Path, search_paths, chain: tuple[str, ...]) -> Rubric:
     spath = str(path)
     real = str(path.resolve())
     if real in chain:
-        raise RubricError("extends forms a cycle: " + " → ".join([*chain, real]), path=spath)
+        raise RubricError("extends forms a cycle: " + " → ".join(Path(c).name for c in [*chain, real]),
+                          path=spath, field="extends")
     data = read_rubric_file(path)
+    return _from_data(data, spath, search_paths, (*chain, real))
+
+
+def rubric_from_text(text: str, path: str = "<inline>", search_paths: list[Path] | None = None) -> Rubric:
+    """Load a rubric from YAML text (tests, notebooks, the pytest plugin); ``path`` names it in errors."""
+    data = load_yaml(text, path)
+    if not isinstance(data, dict):
+        raise RubricError("a rubric must be a YAML mapping with id, version and rules", path=path, line=1)
+    return _from_data(data, path, search_paths, ())
+
+
+def _from_data(data: dict, spath: str, search_paths, chain: tuple[str, ...]) -> Rubric:
     _check_keys(data, TOP_KEYS, spath, "")
     for req in ("id", "version"):
         if req not in data:
             raise RubricError(f"missing required key {req!r}", path=spath, line=1, field=req)
     extends = _str_list(data.get("extends", []), spath, data, "extends", "extends") if "extends" in data else ()
-    parents = [_load(find_rubric(name, search_paths, relative_to=spath), search_paths, (*chain, real))
-               for name in extends]
+    parents = []
+    for name in extends:
+        try:
+            parent_path = find_rubric(name, search_paths, relative_to=spath)
+        except RubricError as exc:
+            raise RubricError(f"extends: {exc.message}", path=spath, line=line_of(data, "extends"),
+                              field="extends", hint=exc.hint) from None
+        parents.append(_load(parent_path, search_paths, chain))
     return build_rubric(data, spath, parents)
 
 
@@ -274,6 +293,19 @@ def rubric_hash(rubric: Rubric, parents) -> str:
     payload = {"self": rubric.raw, "parents": [p.hash for p in parents]}
     blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
     return "sha256:" + hashlib.sha256(blob).hexdigest()[:16]
+
+
+def _key_lines(node: Any) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for key in node:
+        ln = line_of(node, key)
+        if ln is not None:
+            out[str(key)] = ln
+        value = node[key]
+        if isinstance(value, LineList):
+            for j, item_line in enumerate(value.item_lines):
+                out[f"{key}[{j}]"] = item_line
+    return out
 
 
 def build_rule(node: Any, i: int, spath, checkers: dict, sections: dict, parent_list) -> Rule:
@@ -391,7 +423,7 @@ def build_rule(node: Any, i: int, spath, checkers: dict, sections: dict, parent_
         source=str(node["source"]) if node.get("source") is not None else None, tags=tags,
         message=str(node["message"]) if node.get("message") is not None else None, scope=scope,
         unless=unless, examples=examples, options=options, enabled=enabled,
-        origin=f"{spath}:{line_of(node)}", line=line_of(node),
+        origin=f"{spath}:{line_of(node)}", line=line_of(node), key_lines=_key_lines(node),
     )
     validate = getattr(checker_cls, "validate_rule", None)
     if validate is not None:

@@ -75,6 +75,12 @@ class Rule:
     enabled: bool = True
     origin: str | None = None   # "path:line" where the rule was defined
     line: int | None = None
+    #: line of each key of the rule ("phrases") and of list items ("phrases[2]"), for precise errors
+    key_lines: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+
+    def line_of(self, key: str) -> int | None:
+        """The line where ``key`` (or list item ``key[i]``) was written, else the rule's line."""
+        return self.key_lines.get(key) or self.key_lines.get(key.split("[")[0]) or self.line
 
     @property
     def cap(self) -> float:

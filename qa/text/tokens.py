@@ -25,3 +25,15 @@ def tokenize(text: str, language: str) -> list[tuple[str, int, int]]:
         jb = _jieba()
         return [(w, s, e) for w, s, e in jb.tokenize(text) if not w.isspace()]
     return [(m.group(0), m.start(), m.end()) for m in _EN_TOKEN.finditer(text)]
+
+
+@functools.lru_cache(maxsize=8)
+def spacy_blank(language: str):
+    """A tokenizer-only spaCy pipeline (``spacy.blank``): no model download, imported on first use."""
+    import spacy
+
+    lang = "zh" if language.startswith("zh") else language.split("-")[0].split("_")[0]
+    try:
+        return spacy.blank(lang)
+    except (ImportError, KeyError, ValueError):
+        return spacy.blank("xx")

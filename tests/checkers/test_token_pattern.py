@@ -1,0 +1,67 @@
+import pytest
+
+from qa.engine import score_conversation
+from qa.errors import RubricError
+from qa.model import Conversation, Turn
+from qa.rubric import rubric_from_text
+
+ZH = """
+id: t
+version: "1"
+language: zh
+rules:
+  - id: ban.wo-bu-neng
+    checker: token-pattern
+    scope: {role: agent}
+    patterns:
+      - [{ORTH: 我}, {OP: "{0,3}"}, {TEXT: {REGEX: "^不[能会管]"}}]
+  - id: ban.mei-fa
+    checker: token-pattern
+    patterns: [{ORTH: 没法}]
+"""
+
+
+def _conv(*texts, language="zh"):
+    return Conversation("c", [Turn("agent", t) for t in texts], language=language)
+
+
+def test_zh_pattern_over_jieba_words_with_a_wildcard_gap():
+    r = score_conversation(_conv("这个我真的不能给您办", "我们会尽快处理，我这边不管", "我们马上处理"),
+                           rubric_from_text(ZH, "t.yaml"))
+    got = [(f["rule"], f["turn"], f["span"], f["evidence"]) for f in r["findings"]]
+    assert got == [("ban.wo-bu-neng", 0, [2, 7], "我真的不能"), ("ban.wo-bu-neng", 1, [8, 13], "我这边不管")]
+
+
+def test_word_boundaries_matter_unlike_substrings():
+    # a substring search for 没法 would also hit 没法律援助 (没 + 法律援助); the word pattern does not
+    r = score_conversation(_conv("这个没法办", "我们没法律援助"), rubric_from_text(ZH, "t.yaml"))
+    assert [(f["rule"], f["turn"], f["span"]) for f in r["findings"]] == [("ban.mei-fa", 0, [2, 4])]
+
+
+def test_english_uses_spacy_tokens():
+    en = """
+id: e
+version: "1"
+language: en
+rules:
+  - id: ban.cant
+    checker: token-pattern
+    patterns:
+      - [{LOWER: i}, {LOWER: {IN: [ca, can]}}, {LOWER: {IN: ["n't", not]}}, {LOWER: {IN: [do, help]}}]
+"""
+    r = score_conversation(_conv("Sorry, I can't do that.", "I cannot help", "I can help", language="en"),
+                           rubric_from_text(en, "e.yaml"))
+    # spaCy splits can't → ca + n't and cannot → can + not; spans cover the words as typed
+    assert [(f["turn"], f["evidence"]) for f in r["findings"]] == [(0, "I can't do"), (1, "I cannot help")]
+
+
+@pytest.mark.parametrize("spec, expected", [
+    ("{ORTHO: 我}", "x.yaml:8 [r.patterns[0][0].ORTHO]: unknown token attribute 'ORTHO' — did you mean 'ORTH'?"),
+    ("{POS: PRON}", "x.yaml:8 [r.patterns[0][0].POS]: token attribute 'POS' needs a trained spaCy model"),
+    ('{OP: "{0,x}"}', "x.yaml:8 [r.patterns[0]]: invalid spaCy token pattern: [token 0 -> OP"),
+])
+def test_bad_patterns_are_reported_at_load_with_line(spec, expected):
+    text = f"id: t\nversion: 1\nrules:\n  - id: r\n    checker: token-pattern\n    patterns:\n      - [{{ORTH: 好}}]\n      - [{spec}]\n"
+    with pytest.raises(RubricError) as e:
+        rubric_from_text(text, "x.yaml")
+    assert str(e.value).startswith(expected.replace("patterns[0]", "patterns[1]"))
