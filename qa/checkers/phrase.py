@@ -27,11 +27,11 @@ class PhraseChecker(Checker):
         phrases = rule.options.get("phrases") or []
         if not phrases:
             raise RubricError(f"rule {rule.id!r}: phrases must list at least one phrase", path=path,
-                              line=rule.line_of("phrases"), field=f"{rule.id}.phrases")
+                              line=rule.line_of("phrases"), field=rule.key_path("phrases"))
         for j, p in enumerate(phrases):
             if not p.strip():
                 raise RubricError(f"rule {rule.id!r}: phrase {j} is empty", path=path,
-                                  line=rule.line_of(f"phrases[{j}]"), field=f"{rule.id}.phrases[{j}]")
+                                  line=rule.line_of(f"phrases[{j}]"), field=rule.key_path(f"phrases[{j}]"))
 
     def __init__(self, rule, ctx):
         super().__init__(rule, ctx)

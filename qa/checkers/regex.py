@@ -33,9 +33,9 @@ class RegexChecker(Checker):
         pats = rule.options.get("patterns") or []
         if not pats:
             raise RubricError(f"rule {rule.id!r}: patterns must list at least one RE2 pattern", path=path,
-                              line=rule.line_of("patterns"), field=f"{rule.id}.patterns")
+                              line=rule.line_of("patterns"), field=rule.key_path("patterns"))
         for j, p in enumerate(pats):
-            field = f"{rule.id}.patterns[{j}]"
+            field = rule.key_path(f"patterns[{j}]")
             rx = compile_regex(p, path=path, line=rule.line_of(f"patterns[{j}]"), field=field)
             if rx.search("") is not None:
                 raise RubricError(f"pattern {p!r} matches the empty string, so it would flag every turn",

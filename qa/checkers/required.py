@@ -69,20 +69,20 @@ class RequiredChecker(Checker):
         for j, group in enumerate(o.get("all_of") or []):
             if not group or not all(isinstance(x, str) and x for x in group):
                 raise RubricError(f"rule {rule.id!r}: all_of[{j}] must be a non-empty list of phrases", path=path,
-                                  line=rule.line_of(f"all_of[{j}]"), field=f"{rule.id}.all_of[{j}]")
+                                  line=rule.line_of(f"all_of[{j}]"), field=rule.key_path(f"all_of[{j}]"))
         n = o.get("min_groups") or 0
         if n and (not o.get("all_of") or n > len(o["all_of"])):
             raise RubricError(f"rule {rule.id!r}: min_groups {n} needs all_of with at least {n} lists", path=path,
-                              line=rule.line_of("min_groups"), field=f"{rule.id}.min_groups")
+                              line=rule.line_of("min_groups"), field=rule.key_path("min_groups"))
         if o.get("window") is not None and o["window"] < 1:
             raise RubricError(f"rule {rule.id!r}: window must be at least 1 turn", path=path,
-                              line=rule.line_of("window"), field=f"{rule.id}.window")
+                              line=rule.line_of("window"), field=rule.key_path("window"))
         trig = o.get("trigger")
         if trig is not None:
             extra = set(trig) - {"phrases", "role", "unless"}
             if extra:
                 raise RubricError(f"rule {rule.id!r}: unknown trigger key {sorted(extra)[0]!r}", path=path,
-                                  line=rule.line_of("trigger"), field=f"{rule.id}.trigger",
+                                  line=rule.line_of("trigger"), field=rule.key_path("trigger"),
                                   hint=did_you_mean(sorted(extra)[0], ("phrases", "role", "unless"))
                                   or "trigger keys: phrases, role, unless")
             if not isinstance(trig.get("phrases"), list) or not trig["phrases"]:

@@ -104,7 +104,7 @@ class TokenPatternChecker(Checker):
     def validate_rule(cls, rule, path):
         raw = rule.options.get("patterns")
         patterns = _as_patterns(raw)
-        where = f"{rule.id}.patterns"
+        where = rule.key_path("patterns")
         if not patterns:
             raise RubricError(f"rule {rule.id!r}: patterns must hold at least one pattern", path=path,
                               line=rule.line_of("patterns"), field=where)

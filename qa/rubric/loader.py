@@ -221,7 +221,8 @@ def build_rubric(data: dict, spath: str | None, parents: list[Rubric] = ()) -> R
             scoring.pass_mark = _number(sc["pass_mark"], spath, sc, "pass_mark", "scoring.pass_mark")
         if "fatal" in sc:
             if sc["fatal"] not in FATAL_POLICIES:
-                raise _err(f"fatal must be one of {list(FATAL_POLICIES)}", spath, sc, "fatal", "scoring.fatal")
+                raise _err(f"fatal must be one of {list(FATAL_POLICIES)}", spath, sc, "fatal", "scoring.fatal",
+                           did_you_mean(str(sc["fatal"]), FATAL_POLICIES))
             scoring.fatal = sc["fatal"]
     if scoring.pass_mark > scoring.base:
         raise _err(f"pass_mark {scoring.pass_mark} is above base {scoring.base}", spath, data, "scoring", "scoring")
@@ -249,12 +250,13 @@ def build_rubric(data: dict, spath: str | None, parents: list[Rubric] = ()) -> R
     raw_rules = data.get("rules", [])
     if not isinstance(raw_rules, list):
         raise _err("rules must be a list", spath, data, "rules", "rules")
-    own_ids: set[str] = set()
+    own_ids: dict[str, int | None] = {}
     for i, node in enumerate(raw_rules):
         rule = build_rule(node, i, spath, checkers, sections, raw_rules)
         if rule.id in own_ids:
-            raise _err(f"duplicate rule id {rule.id!r}", spath, node, "id", f"rules[{i}].id")
-        own_ids.add(rule.id)
+            raise _err(f"duplicate rule id {rule.id!r}", spath, node, "id", f"rules[{i}].id",
+                       f"first defined at line {own_ids[rule.id]}")
+        own_ids[rule.id] = rule.line
         rules[rule.id] = rule
     for rule_id in _str_list(data.get("disable", []), spath, data, "disable", "disable"):
         if rule_id not in rules:
@@ -264,8 +266,9 @@ def build_rubric(data: dict, spath: str | None, parents: list[Rubric] = ()) -> R
         rules[rule_id] = Rule(**{**old.__dict__, "enabled": False})
     for r in rules.values():
         if r.section is not None and r.section not in sections:
-            raise RubricError(f"rule {r.id!r} names unknown section {r.section!r}", path=spath,
-                              line=r.line, field="section", hint=did_you_mean(r.section, sections)
+            raise RubricError(f"rule {r.id!r} names unknown section {r.section!r}",
+                              path=r.origin.rsplit(":", 1)[0] if r.origin else spath, line=r.line_of("section"),
+                              field=r.key_path("section"), hint=did_you_mean(r.section, sections)
                               or f"sections: {', '.join(sections) or '(none defined)'}")
 
     normalize = {}
@@ -423,7 +426,7 @@ def build_rule(node: Any, i: int, spath, checkers: dict, sections: dict, parent_
         source=str(node["source"]) if node.get("source") is not None else None, tags=tags,
         message=str(node["message"]) if node.get("message") is not None else None, scope=scope,
         unless=unless, examples=examples, options=options, enabled=enabled,
-        origin=f"{spath}:{line_of(node)}", line=line_of(node), key_lines=_key_lines(node),
+        origin=f"{spath}:{line_of(node)}", line=line_of(node), key_lines=_key_lines(node), where=where,
     )
     validate = getattr(checker_cls, "validate_rule", None)
     if validate is not None:

@@ -78,6 +78,13 @@ class Rule:
     #: line of each key of the rule ("phrases") and of list items ("phrases[2]"), for precise errors
     key_lines: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
+    #: how errors name the rule, e.g. "rules[3] (ban.refusal)"
+    where: str = field(default="", repr=False, compare=False)
+
+    def key_path(self, key: str) -> str:
+        """The error-message path of one of this rule's keys: ``rules[3] (ban.refusal).phrases[1]``."""
+        return f"{self.where or self.id}.{key}"
+
     def line_of(self, key: str) -> int | None:
         """The line where ``key`` (or list item ``key[i]``) was written, else the rule's line."""
         return self.key_lines.get(key) or self.key_lines.get(key.split("[")[0]) or self.line

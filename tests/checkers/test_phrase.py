@@ -72,4 +72,4 @@ def test_empty_phrase_is_a_rubric_error():
     with pytest.raises(RubricError) as e:
         rubric_from_text("id: t\nversion: 1\nrules:\n  - id: a\n    checker: phrase\n    phrases:\n      - 好\n"
                          "      - ' '\n", "x.yaml")
-    assert str(e.value).startswith("x.yaml:8 [a.phrases[1]]: rule 'a': phrase 1 is empty")
+    assert str(e.value).startswith("x.yaml:8 [rules[0] (a).phrases[1]]: rule 'a': phrase 1 is empty")

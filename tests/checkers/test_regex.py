@@ -37,12 +37,13 @@ def test_backreferences_are_refused_with_the_line_of_the_pattern():
     with pytest.raises(RubricError) as e:
         _load("      - 'ok'\n      - '(a)\\1'\n")
     msg = str(e.value)
-    assert msg.startswith("x.yaml:8 [r.patterns[1]]: invalid regex") and "RE2 syntax" in msg
+    assert msg.startswith("x.yaml:8 [rules[0] (r).patterns[1]]: invalid regex") and "RE2 syntax" in msg
 
 
 def test_a_pattern_matching_the_empty_string_is_refused():
-    with pytest.raises(RubricError, match=r"x.yaml:7 \[r.patterns\[0\]\]: pattern 'a\*' matches the empty string"):
+    with pytest.raises(RubricError) as e:
         _load("      - 'a*'\n")
+    assert str(e.value).startswith("x.yaml:7 [rules[0] (r).patterns[0]]: pattern 'a*' matches the empty string")
 
 
 def test_catastrophic_pattern_runs_in_linear_time():

@@ -109,8 +109,8 @@ def test_no_agent_turns_makes_greeting_not_applicable(rubric):
 @pytest.mark.parametrize("body, expected", [
     ("    phrases: [a]\n    all_of: [[b]]\n", "x.yaml:4: rule 'r': give either 'phrases' or 'all_of'"),
     ("    all_of: [[b], [c]]\n    min_groups: 3\n",
-     "x.yaml:7 [r.min_groups]: rule 'r': min_groups 3 needs all_of with at least 3 lists"),
-    ("    phrases: [a]\n    trigger: {phrases: [x], rol: customer}\n", "x.yaml:7 [r.trigger]: rule 'r': unknown trigger key 'rol' — did you mean 'role'?"),
+     "x.yaml:7 [rules[0] (r).min_groups]: rule 'r': min_groups 3 needs all_of with at least 3 lists"),
+    ("    phrases: [a]\n    trigger: {phrases: [x], rol: customer}\n", "x.yaml:7 [rules[0] (r).trigger]: rule 'r': unknown trigger key 'rol' — did you mean 'role'?"),
 ])
 def test_rule_errors(body, expected):
     with pytest.raises(RubricError) as e:

@@ -56,9 +56,9 @@ rules:
 
 
 @pytest.mark.parametrize("spec, expected", [
-    ("{ORTHO: 我}", "x.yaml:8 [r.patterns[0][0].ORTHO]: unknown token attribute 'ORTHO' — did you mean 'ORTH'?"),
-    ("{POS: PRON}", "x.yaml:8 [r.patterns[0][0].POS]: token attribute 'POS' needs a trained spaCy model"),
-    ('{OP: "{0,x}"}', "x.yaml:8 [r.patterns[0]]: invalid spaCy token pattern: [token 0 -> OP"),
+    ("{ORTHO: 我}", "x.yaml:8 [rules[0] (r).patterns[0][0].ORTHO]: unknown token attribute 'ORTHO' — did you mean 'ORTH'?"),
+    ("{POS: PRON}", "x.yaml:8 [rules[0] (r).patterns[0][0].POS]: token attribute 'POS' needs a trained spaCy model"),
+    ('{OP: "{0,x}"}', "x.yaml:8 [rules[0] (r).patterns[0]]: invalid spaCy token pattern: [token 0 -> OP"),
 ])
 def test_bad_patterns_are_reported_at_load_with_line(spec, expected):
     text = f"id: t\nversion: 1\nrules:\n  - id: r\n    checker: token-pattern\n    patterns:\n      - [{{ORTH: 好}}]\n      - [{spec}]\n"
