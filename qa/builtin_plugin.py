@@ -22,9 +22,20 @@ def qa_checkers():
 
 @hookimpl
 def qa_readers():
+    from qa.readers.asr import TranscribeReader, WhisperReader
+    from qa.readers.chatlog import ChatLogReader
+    from qa.readers.datasets import AbcdReader, HarperValleyReader, SereTODReader
+    from qa.readers.delimited import DelimitedReader
     from qa.readers.jsonl import JsonlReader
+    from qa.readers.subtitles import SrtReader, VttReader
 
-    return [JsonlReader()]
+    return [
+        JsonlReader(),
+        DelimitedReader("csv", ",", (".csv",), "comma-separated rows, one turn per row (--mapping FILE)"),
+        DelimitedReader("tsv", "\t", (".tsv", ".tab"), "tab-separated rows, one turn per row (--mapping FILE)"),
+        ChatLogReader(), VttReader(), SrtReader(), WhisperReader(), TranscribeReader(),
+        HarperValleyReader(), SereTODReader(), AbcdReader(),
+    ]
 
 
 @hookimpl

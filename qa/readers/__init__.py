@@ -8,12 +8,13 @@ sniffs), validates ids across files, and yields conversations and rejects in inp
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from qa.errors import InputError
 from qa.model import Conversation, Reject, SourceRef
-from qa.readers.base import ReadOptions, Reader
+from qa.readers.base import Reader, ReadOptions
 
 __all__ = ["ReadOptions", "ReadStats", "Reader", "pick_reader", "read_conversations", "read_records"]
 
@@ -32,8 +33,7 @@ class ReadStats:
     def add_reject(self, rej: Reject) -> None:
         self.rejected += 1
         self.read += 1
-        key = rej.field.split("[")[0].split(".")[-1] if rej.field else "record"
-        kind = f"{key}: {rej.reason.split(':')[0][:60]}"
+        kind = problem_kind(rej)
         self.reasons[kind] = self.reasons.get(kind, 0) + 1
 
     def add_conversation(self, conv: Conversation) -> None:
@@ -46,41 +46,78 @@ class ReadStats:
                 "turns": self.turns, "reasons": dict(self.reasons)}
 
 
+_VALUES = re.compile(r"'[^']*'|\"[^\"]*\"|\d[\d,.]*|\[[^\]]*\]")
+
+
+def problem_kind(rej: Reject) -> str:
+    """A short label grouping rejects of the same kind: the field's last name and the reason without values."""
+    key = re.sub(r"\[\d+\]", "", rej.field).split(".")[-1] if rej.field else "record"
+    reason = _VALUES.sub("…", rej.reason.split(" at column")[0].split(";")[0])
+    return f"{key}: {reason[:70]}"
+
+
 def _readers() -> dict[str, Reader]:
     from qa.plugins import registry
 
     return registry().readers
 
 
-def pick_reader(path: str, fmt: str = "auto") -> Reader:
-    """The reader for ``path``: by name, or by extension and content when ``fmt`` is ``auto``."""
+def pick_reader(path: str, fmt: str = "auto", options: ReadOptions | None = None) -> Reader:
+    """The reader for ``path``: by name, or by extension and content when ``fmt`` is ``auto``.
+
+    With a mapping file and ``auto``, the mapping's ``format:`` decides (default: by extension, csv).
+    A file no reader recognises, or that several recognise, is an error naming the formats.
+    """
+    from qa.errors import QAError, did_you_mean
+
     readers = _readers()
+    names = ", ".join(sorted(readers))
+    if fmt == "auto" and options is not None and options.mapping:
+        from qa.readers.mapping import load_mapping
+
+        spec = load_mapping(options.mapping)
+        fmt = spec.format or ("tsv" if path.lower().endswith((".tsv", ".tab", ".txt")) else "csv")
+        if fmt not in readers:
+            from qa.errors import ConfigError
+
+            raise ConfigError(f"unknown format {fmt!r}; available: {names}", path=options.mapping,
+                              line=spec.line("format"), field="format", hint=did_you_mean(fmt, readers))
     if fmt != "auto":
         if fmt not in readers:
-            from qa.errors import did_you_mean
-
-            raise InputError(f"unknown format {fmt!r}; available: {', '.join(sorted(readers))}",
-                             hint=did_you_mean(fmt, readers))
+            raise InputError(f"unknown format {fmt!r}; available: {names}", hint=did_you_mean(fmt, readers))
         return readers[fmt]
     if not os.path.exists(path):
         raise InputError("no such file", path=path)
     if os.path.isdir(path):
         raise InputError("is a directory; pass the files inside it (a shell glob works)", path=path)
-    with open(path, "rb") as fh:
-        head = fh.read(SNIFF_BYTES)
+    from qa.readers.encoding import read_head
+
+    head = read_head(path, SNIFF_BYTES)
+
+    def sniffs(r: Reader) -> bool:
+        try:
+            return bool(r.sniff(path, head))
+        except QAError:
+            return False
+
     lower = path.lower()
     by_ext = [r for r in readers.values() if any(lower.endswith(e) for e in r.extensions)]
-    for r in by_ext:
-        if r.sniff(path, head):
-            return r
-    sniffed = [r for r in readers.values() if r not in by_ext and r.sniff(path, head)]
+    ext_sniffed = [r for r in by_ext if sniffs(r)]
+    if len(ext_sniffed) == 1:
+        return ext_sniffed[0]
+    if len(ext_sniffed) > 1:
+        raise InputError(f"ambiguous format: looks like {', '.join(r.name for r in ext_sniffed)}",
+                         path=path, hint=f"pass --format (one of: {names})")
+    sniffed = [r for r in readers.values() if r not in by_ext and sniffs(r)]
     if len(sniffed) == 1:
         return sniffed[0]
     if len(by_ext) == 1 and not sniffed:
         return by_ext[0]
-    names = ", ".join(sorted(readers))
     if sniffed:
         raise InputError(f"ambiguous format: looks like {', '.join(r.name for r in sniffed)}",
+                         path=path, hint=f"pass --format (one of: {names})")
+    if by_ext:
+        raise InputError(f"the extension fits {', '.join(r.name for r in by_ext)} but the content matches none of them",
                          path=path, hint=f"pass --format (one of: {names})")
     raise InputError("cannot tell the format of this file", path=path, hint=f"pass --format (one of: {names})")
 
@@ -95,9 +132,9 @@ def read_records(paths: Iterable[str], fmt: str = "auto", options: ReadOptions |
     stats = stats if stats is not None else ReadStats()
     seen: set[str] = set()
     for path in paths:
-        reader = pick_reader(path, fmt)
+        reader = pick_reader(path, fmt, options)
         stats.files += 1
-        for rec in reader.read(path, options):
+        for rec in _guarded(reader, path, options):
             if isinstance(rec, Reject):
                 stats.add_reject(rec)
                 yield rec
@@ -111,6 +148,22 @@ def read_records(paths: Iterable[str], fmt: str = "auto", options: ReadOptions |
             seen.add(rec.id)
             stats.add_conversation(rec)
             yield rec
+
+
+def _guarded(reader: Reader, path: str, options: ReadOptions) -> Iterator[Conversation | Reject]:
+    """The reader's records; a whole-file input problem becomes one reject so other files still run.
+
+    Configuration mistakes (a bad mapping file) still stop the run.
+    """
+    from qa.errors import ConfigError
+
+    try:
+        yield from reader.read(path, options)
+    except ConfigError:
+        raise
+    except InputError as exc:
+        yield Reject(SourceRef(exc.path or path, exc.line), exc.message + (f" — {exc.hint}" if exc.hint else ""),
+                     field=exc.field)
 
 
 def read_conversations(paths: Iterable[str] | str, fmt: str = "auto", options: ReadOptions | None = None,

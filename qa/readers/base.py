@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,9 @@ class ReadOptions:
     channel: str | None = None            # override the channel of every conversation
     language: str | None = None           # override the language of every conversation
     max_record_bytes: int = 16 * 1024 * 1024
+    roles: dict[str, str] | None = None   # speaker name → role (``--role NAME=ROLE``; ``*`` = any other)
+    timezone: str | None = None           # UTC offset for times written without one, e.g. "+08:00"
+    progress: Callable[[int], None] | None = None  # readers report bytes consumed (progress bars)
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 from collections.abc import Iterator
 
 from qa.errors import InputError
 from qa.model import Conversation, Reject, SourceRef
-from qa.readers.base import ReadOptions, Reader
+from qa.readers.base import Reader, ReadOptions
 from qa.readers.canonical import conversation_from_dict
-
-
-def _open_binary(path: str):
-    try:
-        fh = open(path, "rb")
-    except OSError as exc:
-        raise InputError(f"cannot open: {exc.strerror}", path=path) from None
-    if fh.peek(2)[:2] == b"\x1f\x8b":
-        return gzip.open(fh, "rb")
-    return fh
+from qa.readers.encoding import open_binary as _open_binary
+from qa.readers.encoding import readline_safe
 
 
 class JsonlReader(Reader):
@@ -29,23 +20,29 @@ class JsonlReader(Reader):
 
     def sniff(self, path: str, head: bytes) -> bool:
         stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-        return stripped.startswith(b"{") and b'"turns"' in head
+        return stripped.startswith(b"{") and b'"turns"' in stripped.split(b"\n", 1)[0]
 
     def read(self, path: str, options: ReadOptions) -> Iterator[Conversation | Reject]:
         limit = options.max_record_bytes
+        check_schema = bool(options.extra.get("schema"))
+        progress = options.progress
         with _open_binary(path) as fh:
             lineno = 0
             while True:
-                raw = fh.readline(limit + 1)
+                raw = readline_safe(fh, limit + 1)
                 if not raw:
                     break
                 lineno += 1
+                if progress is not None:
+                    progress(len(raw))
                 src = SourceRef(path, lineno)
                 if len(raw) > limit and not raw.endswith(b"\n"):
                     size = len(raw)
                     while True:  # skip the rest of the oversized line without holding it
-                        more = fh.readline(1 << 20)
+                        more = readline_safe(fh, 1 << 20)
                         size += len(more)
+                        if progress is not None:
+                            progress(len(more))
                         if not more or more.endswith(b"\n"):
                             break
                     yield Reject(src, f"line is {size:,} bytes, over the {limit:,}-byte record limit", raw=None)
@@ -62,8 +59,21 @@ class JsonlReader(Reader):
                 try:
                     d = json.loads(text)
                 except json.JSONDecodeError as exc:
-                    yield Reject(src, f"invalid JSON: {exc.msg} at column {exc.colno}", raw=text)
+                    what = "truncated JSON" if exc.pos >= len(text.rstrip()) else "invalid JSON"
+                    yield Reject(src, f"{what}: {exc.msg} at column {exc.colno}", raw=text)
                     continue
+                except RecursionError:
+                    yield Reject(src, "invalid JSON: nested too deeply", raw=text[:1000])
+                    continue
+                if check_schema:
+                    from qa.readers.schema import schema_problems
+
+                    problems = schema_problems(d)
+                    if problems:
+                        cid = d.get("id") if isinstance(d, dict) and isinstance(d.get("id"), str) else None
+                        fld, msg = problems[0]
+                        yield Reject(src, msg, field=fld, raw=text, conversation_id=cid)
+                        continue
                 try:
                     conv = conversation_from_dict(d, src)
                 except InputError as exc:

@@ -1,0 +1,260 @@
+"""Readers for public research datasets, so they can be scored as they are published.
+
+- ``hvb``: Gridspace-Stanford Harper Valley Bank calls, ``transcript/<sid>.json`` (+ ``metadata/<sid>.json``
+  beside it) → one English call with times, words, agent id and the survey ratings.
+- ``seretod``: SereTOD MobileCS ``example.json`` → Chinese calls with per-turn intents (no times).
+- ``abcd``: ASAPP ABCD ``abcd_sample.json`` → English chats with the flow/subflow labels.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import Any
+
+from qa.errors import InputError
+from qa.model import Conversation, Reject, SourceRef
+from qa.readers.base import Reader, ReadOptions
+from qa.readers.common import build, reject, settings, stem
+from qa.readers.jsondoc import head_text, iter_array, load_document
+
+
+class HarperValleyReader(Reader):
+    name = "hvb"
+    extensions = (".json",)
+    description = "Harper Valley Bank call: transcript/<sid>.json with metadata/<sid>.json beside it"
+
+    def sniff(self, path: str, head: bytes) -> bool:
+        text = head_text(head).lstrip()
+        return text.startswith("[") and '"speaker_role"' in text and '"start_ms"' in text
+
+    def read(self, path: str, options: ReadOptions) -> Iterator[Conversation | Reject]:
+        cfg = settings(options)
+        src = SourceRef(path)
+        try:
+            segments = load_document(path, cfg.encoding, options.max_record_bytes)
+        except InputError as exc:
+            yield reject(src, exc)
+            return
+        sid = stem(path)
+        meta_path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(path))), "metadata", sid + ".json")
+        meta: dict[str, Any] = {}
+        if os.path.isfile(meta_path):
+            try:
+                meta = load_document(meta_path, None, options.max_record_bytes)
+            except InputError as exc:
+                yield reject(SourceRef(meta_path, exc.line), exc, field="metadata", cid=sid)
+                return
+            if not isinstance(meta, dict):
+                yield reject(SourceRef(meta_path), "metadata must be a JSON object", cid=sid)
+                return
+        try:
+            d, seg_index = _hvb_conversation(sid, segments, meta)
+        except InputError as exc:
+            yield reject(src, exc, cid=sid)
+            return
+        if cfg.language is None:
+            d["language"] = "en"
+        yield build(d, src, cfg, lambda f: None)
+
+
+def _hvb_conversation(sid: str, segments: Any, meta: dict[str, Any]) -> tuple[dict[str, Any], list[int]]:
+    if not isinstance(segments, list) or not segments:
+        raise InputError("expected a non-empty JSON list of segments")
+    agent = meta.get("agent") if isinstance(meta.get("agent"), dict) else {}
+    caller = meta.get("caller") if isinstance(meta.get("caller"), dict) else {}
+    speakers = {"agent": agent.get("speaker_id"), "caller": caller.get("speaker_id")}
+    rows = []
+    for i, seg in enumerate(segments):
+        where = f"[{i}]"
+        if not isinstance(seg, dict):
+            raise InputError("expected a segment object", field=where)
+        role_raw = seg.get("speaker_role")
+        role = {"agent": "agent", "caller": "customer"}.get(role_raw)
+        if role is None:
+            raise InputError(f"unknown speaker_role {role_raw!r}; expected agent or caller", field=f"{where}.speaker_role")
+        for key in ("start_ms", "duration_ms"):
+            if not isinstance(seg.get(key), (int, float)) or isinstance(seg.get(key), bool):
+                raise InputError(f"{key} must be a number of milliseconds", field=f"{where}.{key}")
+        text = seg.get("human_transcript") or seg.get("transcript")
+        if not isinstance(text, str):
+            raise InputError("no human_transcript or transcript text", field=f"{where}.human_transcript")
+        start = seg["start_ms"] / 1000
+        turn: dict[str, Any] = {"role": role, "text": text, "start": round(start, 3),
+                                "end": round((seg["start_ms"] + seg["duration_ms"]) / 1000, 3)}
+        if speakers.get(role_raw) is not None:
+            turn["speaker"] = str(speakers[role_raw])
+        words = _hvb_words(seg, where)
+        if words:
+            turn["words"] = words
+        tmeta: dict[str, Any] = {"index": seg.get("index")}
+        if isinstance(seg.get("transcript"), str) and seg.get("transcript") != text:
+            tmeta["asr"] = seg["transcript"]
+        emo = seg.get("emotion")
+        if isinstance(emo, list) and len(emo) == 3:
+            tmeta["emotion"] = dict(zip(("negative", "neutral", "positive"), emo, strict=True))
+        elif isinstance(emo, dict):
+            tmeta["emotion"] = emo
+        turn["meta"] = tmeta
+        rows.append((seg["start_ms"], i, turn))
+    rows.sort(key=lambda r: (r[0], r[1]))  # two recording channels, one timeline
+    d: dict[str, Any] = {"id": sid, "channel": "call", "turns": [r[2] for r in rows]}
+    if agent.get("speaker_id") is not None:
+        d["agent_id"] = str(agent["speaker_id"])
+    if isinstance(meta.get("start_time_ms"), (int, float)):
+        d["started_at"] = datetime.fromtimestamp(meta["start_time_ms"] / 1000, timezone.utc).isoformat()
+    md: dict[str, Any] = {"source": "harper-valley-bank"}
+    for side, key in ((caller, "caller"), (agent, "agent")):
+        rating = ((side.get("survey_response") or {}).get("data") or {}).get("partner_rating")
+        if rating is not None:
+            md[f"{key}_partner_rating"] = _num(rating)
+        if side.get("speaker_id") is not None:
+            md[f"{key}_speaker_id"] = str(side["speaker_id"])
+    if (agent.get("metadata") or {}).get("agent_name"):
+        md["agent_name"] = agent["metadata"]["agent_name"]
+    tasks = [t.get("task_type") for t in meta.get("tasks") or [] if isinstance(t, dict) and t.get("task_type")]
+    if tasks:
+        md["task_types"] = tasks
+    for key in ("session", "labels"):
+        if meta.get(key) is not None:
+            md[key] = meta[key]
+    d["metadata"] = md
+    return d, [r[1] for r in rows]
+
+
+def _hvb_words(seg: dict[str, Any], where: str) -> list[dict[str, Any]]:
+    asr = seg.get("transcript")
+    offs, durs = seg.get("word_offsets_ms"), seg.get("word_durations_ms")
+    if not isinstance(asr, str) or not isinstance(offs, list) or not isinstance(durs, list):
+        return []
+    tokens = asr.split()
+    if not (len(tokens) == len(offs) == len(durs)):
+        raise InputError(f"{len(tokens)} ASR words but {len(offs)} offsets and {len(durs)} durations",
+                         field=f"{where}.word_offsets_ms")
+    base = seg["start_ms"]
+    out = []
+    for w, o, du in zip(tokens, offs, durs, strict=True):
+        if not isinstance(o, (int, float)) or not isinstance(du, (int, float)):
+            raise InputError("word offsets and durations must be numbers", field=f"{where}.word_offsets_ms")
+        out.append({"w": w, "start": round((base + o) / 1000, 3), "end": round((base + o + du) / 1000, 3)})
+    return out
+
+
+def _num(v: Any) -> Any:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return v
+    return int(f) if f.is_integer() else f
+
+
+class SereTODReader(Reader):
+    name = "seretod"
+    extensions = (".json",)
+    description = "SereTOD MobileCS dialogues (China Mobile calls): [{id, content: [{[SPEAKER 1], [SPEAKER 2]…}]}]"
+    speaker_roles = {"[SPEAKER 1]": "agent", "[SPEAKER 2]": "customer"}
+    intent_keys = {"agent": "客服意图", "customer": "用户意图"}
+
+    def sniff(self, path: str, head: bytes) -> bool:
+        text = head_text(head).lstrip()
+        return text.startswith("[") and '"[SPEAKER 1]"' in text and '"content"' in text
+
+    def read(self, path: str, options: ReadOptions) -> Iterator[Conversation | Reject]:
+        cfg = settings(options)
+        for index, line, item in iter_array(path, cfg.encoding, options.max_record_bytes, options.progress):
+            src = SourceRef(path, line)
+            if isinstance(item, InputError):
+                yield reject(src, item, field=f"[{index}]")
+                return
+            try:
+                d = self._conversation(item)
+            except InputError as exc:
+                yield reject(src, exc, cid=item.get("id") if isinstance(item, dict) else None)
+                continue
+            if cfg.language is None:
+                d["language"] = "zh"
+            yield build(d, src, cfg)
+
+    def _conversation(self, item: Any) -> dict[str, Any]:
+        if not isinstance(item, dict):
+            raise InputError("expected a dialogue object {id, content}")
+        cid = item.get("id")
+        if not isinstance(cid, (str, int)) or cid == "":
+            raise InputError("missing dialogue id", field="id")
+        content = item.get("content")
+        if not isinstance(content, list):
+            raise InputError("content must be a list of exchanges", field="content")
+        turns = []
+        for i, ex in enumerate(content):
+            if not isinstance(ex, dict):
+                raise InputError("expected an exchange object", field=f"content[{i}]")
+            spoken = [k for k in ex if k.startswith("[SPEAKER")]
+            for key in spoken:
+                role = self.speaker_roles.get(key)
+                if role is None:
+                    raise InputError(f"unknown speaker {key!r}; expected [SPEAKER 1] or [SPEAKER 2]",
+                                     field=f"content[{i}].{key}")
+                text = ex[key]
+                if not isinstance(text, str):
+                    raise InputError("text must be a string", field=f"content[{i}].{key}")
+                if not text.strip():
+                    continue  # the speaker said nothing in this exchange
+                turn: dict[str, Any] = {"role": role, "text": text, "meta": {"exchange": i}}
+                intent = ex.get(self.intent_keys[role])
+                if isinstance(intent, str) and intent:
+                    turn["meta"]["intent"] = intent
+                turns.append(turn)
+        return {"id": str(cid), "channel": "call", "turns": turns, "metadata": {"source": "seretod-mobilecs"}}
+
+
+class AbcdReader(Reader):
+    name = "abcd"
+    extensions = (".json",)
+    description = "ABCD (Action-Based Conversations Dataset) chats: [{convo_id, scenario, original: [[speaker, text]]}]"
+    speaker_roles = {"agent": "agent", "customer": "customer", "action": "system"}
+
+    def sniff(self, path: str, head: bytes) -> bool:
+        text = head_text(head).lstrip()
+        return text.startswith("[") and '"convo_id"' in text and '"original"' in text
+
+    def read(self, path: str, options: ReadOptions) -> Iterator[Conversation | Reject]:
+        cfg = settings(options)
+        for index, line, item in iter_array(path, cfg.encoding, options.max_record_bytes, options.progress):
+            src = SourceRef(path, line)
+            if isinstance(item, InputError):
+                yield reject(src, item, field=f"[{index}]")
+                return
+            try:
+                d = self._conversation(item)
+            except InputError as exc:
+                yield reject(src, exc, cid=str(item.get("convo_id")) if isinstance(item, dict) else None)
+                continue
+            if cfg.language is None:
+                d["language"] = "en"
+            yield build(d, src, cfg)
+
+    def _conversation(self, item: Any) -> dict[str, Any]:
+        if not isinstance(item, dict):
+            raise InputError("expected a conversation object {convo_id, original}")
+        cid = item.get("convo_id")
+        if cid is None or cid == "":
+            raise InputError("missing convo_id", field="convo_id")
+        original = item.get("original")
+        if not isinstance(original, list):
+            raise InputError("original must be a list of [speaker, text]", field="original")
+        turns = []
+        for i, pair in enumerate(original):
+            if not isinstance(pair, list) or len(pair) != 2 or not all(isinstance(x, str) for x in pair):
+                raise InputError("expected [speaker, text]", field=f"original[{i}]")
+            role = self.speaker_roles.get(pair[0])
+            if role is None:
+                raise InputError(f"unknown speaker {pair[0]!r}; expected agent, customer or action",
+                                 field=f"original[{i}][0]")
+            turns.append({"role": role, "text": pair[1]})
+        md: dict[str, Any] = {"source": "abcd"}
+        scenario = item.get("scenario") if isinstance(item.get("scenario"), dict) else {}
+        for key in ("flow", "subflow"):
+            if isinstance(scenario.get(key), str):
+                md[key] = scenario[key]
+        return {"id": str(cid), "channel": "chat", "turns": turns, "metadata": md}
