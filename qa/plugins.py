@@ -41,9 +41,15 @@ class PluginInfo:
     reporters: list[str] = field(default_factory=list)
     rubric_paths: list[str] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)
+    hooks: list[str] = field(default_factory=list)
+    source: str = "entry point"  # "entry point" | "builtin" | "--plugin"
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {k: list(v) if isinstance(v, list) else v for k, v in self.__dict__.items()}
+
+    @property
+    def is_builtin(self) -> bool:
+        return self.name == BUILTIN_NAME
 
 
 @dataclass
@@ -75,31 +81,63 @@ def _entry_points():
     return list(metadata.entry_points(group=ENTRY_POINT_GROUP))
 
 
+def _describe(name: str, dist_name: str | None, version: str | None) -> str:
+    if dist_name is None:
+        return repr(name)
+    return f"{name!r} (distribution {dist_name} {version or '?'})"
+
+
+def _register(pm, module, name: str, what: str, disable_hint: str) -> None:
+    """Register one plugin module, turning pluggy's validation errors into a PluginError naming it."""
+    try:
+        pm.register(module, name=name)
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(f"plugin {what} has an invalid hook implementation: {exc}", hint=disable_hint) from None
+    except ValueError as exc:  # the same module or name registered twice
+        raise PluginError(f"plugin {what} cannot be registered: {exc}", hint=disable_hint) from None
+
+
 def _register_entry_point(pm, ep, infos: dict[str, PluginInfo]) -> None:
     dist = getattr(ep, "dist", None)
     dist_name = dist.metadata["Name"] if dist is not None else None
     version = dist.version if dist is not None else None
+    what = _describe(ep.name, dist_name, version)
+    hint = f"fix or uninstall it, or run with --plugins-disable {ep.name}"
     try:
         module = ep.load()
     except Exception as exc:  # a broken third-party package must not look like a qa bug
-        raise PluginError(
-            f"plugin {ep.name!r} ({dist_name or 'unknown distribution'} {version or ''}) failed to import: "
-            f"{type(exc).__name__}: {exc}",
-            hint=f"fix or uninstall it, or run with --plugins-disable {ep.name}",
-        ) from exc
-    pm.register(module, name=ep.name)
-    infos[ep.name] = PluginInfo(ep.name, getattr(module, "__name__", str(module)), dist_name, version)
+        raise PluginError(f"plugin {what} failed to import {ep.value!r}: {type(exc).__name__}: {exc}",
+                          hint=hint) from exc
+    _register(pm, module, ep.name, what, hint)
+    source = "builtin" if ep.name == BUILTIN_NAME else "entry point"
+    infos[ep.name] = PluginInfo(ep.name, getattr(module, "__name__", str(module)), dist_name, version,
+                                source=source)
 
 
 def _register_module(pm, modname: str, infos: dict[str, PluginInfo]) -> None:
+    hint = "check the module path given to --plugin or in the plugins list of [tool.qa] / qa.toml"
     try:
         module = importlib.import_module(modname)
     except Exception as exc:
-        raise PluginError(f"--plugin {modname!r} could not be imported: {type(exc).__name__}: {exc}") from exc
+        raise PluginError(f"--plugin {modname!r} could not be imported: {type(exc).__name__}: {exc}",
+                          hint=hint) from exc
     if pm.is_registered(module):
         return
-    pm.register(module, name=modname)
-    infos[modname] = PluginInfo(modname, modname, None, None)
+    _register(pm, module, modname, repr(modname), hint)
+    dist_name, version = _distribution_of(modname)
+    infos[modname] = PluginInfo(modname, modname, dist_name, version, source="--plugin")
+
+
+def _distribution_of(modname: str) -> tuple[str | None, str | None]:
+    """The installed distribution providing a module's top-level package, if any."""
+    top = modname.split(".")[0]
+    names = metadata.packages_distributions().get(top) or []
+    if not names:
+        return None, None
+    try:
+        return names[0], metadata.version(names[0])
+    except metadata.PackageNotFoundError:
+        return names[0], None
 
 
 def _collect(pm, infos: dict[str, PluginInfo]) -> Registry:
@@ -123,33 +161,40 @@ def _collect(pm, infos: dict[str, PluginInfo]) -> Registry:
         plugin = pm.get_plugin(plugin_name)
         if plugin is None:
             continue
+        info.hooks = sorted(caller.name for caller in pm.get_hookcallers(plugin) or [])
+
         for hook_name, target, attr in (
             ("qa_checkers", checkers, "checkers"),
             ("qa_readers", readers, "readers"),
             ("qa_reporters", reporters, "reporters"),
         ):
-            impl = getattr(plugin, hook_name, None)
-            if impl is None:
-                continue
-            for item in impl() or []:
+            for item in _call_hook(plugin, plugin_name, hook_name):
                 name = getattr(item, "name", None)
                 if not name:
                     raise PluginError(f"plugin {plugin_name!r} registered a {attr[:-1]} without a name: {item!r}")
                 claim(attr[:-1], name, plugin_name)
                 target[name] = item
                 getattr(info, attr).append(name)
-        impl = getattr(plugin, "qa_rubric_paths", None)
-        if impl is not None:
-            for p in impl() or []:
-                rubric_paths.append(Path(p))
-                info.rubric_paths.append(str(p))
-        impl = getattr(plugin, "qa_commands", None)
-        if impl is not None:
-            for cmd in impl() or []:
-                claim("command", cmd.name, plugin_name)
-                commands.append(cmd)
-                info.commands.append(cmd.name)
+        for p in _call_hook(plugin, plugin_name, "qa_rubric_paths"):
+            rubric_paths.append(Path(p))
+            info.rubric_paths.append(str(p))
+        for cmd in _call_hook(plugin, plugin_name, "qa_commands"):
+            claim("command", cmd.name, plugin_name)
+            commands.append(cmd)
+            info.commands.append(cmd.name)
     return Registry(pm, infos, checkers, readers, reporters, rubric_paths, commands)
+
+
+def _call_hook(plugin, plugin_name: str, hook_name: str) -> list:
+    """Call one plugin's registration hook; its failure is a PluginError naming the plugin."""
+    impl = getattr(plugin, hook_name, None)
+    if impl is None:
+        return []
+    try:
+        return list(impl() or [])
+    except Exception as exc:
+        raise PluginError(f"plugin {plugin_name!r} failed in {hook_name}(): {type(exc).__name__}: {exc}",
+                          hint=f"fix or uninstall it, or run with --plugins-disable {plugin_name}") from exc
 
 
 _CACHE: dict[tuple, Registry] = {}
@@ -177,10 +222,17 @@ def get_registry(extra_modules: tuple[str, ...] = (), disabled: tuple[str, ...] 
         from qa import builtin_plugin
 
         pm.register(builtin_plugin, name=BUILTIN_NAME)
-        infos[BUILTIN_NAME] = PluginInfo(BUILTIN_NAME, builtin_plugin.__name__, "qa", _qa_version())
+        infos[BUILTIN_NAME] = PluginInfo(BUILTIN_NAME, builtin_plugin.__name__, "qa", _qa_version(),
+                                         source="builtin")
     for modname in extra_modules:
         _register_module(pm, modname, infos)
-    pm.check_pending()
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        name = pm.get_name(exc.plugin) if exc.plugin is not None else "?"
+        raise PluginError(f"plugin {name!r} implements a hook qa does not define: {exc}",
+                          hint="see docs/hooks.md for the hook names; a typo in a hook name is the usual cause"
+                          ) from None
     reg = _collect(pm, infos)
     _CACHE[key] = reg
     return reg
@@ -210,3 +262,18 @@ def _qa_version() -> str:
     from qa import __version__
 
     return __version__
+
+
+def plugin_listing(reg: Registry | None = None, include_builtin: bool = False) -> list[dict[str, Any]]:
+    """One dict per loaded plugin for ``qa plugins list``: name, distribution, version, source, hooks
+    and what it registered (rubrics as names, i.e. the YAML files in its rubric directories)."""
+    reg = reg if reg is not None else registry()
+    rows = []
+    for info in reg.plugins.values():
+        if info.is_builtin and not include_builtin:
+            continue
+        row = info.to_dict()
+        row["rubrics"] = sorted({f.stem for d in info.rubric_paths if Path(d).is_dir()
+                                 for f in Path(d).iterdir() if f.suffix in (".yaml", ".yml")})
+        rows.append(row)
+    return rows

@@ -1,0 +1,65 @@
+"""``qa plugins``: list the loaded plugins and what they registered; scaffold a new plugin package."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+KINDS = ("checkers", "readers", "reporters", "rubrics", "commands")
+
+
+@click.group()
+def plugins():
+    """List installed plugins, scaffold a new one."""
+
+
+@plugins.command("list")
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--all", "include_builtin", is_flag=True, help="Include qa's builtin plugin.")
+def list_plugins(fmt, include_builtin):
+    """Each plugin with its distribution, version and what it registered.
+
+    \b
+    Examples:
+      qa plugins list
+      qa plugins list --all --format json
+    """
+    from qa.plugins import plugin_listing
+
+    rows = plugin_listing(include_builtin=include_builtin)
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("no plugins installed besides qa's builtins (use --all to show them too)")
+        return
+    for row in rows:
+        dist = f"{row['distribution']} {row['version'] or ''}".strip() if row["distribution"] else "no distribution"
+        click.echo(f"{row['name']}  ({dist}; {row['source']}: {row['module']})")
+        for kind in KINDS:
+            if row[kind]:
+                click.echo(f"  {kind + ':':<11}{', '.join(row[kind])}")
+        if not any(row[k] for k in KINDS):
+            click.echo("  registers nothing" + (f" (hooks: {', '.join(row['hooks'])})" if row["hooks"] else ""))
+
+
+@plugins.command("new")
+@click.argument("name")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), default=".", show_default=True,
+              help="Create the package folder inside this directory.")
+def new_plugin(name, directory):
+    """Scaffold a plugin package NAME: pyproject with the entry point, a checker, a rubric using it,
+    rule example tests and a README. It passes its own tests right after `pip install -e`.
+
+    \b
+    Example:
+      qa plugins new demo_pack && cd qa-demo-pack && pip install -e . && pytest
+    """
+    from qa.scaffold import create_plugin
+
+    created = create_plugin(name, directory)
+    click.echo(f"created {created.root} ({len(created.files)} files):")
+    for f in created.files:
+        click.echo(f"  {f}")
+    click.echo(f"next: cd {created.root} && pip install -e . && pytest")
