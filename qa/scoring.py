@@ -83,11 +83,10 @@ def score_findings(rubric: Rubric, findings: list[Finding], not_applicable: set[
         total_w += w
         total_kept += w - lost
     score = base * total_kept / total_w if total_w > 0 else base
-    score = max(0.0, min(base, score))
     policy = rubric.scoring.fatal
     fatal_fail = fatal and policy in ("zero", "fail")
     if fatal and policy == "zero":
         score = 0.0
-    score = round(score, 2)
+    score = max(0.0, min(base, round(score, 2)))  # clamp after rounding: round(1.375, 2) is 1.38
     passed = (not fatal_fail) and score >= rubric.scoring.pass_mark
     return Score(score, base, passed, fatal, sections, deductions)

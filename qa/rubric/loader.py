@@ -125,6 +125,21 @@ def find_rubric(name: str, search_paths: list[Path] | None = None, relative_to: 
                       + (f" known rubrics: {', '.join(known)}" if known else ""))
 
 
+def known_rubrics(search_paths: list[Path] | None = None) -> list[tuple[str, Path]]:
+    """``(name, path)`` of every rubric file in the search paths; an earlier path shadows a later one."""
+    if search_paths is None:
+        search_paths = rubric_search_paths()
+    found: dict[str, Path] = {}
+    for d in search_paths:
+        d = Path(d)
+        if not d.is_dir():
+            continue
+        for f in sorted(d.iterdir()):
+            if f.suffix in RUBRIC_SUFFIXES and f.is_file():
+                found.setdefault(f.stem, f)
+    return sorted(found.items())
+
+
 def rubric_search_paths() -> list[Path]:
     from qa.plugins import registry
 

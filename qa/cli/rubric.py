@@ -1,0 +1,176 @@
+"""``qa rubric``: list, show, lint, test and diff rubrics."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from qa.errors import EXIT_GATE_FAILED
+
+FORMAT = click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text",
+                      help="text (default) or json.")
+
+
+def _echo_json(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+@click.group()
+def rubric():
+    """List, show, lint, test and diff rubrics.
+
+    \b
+    RUBRIC is a name found in the rubric search paths (see `qa rubric list`) or a path to a YAML file.
+    """
+
+
+@rubric.command("list")
+@FORMAT
+def list_cmd(fmt):
+    """Rubrics in the search paths (QA_RUBRIC_PATH, then plugins'), with id, version and rule count."""
+    from qa.errors import QAError
+    from qa.rubric.loader import known_rubrics, load_rubric, rubric_search_paths
+
+    rows = []
+    for name, path in known_rubrics():
+        try:
+            r = load_rubric(path)
+            rows.append({"name": name, "id": r.id, "version": r.version, "title": r.title, "language": r.language,
+                         "rules": len(r.active_rules), "path": str(path), "error": None})
+        except QAError as exc:
+            rows.append({"name": name, "path": str(path), "error": str(exc)})
+    if fmt == "json":
+        _echo_json(rows)
+        return
+    if not rows:
+        paths = ", ".join(map(str, rubric_search_paths())) or "(none)"
+        click.echo(f"no rubrics found in the search paths: {paths}")
+        return
+    for row in rows:
+        if row["error"]:
+            click.echo(f"{row['name']:<28} BROKEN  {row['error']}")
+        else:
+            click.echo(f"{row['name']:<28} {row['version']:<10} {row['language']:<4} {row['rules']:>3} rules  "
+                       f"{row['title']}  ({row['path']})")
+
+
+@rubric.command()
+@click.argument("name")
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+              help="text (default), json, or markdown documentation for agents.")
+@click.option("--all", "show_all", is_flag=True, help="Also show disabled rules.")
+def show(name, fmt, show_all):
+    """Show a rubric's scoring, sections and rules with their checker options."""
+    from qa.rubric import load_rubric
+    from qa.rubric.render import rubric_markdown, rubric_summary
+
+    r = load_rubric(name)
+    if fmt == "json":
+        _echo_json(rubric_summary(r))
+        return
+    if fmt == "markdown":
+        click.echo(rubric_markdown(r), nl=False)
+        return
+    s = r.scoring
+    click.echo(f"{r.id} {r.version}  {r.title}  [{r.language}]  {r.hash}")
+    click.echo(f"  file: {r.path}" + (f"  extends: {', '.join(r.extends)}" if r.extends else ""))
+    click.echo(f"  scoring: base {s.base:g}, pass mark {s.pass_mark:g}, fatal policy {s.fatal}")
+    for sec in r.sections:
+        click.echo(f"  section {sec.id} ({sec.title}): weight {sec.weight:g}")
+    for rule in r.rules:
+        if not rule.enabled and not show_all:
+            continue
+        cap = f" (max {rule.cap:g})" if rule.max_points is not None else ""
+        click.echo(f"\n{rule.id}{'' if rule.enabled else '  [disabled]'}  — {rule.title}")
+        click.echo(f"  checker {rule.checker}, {rule.severity}, {rule.points:g} point(s){cap}"
+                   + (f", section {rule.section}" if rule.section else "")
+                   + (f", tags {', '.join(rule.tags)}" if rule.tags else ""))
+        scope = {k: v for k, v in rule.scope.__dict__.items() if v is not None}
+        if scope:
+            click.echo(f"  scope: {_fmt(scope)}")
+        for key, value in rule.options.items():
+            if value not in (None, [], {}, False, 0) or key in ("phrases", "patterns"):
+                click.echo(f"  {key}: {_fmt(value)}")
+        if rule.unless:
+            click.echo(f"  unless: {_fmt({k: v for k, v in rule.unless.__dict__.items() if v})}")
+        if rule.why:
+            click.echo(f"  why: {rule.why}")
+        if rule.source:
+            click.echo(f"  source: {rule.source}")
+        n_pass = sum(e.kind == "pass" for e in rule.examples)
+        click.echo(f"  examples: {len(rule.examples) - n_pass} fail, {n_pass} pass   ({rule.origin})")
+
+
+def _fmt(value) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+@rubric.command()
+@click.argument("name")
+@FORMAT
+@click.option("--no-examples", is_flag=True, help="Skip the check that runs pass examples through every rule.")
+def lint(name, fmt, no_examples):
+    """Find duplicate, redundant and unreachable phrases, rules without examples or why, and pass examples
+    that other rules flag. Exit 1 when there are warnings."""
+    from qa.rubric import load_rubric
+    from qa.rubric.lint import lint_rubric
+
+    r = load_rubric(name)
+    issues = lint_rubric(r, run_examples=not no_examples)
+    if fmt == "json":
+        _echo_json([i.to_dict() for i in issues])
+    else:
+        for issue in issues:
+            click.echo(str(issue))
+        counts: dict[str, int] = {}
+        for i in issues:
+            counts[i.code] = counts.get(i.code, 0) + 1
+        click.echo(f"{r.id} {r.version}: {len(issues)} issue(s)"
+                   + (" — " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) if counts else ""), err=True)
+    if any(i.level == "warning" for i in issues):
+        raise SystemExit(EXIT_GATE_FAILED)
+
+
+@rubric.command()
+@click.argument("name")
+@click.option("--rule", "rules", multiple=True, metavar="ID", help="Only this rule's examples (repeatable).")
+@FORMAT
+@click.option("--verbose", "-v", is_flag=True, help="List passing examples too.")
+def test(name, rules, fmt, verbose):
+    """Run every rule's pass/fail examples. Exit 1 if any example fails."""
+    from qa.rubric import load_rubric
+    from qa.rubric.examples import run_examples
+
+    r = load_rubric(name)
+    results = run_examples(r, rules or None)
+    failed = [x for x in results if not x.ok]
+    if fmt == "json":
+        _echo_json({"rubric": r.ref(), "examples": len(results), "failed": len(failed),
+                    "results": [x.to_dict() for x in results]})
+    else:
+        for x in results:
+            if verbose or not x.ok:
+                click.echo(x.describe())
+        n_rules = len({x.rule for x in results})
+        click.echo(f"{r.id} {r.version}: {len(results)} example(s) of {n_rules} rule(s), {len(failed)} failed",
+                   err=True)
+    if failed:
+        raise SystemExit(EXIT_GATE_FAILED)
+
+
+@rubric.command()
+@click.argument("old")
+@click.argument("new")
+@FORMAT
+def diff(old, new, fmt):
+    """Rules added, removed and changed (which keys) from rubric OLD to rubric NEW."""
+    from qa.rubric import load_rubric
+    from qa.rubric.diff import diff_rubrics
+
+    d = diff_rubrics(load_rubric(old), load_rubric(new))
+    if fmt == "json":
+        _echo_json(d.to_dict())
+    else:
+        for line in d.lines():
+            click.echo(line)

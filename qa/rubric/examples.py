@@ -1,0 +1,137 @@
+"""Run a rubric's own examples: every ``fail`` example must produce a finding of its rule, every
+``pass`` example must produce none (and the rule must be applicable to it).
+
+This is the library behind ``qa rubric test`` and the pytest collector for rubric authors. A text
+example becomes a one-turn conversation spoken by the rule's first scope role (``agent`` when the
+rule has no role), in the rubric's language and, if the rule is limited to channels, the first one.
+A conversation example is read like a canonical input record (``turns`` with ``role``/``text`` and
+optional times), so timing and triggered rules can be tested too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from qa.errors import InputError, RubricError
+from qa.model import Conversation, Turn
+from qa.rubric.model import Example, Rubric, Rule
+
+
+@dataclass
+class ExampleResult:
+    rule: str
+    kind: str            # "pass" | "fail"
+    index: int           # position among the rule's examples of that kind (0-based)
+    ok: bool
+    message: str         # why it failed, or "ok"
+    label: str           # the example as shown to a person (the text, or "conversation of N turns")
+    path: str | None = None
+    line: int | None = None
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    not_applicable: str | None = None
+
+    @property
+    def location(self) -> str:
+        if self.path and self.line:
+            return f"{self.path}:{self.line}"
+        return self.path or "<rubric>"
+
+    def describe(self) -> str:
+        """One line a rubric author can act on."""
+        status = "ok" if self.ok else "FAILED"
+        return f"{self.location}: {self.rule} {self.kind} example {self.index + 1} {self.label}: {status}" + (
+            "" if self.ok else f" — {self.message}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "kind": self.kind, "index": self.index, "ok": self.ok, "message": self.message,
+                "example": self.label, "path": self.path, "line": self.line, "findings": self.findings,
+                "not_applicable": self.not_applicable}
+
+
+def example_conversation(rubric: Rubric, rule: Rule, example: Example) -> Conversation:
+    """The conversation an example stands for."""
+    channel = rule.scope.channel[0] if rule.scope.channel else "chat"
+    if example.conversation is not None:
+        from qa.readers.canonical import conversation_from_dict
+
+        data = {"id": f"{rule.id}:{example.kind}", "language": rubric.language, "channel": channel,
+                **example.conversation}
+        try:
+            return conversation_from_dict(data)
+        except InputError as exc:
+            raise RubricError(f"example conversation is invalid: {exc.message}", path=rubric.path, line=example.line,
+                              field=f"{rule.key_path('examples')}.{example.kind}" + (f".{exc.field}" if exc.field
+                                                                                     else "")) from None
+    role = rule.scope.role[0] if rule.scope.role else "agent"
+    return Conversation(f"{rule.id}:{example.kind}", [Turn(role, example.text or "")], channel=channel,
+                        language=rubric.language)
+
+
+def _label(example: Example) -> str:
+    if example.text is not None:
+        text = example.text if len(example.text) <= 40 else example.text[:39] + "…"
+        return f"“{text}”"
+    return f"(conversation of {len(example.conversation.get('turns') or [])} turns)"
+
+
+def _found(findings: list[dict]) -> str:
+    parts = []
+    for f in findings[:3]:
+        where = f"turn {f['turn'] + 1}" if f.get("turn") is not None else "the conversation"
+        parts.append(f"“{f['evidence']}” in {where}" if f.get("evidence") else f"{f['message']} ({where})")
+    more = f" and {len(findings) - 3} more" if len(findings) > 3 else ""
+    return "; ".join(parts) + more
+
+
+def run_examples(rubric: Rubric, rules: Iterable[str] | None = None) -> list[ExampleResult]:
+    """Run the examples of ``rules`` (ids; default: every enabled rule) and return one result per example.
+
+    An unknown rule id raises RubricError with a did-you-mean hint.
+    """
+    from qa.engine import compile_rubric, score_conversation
+    from qa.errors import did_you_mean
+
+    known = {r.id: r for r in rubric.rules}
+    if rules is not None:
+        wanted = list(rules)
+        for rid in wanted:
+            if rid not in known:
+                raise RubricError(f"rubric {rubric.id!r} has no rule {rid!r}", path=rubric.path, field="--rule",
+                                  hint=did_you_mean(rid, known))
+        selected = [known[r] for r in wanted]
+    else:
+        selected = rubric.active_rules
+    compiled = compile_rubric(rubric)
+    active = {cr.rule.id for cr in compiled.rules}
+    results: list[ExampleResult] = []
+    for rule in selected:
+        counters = {"pass": 0, "fail": 0}
+        for ex in rule.examples:
+            idx = counters[ex.kind]
+            counters[ex.kind] += 1
+            res = ExampleResult(rule.id, ex.kind, idx, True, "ok", _label(ex), rubric.path, ex.line)
+            if rule.id not in active:
+                res.ok, res.message = False, "the rule is disabled, so its examples cannot run"
+                results.append(res)
+                continue
+            result = score_conversation(example_conversation(rubric, rule, ex), compiled)
+            res.findings = [f for f in result["findings"] if f["rule"] == rule.id]
+            res.not_applicable = result["not_applicable_reasons"].get(rule.id)
+            err = next((e for e in result.get("errors", []) if e["rule"] == rule.id), None)
+            if err is not None:
+                res.ok, res.message = False, f"the checker crashed: {err['error']}"
+            elif ex.kind == "fail" and not res.findings:
+                res.ok = False
+                res.message = ("expected a finding, but the rule was not applicable: " + res.not_applicable
+                               if res.not_applicable else "expected a finding, found none")
+            elif ex.kind == "pass" and res.findings:
+                res.ok = False
+                res.message = f"expected no finding, found {len(res.findings)}: {_found(res.findings)}"
+            elif ex.kind == "pass" and res.not_applicable:
+                res.ok = False
+                res.message = (f"expected the rule to apply and pass, but it was not applicable: {res.not_applicable}"
+                               " (give a whole conversation that triggers it)")
+            results.append(res)
+    return results
