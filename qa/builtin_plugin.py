@@ -12,12 +12,13 @@ RUBRICS_DIR = Path(__file__).resolve().parent / "rubrics"
 
 @hookimpl
 def qa_checkers():
+    from qa.checkers.complaint import ComplaintTypeChecker
     from qa.checkers.phrase import PhraseChecker
     from qa.checkers.regex import RegexChecker
     from qa.checkers.required import RequiredChecker
     from qa.checkers.token_pattern import TokenPatternChecker
 
-    return [PhraseChecker, RequiredChecker, RegexChecker, TokenPatternChecker]
+    return [PhraseChecker, RequiredChecker, RegexChecker, TokenPatternChecker, ComplaintTypeChecker]
 
 
 @hookimpl
