@@ -1,0 +1,88 @@
+"""The shipped rubrics load, carry the policy metadata a QA lead needs, and every rule's examples hold."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+RUBRICS = {"zh": ROOT / "rubrics" / "zh-customer-service.yaml", "en": ROOT / "rubrics" / "en-customer-service.yaml"}
+SEEDS = ROOT.parent / "shared" / "seeds"
+SEED_FILES = ("000_2db4ac1764eff292.txt", "001_acb9b0d5fc38ba9d.txt", "002_3273552bccc77325.txt",
+              "003_6a5b40f2beb6db13.txt", "004_abd9d865a0d8042e.txt")
+COURTESY_TAGS = ("courtesy.greeting", "courtesy.closing", "courtesy.apology", "courtesy.hold")
+
+
+def _load(lang):
+    from qa.rubric import load_rubric
+
+    return load_rubric(str(RUBRICS[lang]))
+
+
+def _own_rules(rubric):
+    """Rules defined in the file itself (not inherited through extends)."""
+    return [r for r in rubric.rules if r.origin and r.origin.startswith(str(RUBRICS[rubric.language]))]
+
+
+def _example_params():
+    from qa.rubric import load_rubric
+
+    params = []
+    for lang, path in RUBRICS.items():
+        rubric = load_rubric(str(path))
+        for rule in _own_rules(rubric):
+            counts = {"pass": 0, "fail": 0}
+            for ex in rule.examples:
+                counts[ex.kind] += 1
+                params.append(pytest.param(lang, rule.id, ex, id=f"{lang}/{rule.id}/{ex.kind}-{counts[ex.kind]}"))
+    return params
+
+
+@pytest.mark.parametrize("lang", sorted(RUBRICS))
+def test_rubric_loads_with_policy_metadata(lang):
+    r = _load(lang)
+    assert r.id == f"{lang}-customer-service" and r.language == lang
+    assert [int(x) for x in r.version.split(".")] >= [1, 0, 0] and len(r.version.split(".")) == 3
+    assert (r.scoring.base, r.scoring.pass_mark, r.scoring.fatal) == (100, 80, "zero")
+    assert {"etiquette", "language", "norms", "complaint"} <= {s.id for s in r.sections}
+    own = _own_rules(r)
+    assert len(own) >= 15
+    families = {rule.id.split(".")[0] for rule in own}
+    assert {"ban", "courtesy", "norm"} <= families
+    for rule in own:
+        assert rule.title and rule.why and rule.section, rule.id
+        assert rule.source and any(f in rule.source for f in SEED_FILES), f"{rule.id}: source must name a seed file"
+        assert rule.severity in ("minor", "major", "critical")
+        kinds = {ex.kind for ex in rule.examples}
+        assert kinds == {"pass", "fail"}, f"{rule.id} needs pass and fail examples"
+    tags = {t for rule in own for t in rule.tags}
+    assert "banned" in tags
+    for tag in COURTESY_TAGS:
+        assert tag in tags, tag
+
+
+def test_zh_rules_cover_every_seed_document():
+    cited = {f for rule in _own_rules(_load("zh")) for f in SEED_FILES if f in (rule.source or "")}
+    assert cited == set(SEED_FILES)
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="seed documents not present")
+def test_zh_sources_name_existing_seed_files():
+    for f in SEED_FILES:
+        assert (SEEDS / f).is_file(), f
+
+
+@pytest.mark.parametrize("lang,rule_id,example", _example_params())
+def test_rule_example(qa_score, lang, rule_id, example):
+    rubric = _load(lang)
+    rule = rubric.rule(rule_id)
+    item = example.conversation if example.conversation is not None else example.text
+    role = (rule.scope.role or ("agent",))[0]
+    res = qa_score(rubric, item, role=role, select=(rule_id,))
+    hits = [f for f in res["findings"] if f["rule"] == rule_id]
+    if example.kind == "fail":
+        assert hits, f"{rule_id}: fail example produced no finding: {item!r}"
+        assert all(f["points"] == rule.points and f["severity"] == rule.severity for f in hits)
+    else:
+        assert not hits, f"{rule_id}: pass example produced {[(f['evidence'], f['message']) for f in hits]}"

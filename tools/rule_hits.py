@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""Tune the shipped rubrics on real data: findings per rule, samples to read, greeting agreement.
+
+    python3 tools/rule_hits.py                         # zh rubric on JDDC: findings per rule
+    python3 tools/rule_hits.py --rule ban.refusal -n 20  # read 20 findings of one rule in context
+    python3 tools/rule_hits.py --review 50 --seed 7 > review.tsv   # a random sample to judge by hand
+    python3 tools/rule_hits.py --seretod               # greeting/closing vs SereTOD gold agent intents
+    python3 tools/rule_hits.py --hvb                   # en rubric on the Harper Valley Bank calls
+
+Data comes from ../shared/data (or $QA_SHARED_DATA); it is research-only and never copied here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import random
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+import realdata  # noqa: E402
+
+SHARED = Path(os.environ.get("QA_SHARED_DATA", ROOT.parent / "shared" / "data"))
+ZH = ROOT / "rubrics" / "zh-customer-service.yaml"
+EN = ROOT / "rubrics" / "en-customer-service.yaml"
+
+
+def score_all(rubric_path, convs, select=None):
+    """[(conversation, result)] for every conversation."""
+    from qa.engine import compile_rubric, score_conversation
+    from qa.rubric import load_rubric
+
+    compiled = compile_rubric(load_rubric(str(rubric_path)), select=select)
+    return [(c, score_conversation(c, compiled)) for c in convs]
+
+
+def per_rule(scored):
+    """{rule: (findings, conversations with a finding, conversations where not applicable)}."""
+    n_find = collections.Counter()
+    n_conv = collections.Counter()
+    n_na = collections.Counter()
+    for _, res in scored:
+        seen = set()
+        for f in res["findings"]:
+            n_find[f["rule"]] += 1
+            seen.add(f["rule"])
+        n_conv.update(seen)
+        n_na.update(res["not_applicable"])
+    return n_find, n_conv, n_na
+
+
+def context(conv, turn: int, before: int = 2) -> str:
+    lo = max(0, turn - before)
+    parts = []
+    for i in range(lo, min(len(conv.turns), turn + 1)):
+        t = conv.turns[i]
+        parts.append(f"{'>>' if i == turn else ''}{'客服' if t.role == 'agent' else '客户'}:{t.text.strip()}")
+    return " | ".join(parts)
+
+
+def all_findings(scored):
+    out = []
+    for conv, res in scored:
+        for f in res["findings"]:
+            out.append((conv, f))
+    return out
+
+
+def review_rows(scored, n: int, seed: int):
+    """A reproducible random sample of findings as TSV rows (judgement column left to the reader)."""
+    items = all_findings(scored)
+    rng = random.Random(seed)
+    sample = sorted(rng.sample(range(len(items)), min(n, len(items))))
+    for k in sample:
+        conv, f = items[k]
+        yield [conv.id, str(f["turn"]), f["rule"], (f["evidence"] or "").replace("\t", " "),
+               context(conv, f["turn"]).replace("\t", " "), ""]
+
+
+def greeting_agreement(rubric_path, convs):
+    """Per agent turn: rubric greeting phrase present vs gold intent 问候 (and closing vs 客套/再见)."""
+    from qa.engine import compile_rubric
+    from qa.prepared import Prepared
+    from qa.rubric import load_rubric
+
+    rubric = load_rubric(str(rubric_path))
+    compiled = compile_rubric(rubric, select=["courtesy.greeting", "courtesy.closing"])
+    by_id = {cr.rule.id: cr for cr in compiled.rules}
+    stats = {}
+    for rule_id, gold in (("courtesy.greeting", {"问候"}), ("courtesy.closing", {"客套", "再见"})):
+        group = by_id[rule_id].checker.groups[0]
+        tp = fp = fn = tn = 0
+        misses = []
+        for conv in convs:
+            p = Prepared(conv, compiled)
+            for i, t in enumerate(conv.turns):
+                if t.role != "agent":
+                    continue
+                pred = p.turn_has(group, i)
+                is_gold = bool(gold & set(t.meta.get("intents", ())))
+                tp += pred and is_gold
+                fp += pred and not is_gold
+                fn += is_gold and not pred
+                tn += not pred and not is_gold
+                if pred != is_gold:
+                    misses.append(("FP" if pred else "FN", t.meta.get("intents"), t.text[:60]))
+        stats[rule_id] = {"tp": tp, "fp": fp, "fn": fn, "tn": tn,
+                          "precision": tp / (tp + fp) if tp + fp else None,
+                          "recall": tp / (tp + fn) if tp + fn else None, "misses": misses}
+    return stats
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rule", help="show findings of this rule (id or prefix)")
+    ap.add_argument("-n", type=int, default=15, help="how many findings to show with --rule")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--review", type=int, metavar="N", help="print N random findings as TSV for judging")
+    ap.add_argument("--seretod", action="store_true", help="greeting/closing agreement with SereTOD intents")
+    ap.add_argument("--hvb", action="store_true", help="score the Harper Valley Bank calls with the en rubric")
+    a = ap.parse_args(argv)
+
+    if a.seretod:
+        convs = realdata.load_seretod(SHARED / realdata.SERETOD_FILE)
+        for rule_id, s in greeting_agreement(ZH, convs).items():
+            print(f"{rule_id}: precision {s['precision']:.2f} recall {s['recall']:.2f} "
+                  f"(tp {s['tp']} fp {s['fp']} fn {s['fn']} tn {s['tn']})")
+            for m in s["misses"]:
+                print("   ", *m)
+        return 0
+    if a.hvb:
+        scored = score_all(EN, realdata.load_hvb(SHARED / realdata.HVB_DIR))
+        for conv, res in scored:
+            print(f"{conv.id} score {res['score']} n/a {res['not_applicable']}")
+            for f in res["findings"]:
+                print(f"   {f['rule']} turn {f['turn']}: {f['evidence'] or ''} — {f['message']}")
+        return 0
+
+    convs = realdata.load_jddc(SHARED / realdata.JDDC_FILE)
+    scored = score_all(ZH, convs)
+    if a.review:
+        print("conversation\tturn\trule\tevidence\tcontext\tjudgement")
+        for row in review_rows(scored, a.review, a.seed):
+            print("\t".join(row))
+        return 0
+    if a.rule:
+        items = [(c, f) for c, f in all_findings(scored) if f["rule"] == a.rule or f["rule"].startswith(a.rule + ".")]
+        random.Random(a.seed).shuffle(items)
+        print(f"{len(items)} findings of {a.rule}")
+        for conv, f in items[: a.n]:
+            print(f"- {conv.id[:8]} t{f['turn']} [{f['evidence'] or ''}] {context(conv, f['turn'])[:300]}")
+        return 0
+    n_find, n_conv, n_na = per_rule(scored)
+    from qa.rubric import load_rubric
+
+    print(f"{len(convs)} conversations, {sum(len(c.turns) for c in convs)} turns; "
+          f"mean score {sum(r['score'] for _, r in scored) / len(scored):.1f}, "
+          f"passed {sum(r['passed'] for _, r in scored)}")
+    print(f"{'rule':28} {'findings':>8} {'convs':>6} {'n/a':>5}")
+    for rule in load_rubric(str(ZH)).active_rules:
+        print(f"{rule.id:28} {n_find[rule.id]:8} {n_conv[rule.id]:6} {n_na[rule.id]:5}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
