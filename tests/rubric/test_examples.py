@@ -1,0 +1,71 @@
+from pathlib import Path
+
+import pytest
+
+from qa.errors import RubricError
+from qa.rubric import load_rubric, rubric_from_text
+from qa.rubric.examples import run_examples
+
+MINI = Path(__file__).resolve().parents[1] / "data" / "engine" / "mini.yaml"
+
+
+def test_all_examples_of_the_mini_rubric_pass():
+    results = run_examples(load_rubric(MINI))
+    assert [(r.rule, r.kind, r.index, r.ok) for r in results] == [
+        ("ban.refusal", "fail", 0, True), ("ban.refusal", "fail", 1, True), ("ban.refusal", "pass", 0, True),
+        ("ban.refusal", "pass", 1, True), ("ban.abuse", "fail", 0, True), ("ban.abuse", "pass", 0, True),
+        ("courtesy.greeting", "fail", 0, True), ("courtesy.greeting", "pass", 0, True),
+        ("courtesy.apology", "fail", 0, True), ("courtesy.apology", "pass", 0, True)]
+
+
+def test_a_broken_example_says_which_example_and_what_was_found(tmp_path):
+    text = MINI.read_text(encoding="utf-8").replace("pass: [这个我不能直接改，建议您在App里修改", "pass: [这个我不能直接改")
+    bad = tmp_path / "mini.yaml"
+    bad.write_text(text, encoding="utf-8")
+    [res] = [r for r in run_examples(load_rubric(bad), ["ban.refusal"]) if not r.ok]
+    assert res.describe() == (f"{bad}:26: ban.refusal pass example 1 “这个我不能直接改”: FAILED — "
+                              "expected no finding, found 1: “我不能” in turn 1")
+
+
+def test_a_fail_example_that_does_not_fire():
+    rubric = rubric_from_text("id: t\nversion: 1\nrules:\n  - id: r\n    checker: phrase\n    phrases: [不行]\n"
+                              "    examples:\n      fail: [可以的]\n", "t.yaml")
+    [res] = run_examples(rubric)
+    assert not res.ok and res.line == 8 and res.message == "expected a finding, found none"
+
+
+def test_pass_example_that_never_triggers_the_rule_is_reported():
+    rubric = rubric_from_text("""id: t
+version: 1
+rules:
+  - id: apology
+    checker: required
+    trigger: {phrases: [投诉], role: customer}
+    phrases: [抱歉]
+    examples:
+      pass: [抱歉]
+""", "t.yaml")
+    [res] = run_examples(rubric)
+    assert not res.ok
+    assert res.message.startswith("expected the rule to apply and pass, but it was not applicable: the trigger "
+                                  "never occurred")
+
+
+def test_unknown_rule_id():
+    with pytest.raises(RubricError, match=r"has no rule 'ban.refusl' — did you mean 'ban.refusal'\?"):
+        run_examples(load_rubric(MINI), ["ban.refusl"])
+
+
+def test_invalid_example_conversation_names_the_line():
+    with pytest.raises(RubricError) as e:
+        run_examples(rubric_from_text("""id: t
+version: 1
+rules:
+  - id: r
+    checker: phrase
+    phrases: [x]
+    examples:
+      fail:
+        - turns: [{role: agnet, text: x}]
+""", "t.yaml"))
+    assert str(e.value).startswith("t.yaml:9 [rules[0] (r).examples.fail")

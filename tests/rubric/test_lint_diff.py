@@ -1,0 +1,70 @@
+from pathlib import Path
+
+from qa.rubric import load_rubric, rubric_from_text
+from qa.rubric.diff import diff_rubrics
+from qa.rubric.lint import lint_rubric
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "engine"
+
+LINTY = """id: t
+version: 1
+language: zh
+rules:
+  - id: ban.a
+    checker: phrase
+    why: x
+    phrases:
+      - 不能
+      - 我不能
+      - 不能
+      - 無法
+    unless: {same_sentence: [无法]}
+    examples: {fail: [不能], pass: [好的，没问题]}
+  - id: ban.b
+    checker: phrase
+    why: y
+    phrases: [无法, 问题]
+  - id: courtesy.x
+    checker: required
+    phrases: [您好]
+"""
+
+
+def test_lint_finds_each_kind_of_issue():
+    issues = lint_rubric(rubric_from_text(LINTY, "t.yaml"))
+    got = [(i.code, i.rule, i.line) for i in issues]
+    assert got == [
+        ("duplicate-phrase", "ban.a", 11),
+        ("redundant-phrase", "ban.a", 10),
+        ("unreachable-phrase", "ban.a", 12),
+        ("no-examples", "ban.b", 15),
+        ("no-examples", "courtesy.x", 19),
+        ("no-why", "courtesy.x", 19),
+        ("phrase-in-two-rules", "ban.b", 15),
+        ("pass-example-flagged", "ban.a", 14),
+    ]
+    msgs = {i.code: i.message for i in issues}
+    assert msgs["redundant-phrase"] == "phrase '我不能' contains '不能' of the same rule, so it adds nothing"
+    assert msgs["unreachable-phrase"] == "phrase '無法' can never be reported: unless.same_sentence '无法' is inside it"
+    assert msgs["phrase-in-two-rules"].startswith("phrase '无法' is also in rule 'ban.a'")
+    assert msgs["pass-example-flagged"] == "pass example 1 “好的，没问题” is flagged by rule 'ban.b' (“问题”)"
+    assert str(issues[0]) == "t.yaml:11: warning duplicate-phrase [ban.a]: phrase '不能' is listed twice (also item 0)"
+
+
+def test_clean_rubric_has_no_issues():
+    assert lint_rubric(load_rubric(DATA / "mini.yaml")) == []
+
+
+def test_diff_lists_added_removed_and_changed_keys():
+    d = diff_rubrics(load_rubric(DATA / "mini.yaml"), load_rubric(DATA / "mini-v2.yaml"))
+    assert d.added == ["ban.slang"] and d.removed == ["courtesy.apology"]
+    assert d.changed == {"ban.refusal": {"max_points": {"from": 20.0, "to": 30.0},
+                                         "phrases": {"added": ["没辙"], "removed": ["没办法"]}}}
+    assert d.rubric == {"version": {"from": "1.0.0", "to": "1.1.0"}}
+    assert d.lines()[:4] == ["mini 1.0.0 → mini 1.1.0", "  rubric version: '1.0.0' → '1.1.0'", "+ ban.slang",
+                             "- courtesy.apology"]
+
+
+def test_diff_of_identical_rubrics_is_empty():
+    r = load_rubric(DATA / "mini.yaml")
+    assert diff_rubrics(r, load_rubric(DATA / "mini.yaml")).empty
