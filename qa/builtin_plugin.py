@@ -16,9 +16,11 @@ def qa_checkers():
     from qa.checkers.phrase import PhraseChecker
     from qa.checkers.regex import RegexChecker
     from qa.checkers.required import RequiredChecker
+    from qa.checkers.timing import checkers as timing_checkers
     from qa.checkers.token_pattern import TokenPatternChecker
 
-    return [PhraseChecker, RequiredChecker, RegexChecker, TokenPatternChecker, ComplaintTypeChecker]
+    return [PhraseChecker, RequiredChecker, RegexChecker, TokenPatternChecker, ComplaintTypeChecker,
+            *timing_checkers()]
 
 
 @hookimpl
@@ -28,6 +30,7 @@ def qa_readers():
     from qa.readers.datasets import AbcdReader, HarperValleyReader, SereTODReader
     from qa.readers.delimited import DelimitedReader
     from qa.readers.jsonl import JsonlReader
+    from qa.readers.rttm import RttmReader
     from qa.readers.subtitles import SrtReader, VttReader
 
     return [
@@ -35,7 +38,7 @@ def qa_readers():
         DelimitedReader("csv", ",", (".csv",), "comma-separated rows, one turn per row (--mapping FILE)"),
         DelimitedReader("tsv", "\t", (".tsv", ".tab"), "tab-separated rows, one turn per row (--mapping FILE)"),
         ChatLogReader(), VttReader(), SrtReader(), WhisperReader(), TranscribeReader(),
-        HarperValleyReader(), SereTODReader(), AbcdReader(),
+        HarperValleyReader(), SereTODReader(), AbcdReader(), RttmReader(),
     ]
 
 

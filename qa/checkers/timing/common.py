@@ -1,0 +1,83 @@
+"""What every timing checker shares: its tag, which turns are speech, and how text is counted."""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from qa.checkers.base import Checker
+from qa.model import Conversation, Turn
+
+_TAG_RE = re.compile(r"\[[^\]]*\]|<[^>]*>")
+_CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CHAR_RE = re.compile(r"[^\W_]")
+_WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+
+class TimingChecker(Checker):
+    """A checker whose findings always carry its family tag (``timing.*``) besides the rule's own tags."""
+
+    tag: ClassVar[str] = ""
+
+    def finding(self, conv, turn, span, message, *, time=None, evidence=None, **extra):
+        f = super().finding(conv, turn, span, message, time=time, evidence=evidence, **extra)
+        if self.tag and self.tag not in f.tags:
+            f.tags = (*f.tags, self.tag)
+        return f
+
+
+def no_text(conv: Conversation) -> bool:
+    """True for conversations that carry speaker turns without words (e.g. read from RTTM)."""
+    return conv.metadata.get("transcript") == "none"
+
+
+def is_speech(turn: Turn) -> bool:
+    """False for turns that are only annotation tags such as ``[noise]`` or ``<unk>``."""
+    if turn.meta.get("no_text"):
+        return True
+    return bool(_TAG_RE.sub("", turn.text).strip())
+
+
+def speaker_key(turn: Turn) -> str:
+    return turn.speaker if turn.speaker else turn.role
+
+
+def call_segments(conv: Conversation) -> tuple[list[tuple[int, float, float]], list[int]]:
+    """``(turn, start, end)`` of every speech turn with both times, and the turns lacking one."""
+    segs: list[tuple[int, float, float]] = []
+    missing: list[int] = []
+    for i, t in enumerate(conv.turns):
+        if t.start is None and t.end is None:
+            continue
+        if t.start is None or t.end is None:
+            missing.append(i)
+            continue
+        if is_speech(t):
+            segs.append((i, t.start, t.end))
+    return segs, missing
+
+
+def by_speaker(conv: Conversation, segs) -> dict[str, list[tuple[float, float]]]:
+    out: dict[str, list[tuple[float, float]]] = {}
+    for i, s, e in segs:
+        out.setdefault(speaker_key(conv.turns[i]), []).append((s, e))
+    return out
+
+
+def count_units(text: str, unit: str) -> int:
+    """Characters (letters and digits; punctuation, spaces and tags ignored) or words (a CJK character
+    counts as one word)."""
+    text = _TAG_RE.sub(" ", text)
+    if unit == "chars":
+        return len(_CHAR_RE.findall(text))
+    return len(_WORD_RE.findall(_CJK_RE.sub(" \\g<0> ", text)))
+
+
+def unit_for(language: str, unit: str) -> str:
+    if unit != "auto":
+        return unit
+    return "chars" if language.lower().startswith(("zh", "ja", "yue", "wuu")) else "words"
+
+
+def fmt_s(x: float) -> str:
+    return f"{x:.1f} s"
