@@ -23,6 +23,7 @@ KEYS = {
     "plugins": "extra plugin modules to load",
     "plugins-disable": "entry-point plugins not to load",
     "jobs": "worker processes for scoring",
+    "scheduler": "Dask scheduler address (tcp://HOST:PORT) for qa score",
     "format": "default output format of qa score",
     "db": "history database path",
     "input-format": "default input format (auto, jsonl, csv, …)",

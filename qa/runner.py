@@ -5,13 +5,22 @@ This is what ``qa score`` calls; it is importable so a nightly script can do the
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import time
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from qa.model import SEVERITIES
-from qa.readers import ReadOptions, ReadStats, read_conversations
+from qa.errors import QAError
+from qa.limits import DEFAULT as DEFAULT_LIMITS
+from qa.limits import Limits, check_compiled, check_conversation
+from qa.model import SEVERITIES, Conversation, Reject
+from qa.readers import ReadOptions, ReadStats, read_records
+from qa.redact import redact_reject, redact_result
 from qa.rubric.model import Rubric
 
 
@@ -62,31 +71,235 @@ class RunSummary:
         return reasons
 
 
-def score_stream(paths: Iterable[str], rubric: Rubric, *, fmt: str = "auto", read_options: ReadOptions | None = None,
-                 summary: RunSummary | None = None, on_reject=None, select=(), ignore=(), jobs: int = 1,
-                 hooks: bool = True) -> Iterator[dict[str, Any]]:
-    """Yield a result per accepted conversation in input order, tallying ``summary``."""
-    from qa.engine import compile_rubric, score_conversations
+class Interrupted(QAError):
+    """The run was stopped with Ctrl-C (SIGINT); what was done is summarised and, if resumable, checkpointed."""
+
+    exit_code = 130
+
+
+def _limited(records: Iterator, stats: ReadStats, limits: Limits) -> Iterator:
+    """Turn conversations over the limits into rejects, keeping ``stats`` exact."""
+    for rec in records:
+        if isinstance(rec, Conversation):
+            rej = check_conversation(rec, limits)
+            if rej is not None:
+                stats.accepted -= 1
+                stats.read -= 1
+                stats.turns -= len(rec.turns)
+                stats.add_reject(rej)
+                rec = rej
+        yield rec
+
+
+def _scored(convs: Iterator[Conversation], rubric: Rubric, compiled, *, jobs: int, select, ignore,
+            chunk_size: int | None = None) -> Iterator[dict[str, Any]]:
+    if jobs and jobs > 1:
+        from qa.executors import DEFAULT_CHUNK, parallel_score
+
+        return parallel_score(convs, rubric, jobs=jobs, select=select, ignore=ignore,
+                              chunk_size=chunk_size or DEFAULT_CHUNK)
+    from qa.engine import score_conversations
+
+    return score_conversations(convs, compiled)
+
+
+def _start(rubric: Rubric, paths: list[str], select, ignore, hooks: bool):
+    from qa.engine import compile_rubric
     from qa.plugins import registry
 
-    summary = summary if summary is not None else RunSummary()
     compiled = compile_rubric(rubric, select=select, ignore=ignore)
-    paths = list(paths)
+    check_compiled(compiled)
     hook = registry().pm.hook
     if hooks:
         hook.qa_run_start(run={"rubric": rubric.ref(), "sources": paths,
                                "started_at": datetime.now(timezone.utc).isoformat()})
-    convs = read_conversations(paths, fmt, read_options, stats=summary.read, on_reject=on_reject)
-    if jobs and jobs > 1:
-        from qa.executors import parallel_score
+    return compiled, hook
 
-        results = parallel_score(convs, rubric, jobs=jobs, select=select, ignore=ignore)
-    else:
-        results = score_conversations(convs, compiled)
-    for result in results:
+
+def score_stream(paths: Iterable[str], rubric: Rubric, *, fmt: str = "auto", read_options: ReadOptions | None = None,
+                 summary: RunSummary | None = None, on_reject=None, select=(), ignore=(), jobs: int = 1,
+                 hooks: bool = True, redact: bool = False, limits: Limits = DEFAULT_LIMITS
+                 ) -> Iterator[dict[str, Any]]:
+    """Yield a result per accepted conversation in input order, tallying ``summary``.
+
+    ``jobs > 1`` scores in a process pool (same results, same order). ``redact`` removes personal data
+    from evidence, messages and rejects. Conversations over ``limits`` are rejected with the reason.
+    """
+    summary = summary if summary is not None else RunSummary()
+    paths = [os.fspath(p) for p in paths]
+    compiled, hook = _start(rubric, paths, select, ignore, hooks)
+    records = _limited(read_records(paths, fmt, read_options, summary.read), summary.read, limits)
+
+    def conversations() -> Iterator[Conversation]:
+        for rec in records:
+            if isinstance(rec, Reject):
+                if on_reject is not None:
+                    on_reject(redact_reject(rec) if redact else rec)
+                continue
+            yield rec
+
+    for result in _scored(conversations(), rubric, compiled, jobs=jobs, select=select, ignore=ignore):
+        if redact:
+            redact_result(result)
         summary.add(result)
         if hooks:
             hook.qa_conversation_scored(result=result)
         yield result
     if hooks:
         hook.qa_run_end(summary=summary.to_dict())
+
+
+def result_line(result: dict[str, Any]) -> str:
+    """A result as one JSONL line, exactly as the jsonl reporter writes it."""
+    return json.dumps(result, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def reject_line(rej: Reject) -> str:
+    return json.dumps(rej.to_dict(), ensure_ascii=False) + "\n"
+
+
+@dataclass
+class RejectTally:
+    """Rejects seen by a resumable run: the count and the first few, for the summary."""
+
+    count: int = 0
+    examples: list = field(default_factory=list)
+    keep: int = 20
+
+    def add(self, rej: Reject) -> None:
+        self.count += 1
+        if len(self.examples) < self.keep:
+            self.examples.append(rej)
+
+
+def score_to_file(paths: Iterable[str], rubric: Rubric, output: str, *, rejects: str | None = None,
+                  fmt: str = "auto", read_options: ReadOptions | None = None, summary: RunSummary | None = None,
+                  reject_tally: RejectTally | None = None, select=(), ignore=(), jobs: int = 1, resume: bool = False,
+                  redact: bool = False, hooks: bool = True, limits: Limits = DEFAULT_LIMITS,
+                  commit_every: int | None = None, commit_seconds: float = 2.0, chunk_size: int | None = None) -> int:
+    """Score into ``output`` (JSONL) resumably; returns how many input records were skipped as already done.
+
+    Results are appended to ``output.partial`` and committed with a checkpoint (see :mod:`qa.checkpoint`)
+    every ``commit_every`` results (default 1000, or ``$QA_CHECKPOINT_EVERY``) or ``commit_seconds``; when the run completes the partial file
+    becomes ``output``. After a crash or SIGKILL, the same call with ``resume=True`` continues after
+    the last commit: every conversation ends up in ``output`` exactly once. Ctrl-C commits what is
+    done and raises :class:`Interrupted`.
+    """
+    from qa.checkpoint import AppendFile, Checkpoint, fingerprint, partial_path, sidecar_path
+
+    commit_every = commit_every or int(os.environ.get("QA_CHECKPOINT_EVERY") or 1000)
+    summary = summary if summary is not None else RunSummary()
+    tally = reject_tally if reject_tally is not None else RejectTally()
+    paths = [os.fspath(p) for p in paths]
+    for target in (output, rejects):
+        if target and not os.path.isdir(os.path.dirname(os.path.abspath(target))):
+            raise QAError("output directory does not exist", path=target)
+    identity = {"rubric": rubric.hash, "selection": [list(select), list(ignore)], "inputs": fingerprint(paths),
+                "format": fmt, "redact": redact}
+    if resume and not os.path.exists(sidecar_path(output)):
+        resume = False  # nothing was interrupted: a plain run (so a nightly job may always pass --resume)
+    elif resume and not os.path.exists(partial_path(output)) and os.path.exists(output):
+        Checkpoint(output, rejects, identity).discard()  # killed between the final rename and the clean-up
+        resume = False
+    if resume:
+        cp = Checkpoint.load(output, rejects, identity)
+        from qa.executors import merge_summary
+
+        merge_summary(summary, cp.tallies, with_read=False)
+        tally.count = cp.tallies.get("rejects", 0)
+    else:
+        cp = Checkpoint(output, rejects, identity)
+    skip = cp.records
+    compiled, hook = _start(rubric, paths, select, ignore, hooks)
+    out = AppendFile(partial_path(output), cp.out_bytes if resume else None)
+    rej = AppendFile(partial_path(rejects), cp.rejects_bytes if resume else None) if rejects else None
+    cp.save()
+    marks: deque = deque()  # per conversation in flight: (records through it, rejects bytes before it)
+
+    def conversations() -> Iterator[Conversation]:
+        records = _limited(read_records(paths, fmt, read_options, summary.read), summary.read, limits)
+        for n, rec in enumerate(records, 1):
+            if n <= skip:
+                continue
+            if isinstance(rec, Reject):
+                rec = redact_reject(rec) if redact else rec
+                tally.add(rec)
+                if rej is not None:
+                    rej.write(reject_line(rec))
+                continue
+            marks.append((n, rej.bytes if rej is not None else 0))
+            yield rec
+
+    def commit(records: int, rejects_bytes: int, out_bytes: int) -> None:
+        out.sync()
+        if rej is not None:
+            rej.sync()
+        cp.records, cp.rejects_bytes, cp.out_bytes = records, rejects_bytes, out_bytes
+        from qa.executors import summary_state
+
+        cp.tallies = {**summary_state(summary), "rejects": tally.count}
+        cp.commits += 1
+        cp.save()
+
+    # The last consistent point: (records fully handled, rejects bytes, output bytes). It is replaced in
+    # one assignment after a result is written, so Ctrl-C at any moment commits a true state.
+    state = (skip, cp.rejects_bytes, cp.out_bytes)
+    since = 0
+    t_commit = time.monotonic()
+    results = _scored(conversations(), rubric, compiled, jobs=jobs, select=select, ignore=ignore,
+                      chunk_size=chunk_size)
+    try:
+        try:
+            for result in results:
+                if redact:
+                    redact_result(result)
+                out.write(result_line(result))
+                summary.add(result)
+                n, rb = marks.popleft()
+                state = (n, rb, out.bytes)
+                if hooks:
+                    hook.qa_conversation_scored(result=result)
+                since += 1
+                if since >= commit_every or time.monotonic() - t_commit >= commit_seconds:
+                    commit(*state)
+                    since = 0
+                    t_commit = time.monotonic()
+            commit(summary.read.read, rej.bytes if rej is not None else 0, out.bytes)
+        except KeyboardInterrupt:
+            _close(results)
+            commit(*state)
+            raise Interrupted(f"interrupted after {state[0]:,} input record(s); the results so far are "
+                              f"checkpointed", path=output,
+                              hint="run the same command with --resume to finish") from None
+        except OSError as exc:
+            # Disk full or a vanished directory: nothing half-written is left behind.
+            _close(results)
+            for fh in (out, rej):
+                if fh is not None:
+                    with contextlib.suppress(OSError):
+                        fh.close()
+            for p in (partial_path(output), partial_path(rejects) if rejects else None):
+                if p:
+                    with contextlib.suppress(OSError):
+                        os.unlink(p)
+            cp.discard()
+            raise QAError(f"writing failed: {exc.strerror or exc}", path=output) from None
+    finally:
+        _close(results)
+        for fh in (out, rej):
+            if fh is not None:
+                with contextlib.suppress(OSError):
+                    fh.close()
+    if rejects:
+        os.replace(partial_path(rejects), rejects)
+    os.replace(partial_path(output), output)
+    cp.discard()
+    if hooks:
+        hook.qa_run_end(summary=summary.to_dict())
+    return skip
+
+
+def _close(gen) -> None:
+    close = getattr(gen, "close", None)
+    if close is not None:
+        close()

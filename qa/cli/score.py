@@ -22,23 +22,35 @@ from qa.model import SEVERITIES
 @click.option("--fail-under", type=float, default=None, help="Exit 1 if the mean score is below this.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
               help="Exit 1 if any finding has this severity or worse.")
-@click.option("--jobs", "-j", type=int, default=None, help="Worker processes (default 1).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: all cores; inputs under 2 MB run in one process).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Run on a Dask cluster (tcp://HOST:PORT); -o names a directory for part-NNNNN.jsonl files.")
+@click.option("--resume", is_flag=True,
+              help="Continue an interrupted `-o FILE` JSONL run after its last checkpoint (a fresh run if none).")
+@click.option("--redact", is_flag=True, help="Replace phone numbers, ID and bank-card numbers, e-mails in evidence "
+                                             "and rejects by [PHONE] [ID] [CARD] [EMAIL].")
 @click.option("--quiet", "-q", is_flag=True, help="No summary on stderr.")
 @click.pass_context
 def score(ctx, sources, rubric_name, input_format, mapping, encoding, rejects, strict, select, ignore, output_format,
-          output, fail_under, fail_on, jobs, quiet):
+          output, fail_under, fail_on, jobs, scheduler, resume, redact, quiet):
     """Score SOURCES (files in any format `qa ingest` reads) against a rubric.
 
     \b
     Examples:
       qa score chats.jsonl --rubric zh-customer-service
       qa score calls/*.json -r en-customer-service -f jsonl -o results.jsonl --fail-under 80
-    Exit codes: 0 ok, 1 quality gate failed, 2 usage or configuration error, 3 rejects under --strict.
+      qa score day.jsonl -r zh-customer-service -o day.scores.jsonl --resume   # after a crash
+      qa score 'shared/day/*.jsonl' -r zh-customer-service --scheduler tcp://10.0.0.5:8786 -o shared/out/
+    Writing JSONL to a file (-o) checkpoints as it goes: rerun with --resume after a crash or kill.
+    Exit codes: 0 ok, 1 quality gate failed, 2 usage or configuration error, 3 rejects under --strict,
+    130 interrupted (Ctrl-C).
     """
+    from qa.errors import ConfigError
     from qa.io import atomic_output
     from qa.rejects import RejectsWriter
     from qa.reporters import get_reporter
-    from qa.runner import RunSummary, score_stream
+    from qa.runner import Interrupted, RejectTally, RunSummary, score_stream, score_to_file
 
     cfg = ctx.obj.get("config", {})
     rubric = resolve_rubric(ctx, rubric_name)
@@ -49,23 +61,45 @@ def score(ctx, sources, rubric_name, input_format, mapping, encoding, rejects, s
     fail_on = fail_on or cfg.get("fail-on")
     select = tuple(select) or tuple(cfg.get("select", ()))
     ignore = tuple(ignore) or tuple(cfg.get("ignore", ()))
+    scheduler = scheduler or cfg.get("scheduler")
+    jobs = jobs or cfg.get("jobs") or _default_jobs(sources)
     summary = RunSummary()
-    with RejectsWriter(rejects) as rej:
-        results = score_stream(sources, rubric, fmt=fmt, read_options=ropts, summary=summary, on_reject=rej,
-                               select=select, ignore=ignore, jobs=jobs or cfg.get("jobs") or 1)
-        mode = "wb" if reporter.binary else "w"
-        with atomic_output(output, mode) as out:
-            reporter.write_results(results, out, {"rubric_label": f"{rubric.id} {rubric.version}"})
+    rej = RejectTally()
+    resumable = output not in (None, "-") and out_fmt == "jsonl" and not scheduler
+    if resume and not resumable:
+        raise ConfigError("--resume needs JSONL results written to a file", hint="pass -o FILE (and -f jsonl)")
+    try:
+        if scheduler:
+            from qa.executors import dask_score
+
+            if not output or output == "-":
+                raise ConfigError("--scheduler needs -o DIRECTORY for the partitioned output")
+            parts = dask_score(sources, rubric, output, scheduler=scheduler, fmt=fmt, read_options=ropts,
+                               select=select, ignore=ignore, summary=summary)
+            rej.count = summary.read.rejected
+            rej.examples = [p for part in parts for p in part["rejects"]][:rej.keep]
+        elif resumable:
+            skipped = score_to_file(sources, rubric, output, rejects=rejects, fmt=fmt, read_options=ropts,
+                                    summary=summary, reject_tally=rej, select=select, ignore=ignore, jobs=jobs,
+                                    resume=resume, redact=redact)
+            if skipped and not quiet:
+                click.echo(f"resumed after {skipped:,} record(s) already scored", err=True)
+        else:
+            with RejectsWriter(rejects) as writer:
+                rej = writer
+                results = score_stream(sources, rubric, fmt=fmt, read_options=ropts, summary=summary,
+                                       on_reject=writer, select=select, ignore=ignore, jobs=jobs, redact=redact)
+                mode = "wb" if reporter.binary else "w"
+                with atomic_output(output, mode) as out:
+                    reporter.write_results(results, out, {"rubric_label": f"{rubric.id} {rubric.version}"})
+    except (KeyboardInterrupt, Interrupted) as exc:
+        if not quiet:
+            _print_summary(summary, rej, rejects)
+        if isinstance(exc, Interrupted):
+            raise
+        raise Interrupted("interrupted; no output was written", path=output) from None
     if not quiet:
-        s = summary
-        click.echo(f"read {s.read.read} record(s): {s.read.accepted} accepted, {s.read.rejected} rejected; "
-                   f"scored {s.scored}: {s.passed} passed, {s.failed} failed ({s.fatal} fatal)"
-                   + (f", mean {s.mean_score:.1f}" if s.mean_score is not None else "")
-                   + (f"; {s.errors} with checker errors" if s.errors else ""), err=True)
-        for example in rej.examples[:5]:
-            click.echo(f"  rejected {example}", err=True)
-        if rej.count > 5:
-            click.echo(f"  … {rej.count - 5} more" + (f" in {rejects}" if rejects else " (use --rejects FILE)"), err=True)
+        _print_summary(summary, rej, rejects)
     reasons = summary.gate(fail_under, fail_on)
     for r in reasons:
         click.echo(f"quality gate failed: {r}", err=True)
@@ -73,3 +107,27 @@ def score(ctx, sources, rubric_name, input_format, mapping, encoding, rejects, s
         ctx.exit(EXIT_REJECTED)
     if reasons or summary.errors:
         ctx.exit(EXIT_GATE_FAILED)
+
+
+def _print_summary(s, rej, rejects) -> None:
+    click.echo(f"read {s.read.read} record(s): {s.read.accepted} accepted, {s.read.rejected} rejected; "
+               f"scored {s.scored}: {s.passed} passed, {s.failed} failed ({s.fatal} fatal)"
+               + (f", mean {s.mean_score:.1f}" if s.mean_score is not None else "")
+               + (f"; {s.errors} with checker errors" if s.errors else ""), err=True)
+    for example in rej.examples[:5]:
+        click.echo(f"  rejected {example}", err=True)
+    if rej.count > 5:
+        click.echo(f"  … {rej.count - 5} more" + (f" in {rejects}" if rejects else " (use --rejects FILE)"), err=True)
+
+
+def _default_jobs(sources) -> int:
+    """All cores for real work; one process when the inputs are small (a pool would only add start-up)."""
+    import os
+
+    from qa.executors import default_jobs
+
+    try:
+        size = sum(os.path.getsize(p) for p in sources)
+    except OSError:
+        return 1
+    return default_jobs() if size >= 2 * 1024 * 1024 else 1

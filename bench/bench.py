@@ -1,0 +1,324 @@
+#!/usr/bin/env python3
+"""Throughput, scaling, memory and start-up benchmark of ``qa score`` (issue 9).
+
+Independent of the qa package: it generates a seeded corpus of realistic 20-turn zh chats, then in
+one run measures
+
+  (a) the floor: read the JSONL and ``json.loads`` every line;
+  (b) a naive baseline: for each rubric rule a Python regex over every turn (read → match → write);
+  (c) ``qa score`` end to end (read JSONL → score → write JSONL) as a subprocess with 1 and 2 jobs;
+  (d) peak RSS per process as the corpus grows (e.g. 10 k → 200 k conversations);
+  (e) start-up: ``qa --help`` and ``qa score`` of one conversation;
+  (f) the same on the JDDC sample (../shared/data/jddc-chat-sample) when it is present.
+
+It prints a table and writes every figure as JSON (bench-results/bench-<time>.json).
+
+    python bench/bench.py                     # full run (about 5 minutes on 2 cores)
+    python bench/bench.py --quick             # small corpora, for a smoke check
+    python bench/bench.py --n 20000 --scale 10000,200000 --rubric rubrics/zh-customer-service.yaml
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+SHIPPED_RUBRIC = ROOT / "rubrics" / "zh-customer-service.yaml"
+BENCH_RUBRIC = HERE / "rubric-zh-bench.yaml"
+JDDC = Path(os.environ.get("QA_SHARED_DATA", ROOT.parent / "shared" / "data")) / "jddc-chat-sample" / "chat_0.1per.txt"
+
+# ---------------------------------------------------------------------------------------------- corpus
+
+ITEMS = ["洗衣机", "空调", "手机", "笔记本电脑", "耳机", "冰箱", "电饭煲", "奶粉", "纸尿裤", "运动鞋", "羽绒服", "路由器",
+         "显示器", "打印机", "牙刷", "电视", "微波炉", "吸尘器", "行李箱", "咖啡机"]
+CUSTOMER = [
+    "你好，我想问一下我的{item}什么时候能到", "订单号是[订单x]，麻烦帮我查一下物流", "怎么还没到啊，都三天了",
+    "地址可以帮我修改下吗", "收到的{item}坏了，屏幕有划痕", "我要退货，这个{item}质量太差了", "运费怎么这么贵",
+    "能开发票吗？公司报销要用", "在吗？", "好的，谢谢", "那要等多久呢", "我想换一个颜色的{item}", "可以便宜一点吗",
+    "你们的快递员态度很差", "物流一直没更新，到底怎么回事", "我要投诉，太慢了", "那我什么时候能收到退款",
+    "这个{item}有保修吗", "上次买的{item}用了两天就有问题", "发票抬头写错了，能重开吗", "可以货到付款吗",
+    "帮我看看优惠券为什么用不了", "我已经等了很久了", "好吧，那就这样吧", "没有了，多谢", "人呢？怎么不回复",
+    "价格不对，下单的时候显示的不是这个价", "能不能加急配送", "我买的是两个，只收到一个", "赠品没有收到",
+]
+AGENT = [
+    "您好，很高兴为您服务，有什么可以帮您？", "有什么问题我可以帮您处理或解决呢?", "请您稍等，正在为您查询~",
+    "亲，您的{item}已经在配送途中了，预计明天送达", "非常抱歉给您带来不便，我这边帮您申请退货",
+    "好的，已经为您核实，新地址在同一个城市可以修改", "抱歉，新旧地址不在同城市无法操作，建议您重新下单",
+    "这个我不知道哦", "不可以的哦", "嗯嗯", "亲爱哒，我这边已经帮您反馈了，24小时内给您答复",
+    "很抱歉让您久等了", "可以的，发票会在发货后开具，请您留意邮箱", "这个{item}支持七天无理由退货",
+    "退款会在三到五个工作日内原路退回", "请问还有其他可以帮到您的吗?", "感谢您的耐心等待，祝您生活愉快，再见!",
+    "我这边帮您催促一下快递员尽快配送", "您可以在订单详情页申请售后，我们会尽快为您处理",
+    "不好意思，优惠券需要满两百元才能使用", "请您提供一下订单号，我帮您核实一下", "那是系统问题，我也没办法",
+    "我已经说过了，这个不能退", "好的，请您使用文明语言，我们一起解决问题", "您好，请问是{item}的问题吗",
+    "这边已经为您登记，工作日内会有专人回电跟进", "麻烦您拍一下照片发给我看一下", "谢谢您的理解和支持",
+    "稍等，我帮您查询一下库存", "麻烦您对本次服务做出评价，谢谢",
+]
+
+
+def make_corpus(path: Path, n: int, seed: int = 20261124, turns: int = 20) -> dict:
+    """Write ``n`` canonical conversations to ``path``; returns size figures."""
+    rnd = random.Random(seed)
+    t0 = datetime(2026, 11, 2, 9, 0)
+    total = 0
+    with open(path, "w", encoding="utf-8") as fh:
+        for k in range(n):
+            start = t0 + timedelta(seconds=rnd.randrange(0, 10 * 3600))
+            t = start
+            tl = []
+            for i in range(turns):
+                role = "customer" if i % 2 == 0 else "agent"
+                pool = CUSTOMER if role == "customer" else AGENT
+                if role == "agent" and i == 1:
+                    text = rnd.choice(AGENT[:2] + AGENT[24:25])
+                elif role == "agent" and i == turns - 1:
+                    text = rnd.choice(AGENT[15:17] + AGENT[29:30])
+                else:
+                    text = rnd.choice(pool)
+                t += timedelta(seconds=rnd.randrange(3, 40))
+                tl.append({"role": role, "text": text.format(item=rnd.choice(ITEMS)),
+                           "ts": t.strftime("%Y-%m-%dT%H:%M:%S")})
+            conv = {"id": f"c{k:07d}", "channel": "chat", "language": "zh", "agent_id": f"A{rnd.randrange(1, 60):03d}",
+                    "team": f"T{rnd.randrange(1, 6)}", "started_at": start.strftime("%Y-%m-%dT%H:%M:%S"), "turns": tl}
+            line = json.dumps(conv, ensure_ascii=False, separators=(",", ":")) + "\n"
+            total += len(line.encode("utf-8"))
+            fh.write(line)
+    return {"conversations": n, "bytes": total, "mean_bytes": round(total / max(n, 1))}
+
+
+def jddc_to_jsonl(src: Path, dst: Path) -> int:
+    """The JDDC TSV (session, user, waiter_send, …, content) as canonical JSONL; returns conversations."""
+    sessions: dict[str, list[dict]] = {}
+    with open(src, encoding="utf-8") as fh:
+        for line in fh:
+            cols = line.rstrip("\n").split("\t")
+            if len(cols) < 7 or not cols[6].strip():
+                continue
+            sessions.setdefault(cols[0], []).append({"role": "agent" if cols[2] == "1" else "customer",
+                                                     "text": cols[6]})
+    with open(dst, "w", encoding="utf-8") as fh:
+        for sid, turns in sessions.items():
+            fh.write(json.dumps({"id": sid, "channel": "chat", "language": "zh", "turns": turns},
+                                ensure_ascii=False) + "\n")
+    return len(sessions)
+
+
+# ------------------------------------------------------------------------------------- measurements
+
+
+def floor(path: Path) -> dict:
+    t = time.perf_counter()
+    n = 0
+    with open(path, "rb") as fh:
+        for line in fh:
+            json.loads(line)
+            n += 1
+    wall = time.perf_counter() - t
+    return {"conversations": n, "wall_s": round(wall, 3), "conv_per_s": round(n / wall)}
+
+
+def _load_rules(rubric_path: Path) -> list[dict]:
+    """Every rule of a rubric (following ``extends`` by path) that lists phrases, for the naive baseline."""
+    import yaml
+
+    data = yaml.safe_load(rubric_path.read_text(encoding="utf-8"))
+    rules: dict[str, dict] = {}
+    for parent in data.get("extends", []) or []:
+        p = (rubric_path.parent / parent)
+        p = p if p.suffix else p.with_suffix(".yaml")
+        if p.is_file():
+            rules.update({r["id"]: r for r in _load_rules(p)})
+    for r in data.get("rules", []):
+        rules[r["id"]] = r
+    out = []
+    for r in rules.values():
+        phrases = list(r.get("phrases") or [])
+        for group in r.get("all_of") or []:
+            phrases += list(group)
+        if r.get("trigger"):
+            phrases += list(r["trigger"].get("phrases", []))
+        for key in ("keywords", "words"):
+            if isinstance(r.get(key), list):
+                phrases += [p for p in r[key] if isinstance(p, str)]
+        if phrases and r.get("enabled", True):
+            out.append({"id": r["id"], "role": (r.get("scope") or {}).get("role"), "phrases": phrases})
+    return out
+
+
+def naive(path: Path, rubric_path: Path, out_path: Path) -> dict:
+    """What a QA analyst scripts: one regex per rule, searched over every turn, findings written as JSONL."""
+    rules = [(r["id"], r["role"], re.compile("|".join(map(re.escape, r["phrases"])))) for r in _load_rules(rubric_path)]
+    t = time.perf_counter()
+    n = 0
+    with open(path, "rb") as fh, open(out_path, "w", encoding="utf-8") as out:
+        for line in fh:
+            conv = json.loads(line)
+            findings = []
+            for rid, role, rx in rules:
+                for i, turn in enumerate(conv["turns"]):
+                    if role and turn["role"] != role:
+                        continue
+                    for m in rx.finditer(turn["text"]):
+                        findings.append({"rule": rid, "turn": i, "span": [m.start(), m.end()], "evidence": m.group()})
+            out.write(json.dumps({"conversation_id": conv["id"], "findings": findings}, ensure_ascii=False) + "\n")
+            n += 1
+    wall = time.perf_counter() - t
+    return {"conversations": n, "rules": len(rules), "wall_s": round(wall, 3), "conv_per_s": round(n / wall)}
+
+
+def qa_score(path: Path, rubric: Path, out: Path, jobs: int) -> dict:
+    argv = [sys.executable, "-m", "qa", "score", str(path), "-r", str(rubric), "-f", "jsonl", "-o", str(out),
+            "--jobs", str(jobs), "--quiet"]
+    # A fresh interpreter measures RSS per run: RUSAGE_CHILDREN is a high-water mark across all children.
+    probe = [sys.executable, "-c", _PROBE, *argv]
+    res = subprocess.run(probe, capture_output=True)
+    if res.returncode not in (0, 1):
+        raise SystemExit(f"qa score failed ({res.returncode}): {res.stderr.decode(errors='replace')[-2000:]}")
+    figures = json.loads(res.stdout.decode().strip().splitlines()[-1])
+    if figures["exit"] not in (0, 1):
+        raise SystemExit(f"qa score failed ({figures['exit']}): {res.stderr.decode(errors='replace')[-2000:]}")
+    n = sum(1 for _ in open(out, "rb"))
+    wall = figures["wall_s"]
+    return {"jobs": jobs, "conversations": n, "wall_s": round(wall, 3), "conv_per_s": round(n / wall),
+            "conv_per_s_per_core": round(n / wall / jobs), "peak_rss_mb": figures["peak_rss_mb"],
+            "exit": figures["exit"]}
+
+
+_PROBE = r"""
+import json, os, resource, subprocess, sys, time
+t = time.perf_counter()
+rc = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL)
+wall = time.perf_counter() - t
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(json.dumps({"wall_s": wall, "peak_rss_mb": round(peak, 1), "exit": rc}))
+"""
+
+
+def startup(rubric: Path, one: Path, repeat: int = 5) -> dict:
+    def best(argv):
+        times = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            r = subprocess.run(argv, capture_output=True)
+            times.append(time.perf_counter() - t)
+            if r.returncode not in (0, 1):
+                raise SystemExit(f"{' '.join(argv)} failed: {r.stderr.decode(errors='replace')[-1000:]}")
+        return round(min(times), 3), round(sorted(times)[len(times) // 2], 3)
+
+    qa = [sys.executable, "-m", "qa"]
+    help_best, help_median = best(qa + ["--help"])
+    one_best, one_median = best(qa + ["score", str(one), "-r", str(rubric), "-f", "jsonl", "--quiet"])
+    return {"help_s": help_best, "help_median_s": help_median, "score_one_s": one_best, "score_one_median_s": one_median}
+
+
+# ------------------------------------------------------------------------------------------------ main
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=20000, help="conversations for the throughput runs")
+    ap.add_argument("--scale", default="10000,200000", help="corpus sizes for the memory-growth runs (jobs 2)")
+    ap.add_argument("--rubric", type=Path, default=None, help="rubric file (default: the shipped zh rubric if present)")
+    ap.add_argument("--jobs", default="1,2", help="job counts to measure")
+    ap.add_argument("--quick", action="store_true", help="small sizes: --n 3000 --scale 2000,6000")
+    ap.add_argument("--out", type=Path, default=ROOT / "bench-results", help="directory for the JSON figures")
+    ap.add_argument("--workdir", type=Path, default=None, help="where corpora go (default: a temp dir)")
+    a = ap.parse_args(argv)
+    if a.quick:
+        a.n, a.scale = 3000, "2000,6000"
+    rubric = a.rubric or (SHIPPED_RUBRIC if SHIPPED_RUBRIC.is_file() else BENCH_RUBRIC)
+    jobs = [int(j) for j in a.jobs.split(",")]
+    scale = [int(s) for s in a.scale.split(",") if s]
+    work = Path(a.workdir or tempfile.mkdtemp(prefix="qa-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    res: dict = {"when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "python": platform.python_version(),
+                 "machine": platform.machine(), "cpus": os.cpu_count(), "rubric": str(rubric)}
+
+    corpus = work / f"corpus-{a.n}.jsonl"
+    res["corpus"] = make_corpus(corpus, a.n)
+    print(f"corpus: {a.n:,} conversations, mean {res['corpus']['mean_bytes']} bytes; rubric {rubric}", flush=True)
+    res["floor"] = floor(corpus)
+    res["naive"] = naive(corpus, rubric, work / "naive-out.jsonl")
+    res["qa"] = [qa_score(corpus, rubric, work / f"qa-out-{j}.jsonl", j) for j in jobs]
+    one = work / "one.jsonl"
+    make_corpus(one, 1)
+    res["startup"] = startup(rubric, one)
+    res["scale"] = []
+    for n in scale:
+        p = work / f"scale-{n}.jsonl"
+        make_corpus(p, n, seed=n)
+        res["scale"].append({"size": n, **qa_score(p, rubric, work / f"scale-out-{n}.jsonl", max(jobs))})
+        p.unlink()
+    if JDDC.is_file():
+        jp = work / "jddc.jsonl"
+        convs = jddc_to_jsonl(JDDC, jp)
+        res["jddc"] = {"conversations": convs, "floor": floor(jp), "naive": naive(jp, rubric, work / "jddc-naive.jsonl"),
+                       "qa": qa_score(jp, rubric, work / "jddc-out.jsonl", 1)}
+    else:
+        res["jddc"] = None
+    q1 = next((q for q in res["qa"] if q["jobs"] == 1), res["qa"][0])
+    q2 = next((q for q in res["qa"] if q["jobs"] == 2), None)
+    res["ratios"] = {
+        "qa_over_naive": round(q1["conv_per_s"] / res["naive"]["conv_per_s"], 2),
+        "floor_over_qa": round(res["floor"]["conv_per_s"] / q1["conv_per_s"], 1),
+        "jobs2_speedup": round(q2["conv_per_s"] / q1["conv_per_s"], 2) if q2 else None,
+    }
+    report(res)
+    a.out.mkdir(parents=True, exist_ok=True)
+    dest = a.out / f"bench-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
+    dest.write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"\nfigures written to {dest}")
+    return 0
+
+
+def report(r: dict) -> None:
+    print(f"\n{'what':<34}{'conv/s':>10}{'conv/s/core':>13}{'wall s':>9}{'peak MB':>9}")
+    print(f"{'(a) JSON parse floor':<34}{r['floor']['conv_per_s']:>10,}{r['floor']['conv_per_s']:>13,}"
+          f"{r['floor']['wall_s']:>9}")
+    print(f"{'(b) naive regex per rule':<34}{r['naive']['conv_per_s']:>10,}{r['naive']['conv_per_s']:>13,}"
+          f"{r['naive']['wall_s']:>9}")
+    for q in r["qa"]:
+        print(f"{'(c) qa score --jobs ' + str(q['jobs']):<34}{q['conv_per_s']:>10,}{q['conv_per_s_per_core']:>13,}"
+              f"{q['wall_s']:>9}{q['peak_rss_mb']:>9}")
+    for s in r["scale"]:
+        print(f"{'(d) qa score ' + format(s['size'], ',') + ' conv, jobs ' + str(s['jobs']):<34}{s['conv_per_s']:>10,}"
+              f"{s['conv_per_s_per_core']:>13,}{s['wall_s']:>9}{s['peak_rss_mb']:>9}")
+    if r.get("jddc"):
+        j = r["jddc"]
+        print(f"{'JDDC ' + str(j['conversations']) + ' sessions: floor':<34}{j['floor']['conv_per_s']:>10,}")
+        print(f"{'JDDC naive':<34}{j['naive']['conv_per_s']:>10,}")
+        print(f"{'JDDC qa score --jobs 1':<34}{j['qa']['conv_per_s']:>10,}{j['qa']['conv_per_s_per_core']:>13,}"
+              f"{j['qa']['wall_s']:>9}{j['qa']['peak_rss_mb']:>9}")
+    s = r["startup"]
+    ra = r["ratios"]
+    print(f"\nstart-up: qa --help {s['help_s']} s (median {s['help_median_s']}), "
+          f"qa score of one conversation {s['score_one_s']} s (median {s['score_one_median_s']})")
+    print(f"ratios: qa/naive {ra['qa_over_naive']}×, floor/qa {ra['floor_over_qa']}×, "
+          f"--jobs 2 speed-up {ra['jobs2_speedup']}×")
+    q1 = next((q for q in r["qa"] if q["jobs"] == 1), r["qa"][0])
+    checks = [("≥ 2,000 conv/s/core end to end", q1["conv_per_s_per_core"] >= 2000),
+              ("within ~15× of JSON parse", ra["floor_over_qa"] <= 15),
+              ("--jobs 2 ≥ 1.8× one job", (ra["jobs2_speedup"] or 0) >= 1.8),
+              ("peak RSS per process ≤ 300 MB", all(s["peak_rss_mb"] <= 300 for s in r["scale"] + r["qa"])),
+              ("qa --help ≤ 0.3 s", s["help_s"] <= 0.3),
+              ("qa score of one conversation ≤ 1.5 s", s["score_one_s"] <= 1.5)]
+    if len(r["scale"]) >= 2:
+        lo, hi = r["scale"][0]["peak_rss_mb"], r["scale"][-1]["peak_rss_mb"]
+        checks.append((f"RSS flat {r['scale'][0]['size']:,}→{r['scale'][-1]['size']:,} (≤ +20 %)", hi <= lo * 1.2))
+    print("targets: " + "; ".join(f"{name}: {'met' if ok else 'NOT met'}" for name, ok in checks))
+    r["targets"] = {name: ok for name, ok in checks}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""--jobs N: same results in the same order as one job, bounded work in flight, rubric compiled once per worker."""
+
+import json
+import os
+
+import pytest
+
+from qa.executors import chunked, pack, parallel_score, unpack
+from qa.readers import read_conversations
+
+
+@pytest.fixture
+def corpus(make_corpus, tmp_path):
+    return make_corpus(tmp_path / "chats.jsonl", 900, bad_every=97)
+
+
+def _serial(path, rubric):
+    from qa.engine import score_conversations
+
+    return list(score_conversations(read_conversations(path), rubric))
+
+
+def test_pool_results_equal_serial_in_order(corpus, rubric):
+    serial = _serial(corpus, rubric)
+    parallel = list(parallel_score(read_conversations(corpus), rubric, jobs=2, chunk_size=37))
+    assert [r["conversation_id"] for r in parallel] == [r["conversation_id"] for r in serial]
+    assert parallel == serial
+    assert sum(len(r["findings"]) for r in serial) > 900  # the corpus really exercises the rules
+
+
+def test_pack_round_trips_every_field():
+    from datetime import datetime
+
+    from qa.model import Conversation, SourceRef, Turn, Word
+
+    conv = Conversation("c1", [Turn("agent", "您好", ts=datetime(2026, 1, 2, 3, 4, 5), speaker="A7", meta={"k": [1]}),
+                               Turn("customer", "hi", start=1.5, end=2.0, words=[Word("hi", 1.5, 2.0)])],
+                        channel="call", language="en", agent_id="A7", team="T", started_at=datetime(2026, 1, 2),
+                        metadata={"queue": "vip"}, source=SourceRef("x.jsonl", 3))
+    assert unpack(pack(conv)) == conv
+
+
+def test_in_flight_work_is_bounded(rubric):
+    """However long the input, the pool never holds more than max_in_flight chunks (memory stays flat)."""
+    from qa.model import Conversation, Turn
+
+    pulled = 0
+
+    def endless():
+        nonlocal pulled
+        for k in range(4000):
+            pulled += 1
+            yield Conversation(f"c{k}", [Turn("agent", "您好，我不知道"), Turn("customer", "怎么还没到")])
+
+    seen_in_flight = []
+    yielded = 0
+    worst_gap = 0
+    for _ in parallel_score(endless(), rubric, jobs=2, chunk_size=50, max_in_flight=3,
+                            on_submit=seen_in_flight.append):
+        yielded += 1
+        worst_gap = max(worst_gap, pulled - yielded)
+    assert yielded == 4000
+    assert max(seen_in_flight) == 3
+    # read-ahead is at most the in-flight chunks plus the one being filled
+    assert worst_gap <= (3 + 1) * 50
+
+
+def test_rubric_compiled_once_per_worker(corpus, rubric, tmp_path, monkeypatch):
+    import qa.engine
+
+    log = tmp_path / "compiles.log"
+    real = qa.engine.compile_rubric
+
+    def counting(*a, **kw):
+        with open(log, "a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return real(*a, **kw)
+
+    monkeypatch.setattr(qa.engine, "compile_rubric", counting)  # fork: the workers inherit the patch
+    results = list(parallel_score(read_conversations(corpus), rubric, jobs=2, chunk_size=20))
+    assert len(results) > 40  # many chunks per worker
+    pids = log.read_text().split()
+    assert len(pids) == len(set(pids)) and 1 <= len(pids) <= 2
+    assert str(os.getpid()) not in pids
+
+
+def test_cli_jobs_output_is_byte_identical(corpus, tmp_path, rubric_path):
+    import subprocess
+    import sys
+
+    outs = []
+    for jobs in (1, 2):
+        out = tmp_path / f"out{jobs}.jsonl"
+        rej = tmp_path / f"rej{jobs}.jsonl"
+        r = subprocess.run([sys.executable, "-m", "qa", "score", str(corpus), "-r", str(rubric_path), "-o", str(out),
+                            "--rejects", str(rej), "--jobs", str(jobs)], capture_output=True, text=True)
+        assert r.returncode in (0, 1), r.stderr
+        outs.append((out.read_bytes(), rej.read_bytes(), r.stderr.replace(rej.name, "REJECTS")))
+    assert outs[0] == outs[1]
+    lines = outs[0][0].decode().splitlines()
+    rejects = outs[0][1].decode().splitlines()
+    assert len(lines) + len(rejects) == 900  # accepted + rejected = read
+    assert "read 900 record(s)" in outs[0][2]
+    assert {json.loads(x)["line"] for x in rejects} == set(range(97, 901, 97))
+
+
+def test_chunked_keeps_order_and_remainder():
+    assert list(chunked(range(7), 3)) == [[0, 1, 2], [3, 4, 5], [6]]
