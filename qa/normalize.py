@@ -62,24 +62,34 @@ _FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
 _FULLWIDTH[0x3000] = 0x20
 _FULLWIDTH_RE = re.compile("[\uff01-\uff5e\u3000]")
 _WS_RE = re.compile(r"\s{2,}|^\s+|\s+$|[\t\r\n\f\v\u00a0\u2000-\u200b\u3000]")
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
+# A pinyin note right after a hanzi: "服務(wù)", "認(r èn)", "進(\njìn)", full-width parentheses too. At least
+# one tone mark is required so "密码(abc)" is left alone.
 _PINYIN_RE = re.compile(
-    r"(?<=[\u3400-\u9fff])\((?:[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹ]{1,7}\s?){1,4}\)", re.IGNORECASE)
+    rf"(?<=[\u3400-\u9fff])[(（]\s*(?=[^)）]*[{_TONED}])(?:[a-zü{_TONED}]{{1,7}}\s*){{1,4}}[)）]", re.IGNORECASE)
+
+
+def _opencc_dict(name: str) -> list[tuple[str, list[str]]]:
+    import opencc  # opencc-python-reimplemented ships the dictionaries as text files
+
+    path = opencc.__file__.rsplit("/", 1)[0] + "/dictionary/" + name
+    out = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) == 2:
+                out.append((parts[0], parts[1].split(" ")))
+    return out
 
 
 @functools.lru_cache(maxsize=1)
 def _t2s_table() -> dict[str, str]:
     """Single-character traditional→simplified table from OpenCC's data (length-preserving)."""
-    import opencc  # opencc-python-reimplemented ships the dictionaries as text files
-
-    path = opencc.__file__.rsplit("/", 1)[0] + "/dictionary/TSCharacters.txt"
     table: dict[str, str] = {}
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            parts = line.rstrip("\n").split("\t")
-            if len(parts) == 2:
-                trad, simp = parts[0], parts[1].split(" ")[0]
-                if len(trad) == 1 and len(simp) == 1 and trad != simp:
-                    table[trad] = simp
+    for trad, simps in _opencc_dict("TSCharacters.txt"):
+        simp = simps[0]
+        if len(trad) == 1 and len(simp) == 1 and trad != simp:
+            table[trad] = simp
     return table
 
 
@@ -87,6 +97,52 @@ def _t2s_table() -> dict[str, str]:
 def _t2s_trans() -> tuple[frozenset, dict]:
     table = _t2s_table()
     return frozenset(table), str.maketrans(table)
+
+
+@functools.lru_cache(maxsize=1)
+def _t2s_phrases() -> tuple[frozenset, re.Pattern | None, dict[str, str]]:
+    """OpenCC's phrase exceptions for characters with several simplified forms (乾隆 keeps 乾, 乾淨 → 干净).
+
+    Only same-length phrases are used, so offsets stay one-to-one.
+    """
+    ambiguous = {trad for trad, simps in _opencc_dict("TSCharacters.txt") if len(trad) == 1 and len(simps) > 1}
+    phrases = {trad: simps[0] for trad, simps in _opencc_dict("TSPhrases.txt")
+               if len(trad) == len(simps[0]) and not ambiguous.isdisjoint(trad)}
+    if not phrases:  # pragma: no cover - depends on the OpenCC data shipped
+        return frozenset(), None, {}
+    pattern = re.compile("|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)))
+    return frozenset(ambiguous), pattern, phrases
+
+
+def _t2s(text: str) -> str:
+    chars, trans = _t2s_trans()
+    out = text.translate(trans) if not chars.isdisjoint(text) else text
+    ambiguous, pattern, phrases = _t2s_phrases()
+    if pattern is not None and not ambiguous.isdisjoint(text):
+        for m in pattern.finditer(text):
+            out = out[:m.start()] + phrases[m.group(0)] + out[m.end():]
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _s2t_map() -> dict[str, frozenset[str]]:
+    rev: dict[str, set[str]] = {}
+    for trad, simps in _opencc_dict("TSCharacters.txt"):
+        if len(trad) == 1:
+            for simp in simps:
+                if len(simp) == 1 and simp != trad:
+                    rev.setdefault(simp, set()).add(trad)
+    return {k: frozenset(v) for k, v in rev.items()}
+
+
+def simplified_to_traditional(char: str) -> frozenset[str]:
+    """The traditional characters that simplify to ``char`` (empty when it has none)."""
+    return _s2t_map().get(char, frozenset())
+
+
+def traditional_to_simplified(text: str) -> str:
+    """OpenCC t2s, character by character plus same-length phrase exceptions (keeps offsets)."""
+    return _t2s(text)
 
 
 def _apply_sub(nt_text: str, origin: list[int] | None, pattern: re.Pattern, repl_fn) -> tuple[str, list[int] | None]:
@@ -126,14 +182,12 @@ def normalize_text(text: str, options: NormalizeOptions) -> NormalizedText:
     """Normalise one turn's text; fast when nothing needs to change."""
     t = text
     origin: list[int] | None = None
-    if options.strip_pinyin and "(" in t:
+    if options.strip_pinyin and ("(" in t or "（" in t):
         t, origin = _apply_sub(t, origin, _PINYIN_RE, lambda m: "")
     if options.width and _FULLWIDTH_RE.search(t):
         t = t.translate(_FULLWIDTH)  # length-preserving
     if options.t2s and not t.isascii():
-        chars, trans = _t2s_trans()
-        if not chars.isdisjoint(t):
-            t = t.translate(trans)  # length-preserving by construction of the table
+        t = _t2s(t)  # length-preserving by construction of the tables
     if options.lowercase:
         low = t.lower()
         if len(low) == len(t):

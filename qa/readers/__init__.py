@@ -52,7 +52,7 @@ _VALUES = re.compile(r"'[^']*'|\"[^\"]*\"|\d[\d,.]*|\[[^\]]*\]")
 def problem_kind(rej: Reject) -> str:
     """A short label grouping rejects of the same kind: the field's last name and the reason without values."""
     key = re.sub(r"\[\d+\]", "", rej.field).split(".")[-1] if rej.field else "record"
-    reason = _VALUES.sub("…", rej.reason.split(" at column")[0].split(";")[0])
+    reason = _VALUES.sub("…", rej.reason.split(" — ")[0].split(" at column")[0].split(";")[0])
     return f"{key}: {reason[:70]}"
 
 

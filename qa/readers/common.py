@@ -97,7 +97,8 @@ def build(d: dict[str, Any], src: SourceRef, options_set: Settings | None = None
 def reject(src: SourceRef, exc: QAError | str, raw: str | None = None, field: str | None = None,
            cid: str | None = None) -> Reject:
     if isinstance(exc, QAError):
-        return Reject(SourceRef(src.path, exc.line if exc.line is not None else src.line), exc.message,
+        reason = exc.message + (f" — {exc.hint}" if exc.hint else "")
+        return Reject(SourceRef(exc.path or src.path, exc.line if exc.line is not None else src.line), reason,
                       field=exc.field or field, raw=raw, conversation_id=cid)
     return Reject(src, exc, field=field, raw=raw, conversation_id=cid)
 

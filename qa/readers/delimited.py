@@ -141,14 +141,14 @@ class DelimitedReader(Reader):
                     continue
                 cid = cid.strip()
             if group.id is not None and cid != group.id:
-                yield from _flush(group, path, cfg)
+                yield from _flush(group, path, cfg, layout)
                 group = _Group()
             if group.id is None:
                 group.id, group.line = cid, lineno
                 group.conv = _conv_fields(layout, cell)
             if group.error is None:
                 _add_row(group, row, lineno, raw, layout, cell, spec, cfg)
-        yield from _flush(group, path, cfg)
+        yield from _flush(group, path, cfg, layout)
 
 
 def _add_row(group: _Group, row: list[str], lineno: int, raw: str | None, layout: Layout, cell, spec: MappingSpec,
@@ -218,12 +218,12 @@ class _Feed:
         return self._recent.get(lineno)
 
 
-def _flush(group: _Group, path: str, cfg: Settings) -> Iterator[Conversation | Reject]:
+def _flush(group: _Group, path: str, cfg: Settings, layout: Layout | None) -> Iterator[Conversation | Reject]:
     if group.id is None:
         return
     if group.error is not None:
         line, fld, reason, raw = group.error
-        yield Reject(SourceRef(path, line), f"row {line}: {reason}", field=fld, raw=raw, conversation_id=group.id)
+        yield Reject(SourceRef(path, line), reason, field=fld, raw=raw, conversation_id=group.id)
         return
     if not group.turns:
         return
@@ -240,7 +240,13 @@ def _flush(group: _Group, path: str, cfg: Settings) -> Iterator[Conversation | R
                 return None
         return group.line
 
-    yield build(d, SourceRef(path, group.line), cfg, field_line)
+    rec = build(d, SourceRef(path, group.line), cfg, field_line)
+    if isinstance(rec, Reject) and rec.field and rec.field.startswith("turns["):
+        key = rec.field.split(".", 1)[1].split("[")[0] if "." in rec.field else None
+        idx = getattr(layout, key, None) if key in ("role", "text", "ts", "start", "end", "speaker") else None
+        if idx is not None:
+            rec.field = layout.columns[idx]
+    yield rec
 
 
 def _conv_fields(layout: Layout, cell) -> dict[str, Any]:

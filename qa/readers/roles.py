@@ -60,6 +60,7 @@ def role_for(name: object, user_map: Mapping[str, str] | None = None) -> str | N
     key = str(name).strip().casefold()
     if user_map and key in user_map:
         return user_map[key]
+    key = _plain(key)
     if key in BUILTIN_ROLES:
         return BUILTIN_ROLES[key]
     for prefix in _PREFIXES:
@@ -72,6 +73,17 @@ def role_for(name: object, user_map: Mapping[str, str] | None = None) -> str | N
     if user_map:
         return user_map.get("*")
     return None
+
+
+def _plain(key: str) -> str:
+    """Simplified, half-width form of a speaker name, so 客戶 and ＡＧＥＮＴ are recognised."""
+    if key.isascii():
+        return key
+    from qa.normalize import NormalizeOptions, normalize_text
+
+    return normalize_text(key, NormalizeOptions(t2s=True, width=True, lowercase=True, whitespace=True)).text
+
+
 
 
 def unknown_role_hint(name: object) -> str:
