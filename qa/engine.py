@@ -31,6 +31,7 @@ class UnlessGroups:
     same_sentence: int | None = None
     same_turn: int | None = None
     next_turn: int | None = None
+    prev_turn: int | None = None
     regex: tuple = ()
 
 
@@ -83,6 +84,7 @@ def compile_rubric(rubric: Rubric, select: Iterable[str] | None = None,
                 same_sentence=ctx.add_phrases(u.same_sentence) if u.same_sentence else None,
                 same_turn=ctx.add_phrases(u.same_turn) if u.same_turn else None,
                 next_turn=ctx.add_phrases(u.next_turn) if u.next_turn else None,
+                prev_turn=ctx.add_phrases(u.prev_turn) if u.prev_turn else None,
                 regex=tuple(compile_regex(p) for p in u.regex),
             )
         compiled.append(CompiledRule(rule, checker, unless))
@@ -120,6 +122,11 @@ def excepted(p: Prepared, u: UnlessGroups, window: int, f_turn: int, start: int,
         role = p.conv.turns[f_turn].role
         nxt = next((j for j in p.role_idx.get(role, ()) if j > f_turn), None)
         if nxt is not None and p.turn_has(u.next_turn, nxt):
+            return True
+    if u.prev_turn is not None:
+        role = p.conv.turns[f_turn].role
+        prv = next((j for j in range(f_turn - 1, -1, -1) if p.conv.turns[j].role != role), None)
+        if prv is not None and p.turn_has(u.prev_turn, prv):
             return True
     for rx in u.regex:
         if rx.search(p.texts[f_turn]):
@@ -180,6 +187,10 @@ def run_rules(p: Prepared, compiled: CompiledRubric) -> tuple[list[Finding], dic
 
 def score_conversation(conv: Conversation, compiled: CompiledRubric | Rubric) -> dict[str, Any]:
     """Score one conversation; returns the result dict of the output contract."""
+    return _score(conv, compiled)[0]
+
+
+def _score(conv: Conversation, compiled: CompiledRubric | Rubric):
     if isinstance(compiled, Rubric):
         compiled = compile_rubric(compiled)
     p = Prepared(conv, compiled)
@@ -216,6 +227,45 @@ def score_conversation(conv: Conversation, compiled: CompiledRubric | Rubric) ->
         result["source"] = str(conv.source)
     if errors:
         result["errors"] = errors
+    return result, s, compiled
+
+
+def explain_conversation(conv: Conversation, compiled: CompiledRubric | Rubric) -> dict[str, Any]:
+    """The result of one conversation laid out for a person (``qa explain``).
+
+    Adds to the result: ``transcript`` (each turn with role, speaker, time, text and the indices of
+    its findings), each finding's rule ``title`` and ``why``, and ``rules``: every active rule with its
+    ``status`` (``failed`` with the points it deducted, ``passed``, or ``not_applicable`` with the reason).
+    """
+    result, s, compiled = _score(conv, compiled)
+    rules = {cr.rule.id: cr.rule for cr in compiled.rules}
+    by_turn: dict[int, list[int]] = {}
+    counts: dict[str, int] = {}
+    for k, f in enumerate(result["findings"]):
+        rule = rules.get(f["rule"])
+        f["title"] = rule.title if rule else f["rule"]
+        f["why"] = rule.why if rule else ""
+        counts[f["rule"]] = counts.get(f["rule"], 0) + 1
+        if f["turn"] is not None:
+            by_turn.setdefault(f["turn"], []).append(k)
+    prepared = Prepared(conv, compiled)
+    transcript = []
+    for i, t in enumerate(conv.turns):
+        transcript.append({"turn": i, "role": t.role, "speaker": t.speaker, "time": prepared.turn_time(i),
+                           "text": t.text, "findings": by_turn.get(i, [])})
+    reasons = result["not_applicable_reasons"]
+    rule_rows = []
+    for rid, rule in rules.items():
+        row = {"rule": rid, "title": rule.title, "severity": rule.severity, "why": rule.why}
+        if rid in reasons:
+            row.update(status="not_applicable", reason=reasons[rid])
+        elif counts.get(rid):
+            row.update(status="failed", findings=counts[rid], deducted=s.deductions.get(rid, 0.0))
+        else:
+            row.update(status="passed")
+        rule_rows.append(row)
+    result["transcript"] = transcript
+    result["rules"] = rule_rows
     return result
 
 
