@@ -67,7 +67,7 @@ AGENT = [
 ]
 
 
-def make_corpus(path: Path, n: int, seed: int = 20261124, turns: int = 20) -> dict:
+def make_corpus(path: Path, n: int, seed: int = 20261124, turns: int = 20, prefix: str = "c") -> dict:
     """Write ``n`` canonical conversations to ``path``; returns size figures."""
     rnd = random.Random(seed)
     t0 = datetime(2026, 11, 2, 9, 0)
@@ -89,7 +89,7 @@ def make_corpus(path: Path, n: int, seed: int = 20261124, turns: int = 20) -> di
                 t += timedelta(seconds=rnd.randrange(3, 40))
                 tl.append({"role": role, "text": text.format(item=rnd.choice(ITEMS)),
                            "ts": t.strftime("%Y-%m-%dT%H:%M:%S")})
-            conv = {"id": f"c{k:07d}", "channel": "chat", "language": "zh", "agent_id": f"A{rnd.randrange(1, 60):03d}",
+            conv = {"id": f"{prefix}{k:07d}", "channel": "chat", "language": "zh", "agent_id": f"A{rnd.randrange(1, 60):03d}",
                     "team": f"T{rnd.randrange(1, 6)}", "started_at": start.strftime("%Y-%m-%dT%H:%M:%S"), "turns": tl}
             line = json.dumps(conv, ensure_ascii=False, separators=(",", ":")) + "\n"
             total += len(line.encode("utf-8"))

@@ -40,9 +40,9 @@ def make_corpus(bench):
     return lambda path, n, **kw: write_corpus(bench, path, n, **kw)
 
 
-def write_corpus(bench, path: Path, n: int, seed: int = 7, bad_every: int = 0) -> Path:
+def write_corpus(bench, path: Path, n: int, seed: int = 7, bad_every: int = 0, prefix: str = "c") -> Path:
     """``n`` generated chats; with ``bad_every`` every k-th line is replaced by a broken record."""
-    bench.make_corpus(path, n, seed=seed)
+    bench.make_corpus(path, n, seed=seed, prefix=prefix)
     if bad_every:
         lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
         broken = ['{"id": "broken"\n', '{"id": "empty", "turns": []}\n', "not json at all\n"]

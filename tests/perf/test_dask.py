@@ -1,0 +1,70 @@
+"""--scheduler: the same scoring on a Dask cluster (a LocalCluster here) gives the serial results,
+written as one part per input file in input order."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+distributed = pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None,
+                                  protocol="tcp://", host="127.0.0.1") as c:
+        yield c
+
+
+@pytest.fixture
+def inputs(make_corpus, tmp_path):
+    return [make_corpus(tmp_path / f"hour{h}.jsonl", 150, seed=h, bad_every=40 if h == 1 else 0,
+                        prefix=f"h{h}-")
+            for h in range(3)]
+
+
+def _serial_lines(paths, rubric):
+    from qa.runner import result_line, score_stream
+
+    return [result_line(r) for r in score_stream([str(p) for p in paths], rubric)]
+
+
+def test_dask_parts_equal_serial_run(cluster, inputs, rubric, tmp_path):
+    from qa.executors import dask_score
+    from qa.runner import RunSummary
+
+    out = tmp_path / "parts"
+    summary = RunSummary()
+    with distributed.Client(cluster) as client:
+        parts = dask_score([str(tmp_path / "hour*.jsonl")], rubric, str(out), scheduler=client, summary=summary)
+    assert [p["part"] for p in parts] == ["part-00000", "part-00001", "part-00002"]
+    lines = []
+    for p in parts:
+        lines += (out / f"{p['part']}.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    assert lines == _serial_lines(inputs, rubric)
+    rejects = (out / "part-00001.rejects.jsonl").read_text().splitlines()
+    assert [json.loads(r)["line"] for r in rejects] == [40, 80, 120]
+    assert summary.read.read == 450 and summary.read.rejected == 3 and summary.scored == 447
+    manifest = json.loads((out / "_SUCCESS").read_text())
+    assert [m["scored"] for m in manifest["parts"]] == [150, 147, 150]
+
+
+def test_cli_scheduler_address(cluster, inputs, rubric_path, tmp_path):
+    out = tmp_path / "out"
+    r = subprocess.run([sys.executable, "-m", "qa", "score", *map(str, inputs), "-r", str(rubric_path),
+                        "--scheduler", cluster.scheduler_address, "-o", str(out)], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode in (0, 1), r.stderr
+    assert "read 450 record(s): 447 accepted, 3 rejected" in r.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["_SUCCESS"] + [f"part-0000{i}{s}" for i in range(3)
+                                                                   for s in (".jsonl", ".rejects.jsonl")]
+
+
+def test_unreachable_scheduler_is_a_clear_error(inputs, rubric_path, tmp_path):
+    r = subprocess.run([sys.executable, "-m", "qa", "score", str(inputs[0]), "-r", str(rubric_path),
+                        "--scheduler", "tcp://127.0.0.1:9", "-o", str(tmp_path / "o")], capture_output=True,
+                       text=True, timeout=120, env=dict(os.environ, QA_DASK_TIMEOUT="2s"))
+    assert r.returncode == 2
+    assert "cannot reach the Dask scheduler" in r.stderr and "Traceback" not in r.stderr
