@@ -45,12 +45,13 @@ RULE_KEYS = {
     "tags": "labels for grouping (banned, courtesy.greeting, timing.reply_wait …)",
     "message": "finding message template; {evidence} and checker fields are substituted",
     "scope": "{role, first, last, channel, within_s}",
-    "unless": "{preceded_by, followed_by, window, same_sentence, same_turn, regex, next_turn}",
+    "unless": "{preceded_by, followed_by, window, same_sentence, same_turn, regex, next_turn, prev_turn}",
     "examples": "{fail: [...], pass: [...]} run by `qa rubric test`",
     "enabled": "false switches the rule off (also in a child rubric)",
 }
 SCOPE_KEYS = {"role", "first", "last", "channel", "within_s"}
-UNLESS_KEYS = {"preceded_by", "followed_by", "window", "same_sentence", "same_turn", "regex", "next_turn"}
+UNLESS_KEYS = {"preceded_by", "followed_by", "window", "same_sentence", "same_turn", "regex", "next_turn",
+               "prev_turn"}
 SCORING_KEYS = {"base", "pass_mark", "fatal"}
 SECTION_KEYS = {"id", "title", "weight"}
 FATAL_POLICIES = ("zero", "fail", "ignore")

@@ -29,7 +29,8 @@ class Unless:
     ``preceded_by``/``followed_by``: a phrase within ``window`` characters before/after the match in
     the same turn. ``same_sentence``: a phrase anywhere in the match's sentence. ``same_turn``: a
     phrase anywhere in the turn. ``regex``: an RE2 pattern matching the turn. ``next_turn``: a
-    phrase in the same speaker's next turn (e.g. a refusal followed by an alternative).
+    phrase in the same speaker's next turn (e.g. a refusal followed by an alternative). ``prev_turn``: a
+    phrase in the nearest earlier turn of another role (e.g. 不可以的 answering 充电时可以使用吗).
     """
 
     preceded_by: tuple[str, ...] = ()
@@ -39,10 +40,11 @@ class Unless:
     same_turn: tuple[str, ...] = ()
     regex: tuple[str, ...] = ()
     next_turn: tuple[str, ...] = ()
+    prev_turn: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
         return bool(self.preceded_by or self.followed_by or self.same_sentence or self.same_turn
-                    or self.regex or self.next_turn)
+                    or self.regex or self.next_turn or self.prev_turn)
 
 
 @dataclass
