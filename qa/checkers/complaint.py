@@ -230,10 +230,19 @@ class ComplaintTypeChecker(Checker):
             cs, ce = self._clause(conv.texts[t], s, e)
             return any(ct == t and cs <= c_s and c_e <= ce for ct, c_s, c_e, _ in cue_hits)
 
+        type_hits = {spec.id: self._hits(conv, spec.lexicon, scoped) for spec in self.types}
+        spans = [(h[0], h[1], h[2], tid) for tid, hs in type_hits.items() for h in hs]
+
+        def outranked(tid, t, s, e):  # an overlapping longer phrase of another type wins (退款还没到 ⊃ 还没到)
+            return any(ot == t and otid != tid and os_ < e and s < oe and oe - os_ > e - s
+                       for ot, os_, oe, otid in spans)
+
         found: dict[str, dict] = {}
         for spec in self.types:
             kept = []
-            for t, s, e, phrase in self._hits(conv, spec.lexicon, scoped):
+            for t, s, e, phrase in type_hits[spec.id]:
+                if outranked(spec.id, t, s, e):
+                    continue
                 if self._negated(conv, neg, t, s):
                     continue
                 if self._question(conv, qs, t, s, e) and not cue_in_clause(t, s, e):
