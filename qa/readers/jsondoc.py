@@ -23,9 +23,10 @@ def parse(text: str, path: str, line_offset: int = 0) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        truncated = exc.pos >= len(text.rstrip())
-        what = "truncated JSON (the file ends too early)" if truncated else f"invalid JSON: {exc.msg}"
-        raise InputError(f"{what} at column {exc.colno}", path=path, line=exc.lineno + line_offset) from None
+        truncated = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
+        what = "truncated JSON (the file ends too early)" if truncated else "invalid JSON"
+        raise InputError(f"{what}: {exc.msg} (column {exc.colno})", path=path,
+                         line=exc.lineno + line_offset) from None
     except RecursionError:
         raise InputError("invalid JSON: nested too deeply", path=path) from None
 
@@ -58,10 +59,9 @@ def iter_array(path: str, encoding: str | None, max_bytes: int, progress=None
         pos = 0
         line = 1
         index = -1
-        decoder_ok = True
 
         def more() -> bool:
-            nonlocal buf, pos, data, eof, decoder_ok
+            nonlocal buf, pos, data, eof
             if eof:
                 return False
             chunk = data if data else fh.read(1 << 16)
@@ -71,7 +71,6 @@ def iter_array(path: str, encoding: str | None, max_bytes: int, progress=None
             try:
                 text = decoder.decode(chunk, final=not chunk)
             except UnicodeDecodeError as exc:
-                decoder_ok = False
                 raise InputError(f"not valid {enc.name} (byte {exc.start} of a block)", path=path) from None
             if not chunk:
                 eof = True
@@ -151,7 +150,8 @@ def iter_array(path: str, encoding: str | None, max_bytes: int, progress=None
                             f"array element is over the {max_bytes:,}-byte record limit", path=path, line=start_line)
                         return
                     err_line = start_line + buf.count("\n", pos, exc.pos)
-                    what = "truncated JSON (the file ends inside this element)" if eof and at_end else \
+                    truncated = eof and (at_end or exc.msg.startswith("Unterminated string"))
+                    what = "truncated JSON (the file ends inside this element)" if truncated else \
                         f"invalid JSON: {exc.msg}"
                     yield index, start_line, InputError(what, path=path, line=err_line)
                     return

@@ -52,34 +52,34 @@ class JsonlReader(Reader):
                 if not raw.strip():
                     continue
                 try:
-                    text = raw.decode("utf-8")
+                    text = raw.decode("utf-8").rstrip("\r\n")
                 except UnicodeDecodeError as exc:
                     yield Reject(src, f"not valid UTF-8 at byte {exc.start}", raw=raw.decode("utf-8", "replace"))
                     continue
                 try:
                     d = json.loads(text)
                 except json.JSONDecodeError as exc:
-                    what = "truncated JSON" if exc.pos >= len(text.rstrip()) else "invalid JSON"
-                    yield Reject(src, f"{what}: {exc.msg} at column {exc.colno}", raw=text)
+                    truncated = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
+                    what = "truncated JSON (the line ends too early)" if truncated else "invalid JSON"
+                    yield Reject(src, f"{what}: {exc.msg} (column {exc.colno})", raw=text)
                     continue
                 except RecursionError:
                     yield Reject(src, "invalid JSON: nested too deeply", raw=text[:1000])
+                    continue
+                cid = d.get("id") if isinstance(d, dict) and isinstance(d.get("id"), str) else None
+                try:
+                    conv = conversation_from_dict(d, src)
+                except InputError as exc:
+                    yield Reject(src, exc.message, field=exc.field, raw=text, conversation_id=cid)
                     continue
                 if check_schema:
                     from qa.readers.schema import schema_problems
 
                     problems = schema_problems(d)
                     if problems:
-                        cid = d.get("id") if isinstance(d, dict) and isinstance(d.get("id"), str) else None
                         fld, msg = problems[0]
                         yield Reject(src, msg, field=fld, raw=text, conversation_id=cid)
                         continue
-                try:
-                    conv = conversation_from_dict(d, src)
-                except InputError as exc:
-                    cid = d.get("id") if isinstance(d, dict) and isinstance(d.get("id"), str) else None
-                    yield Reject(src, exc.message, field=exc.field, raw=text, conversation_id=cid)
-                    continue
                 if options.channel:
                     conv.channel = options.channel
                 if options.language:

@@ -1,0 +1,89 @@
+"""Harper Valley Bank, SereTOD and ABCD readers on the real data (and the bundled HVB corpus)."""
+
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_hvb_keeps_times_agent_ids_words_and_ratings(shared_data, read_all):
+    files = sorted((shared_data / "harper-valley-bank" / "transcript").glob("*.json"))
+    convs, rejects, _ = read_all(*files)
+    assert rejects == []
+    by_id = {c.id: c for c in convs}
+    assert set(by_id) == {"0002f70f7386445b", "004860b1ab2e4c88", "00d676d7058c49bb"}
+    c = by_id["0002f70f7386445b"]
+    assert c.channel == "call" and c.language == "en" and c.agent_id == "46"
+    assert c.metadata["caller_partner_rating"] == 10 and c.metadata["agent_partner_rating"] == 10
+    assert c.metadata["task_types"] == ["replace card"]
+    first = c.turns[0]
+    assert (first.role, first.start, first.end, first.speaker) == ("agent", 1.669, 4.339, "46")
+    assert first.text == "hello this is harper valley national bank"
+    assert [(w.w, w.start, w.end) for w in first.words[:2]] == [("hello", 1.669, 2.119), ("mr", 2.359, 2.629)]
+    assert first.meta["asr"] == "hello mr harper valley national bank"
+    assert c.started_at.isoformat() == "2020-06-02T00:13:03.191000+00:00"
+    # agent 17 answers two of the calls; the caller speaks as customer with the caller's id
+    assert by_id["004860b1ab2e4c88"].agent_id == by_id["00d676d7058c49bb"].agent_id == "17"
+    callers = {t.speaker for t in by_id["004860b1ab2e4c88"].turns if t.role == "customer"}
+    assert len(callers) == 1 and "17" not in callers
+    for conv in convs:  # the two recording channels are merged on one timeline
+        starts = [t.start for t in conv.turns]
+        assert starts == sorted(starts)
+    # natural overlap in 0002f…: the agent starts before the caller has finished (segments 10/11)
+    seg10 = next(t for t in c.turns if t.meta["index"] == 10)
+    seg11 = next(t for t in c.turns if t.meta["index"] == 11)
+    assert seg11.start < seg10.end
+
+
+def test_bundled_hvb_corpus_matches_a_fresh_conversion(shared_data, read_all):
+    files = sorted((shared_data / "harper-valley-bank" / "transcript").glob("*.json"))
+    convs, _, _ = read_all(*files)
+    fresh = [c.to_dict() for c in convs]
+    bundled = [json.loads(ln) for ln in (ROOT / "corpora" / "harper-valley-bank" / "calls.jsonl").read_text(
+        encoding="utf-8").splitlines()]
+    assert bundled == fresh
+
+
+def test_bundled_hvb_corpus_reads_without_shared_data(read_all):
+    convs, rejects, _ = read_all(ROOT / "corpora" / "harper-valley-bank" / "calls.jsonl")
+    assert rejects == [] and len(convs) == 3
+    assert {c.agent_id for c in convs} == {"46", "17"}
+    assert all(t.start is not None and t.end is not None for c in convs for t in c.turns)
+
+
+def test_hvb_without_metadata_still_reads(tmp_path, shared_data, read_all):
+    src = shared_data / "harper-valley-bank" / "transcript" / "0002f70f7386445b.json"
+    (tmp_path / "transcript").mkdir()
+    dst = tmp_path / "transcript" / src.name
+    dst.write_bytes(src.read_bytes())
+    (c,), rejects, _ = read_all(dst, fmt="hvb")
+    assert rejects == [] and c.agent_id is None and c.turns[0].start == 1.669
+
+
+def test_seretod_roles_and_intents(shared_data, read_all):
+    convs, rejects, _ = read_all(shared_data / "seretod-mobilecs-example" / "example.json")
+    assert rejects == [] and len(convs) == 10
+    c = convs[0]
+    assert c.id == "94bba9d63c097df1800482d827287e47" and c.language == "zh" and c.channel == "call"
+    assert (c.turns[0].role, c.turns[0].text, c.turns[0].meta["intent"]) == ("agent", "你好，很高兴为您服务", "问候")
+    assert c.turns[1].role == "customer" and c.turns[1].meta["intent"].startswith("问候,求助-查询")
+    assert convs[1].source.line > convs[0].source.line
+
+
+def test_abcd_roles_actions_and_flows(shared_data, read_all):
+    convs, rejects, _ = read_all(shared_data / "abcd-sample" / "abcd_sample.json")
+    assert rejects == [] and [c.id for c in convs][0] == "3592"
+    c = convs[0]
+    assert c.metadata["flow"] == "product_defect" and c.metadata["subflow"] == "return_size"
+    assert [t.role for t in c.turns[:3]] == ["agent", "agent", "customer"]
+    assert c.turns[6].role == "system" and c.turns[6].text.startswith("Account has been pulled up")
+    assert sum(len(x.turns) for x in convs) == 72
+
+
+def test_truncated_array_keeps_the_complete_elements(tmp_path, shared_data, read_all):
+    raw = (shared_data / "abcd-sample" / "abcd_sample.json").read_text(encoding="utf-8")
+    cut = tmp_path / "abcd_cut.json"
+    cut.write_text(raw[: int(len(raw) * 0.8)], encoding="utf-8")
+    convs, rejects, _ = read_all(cut, fmt="abcd")
+    assert len(convs) >= 1 and len(rejects) == 1
+    assert "truncated JSON" in rejects[0].reason and rejects[0].field == f"[{len(convs)}]"
