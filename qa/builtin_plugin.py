@@ -44,9 +44,14 @@ def qa_readers():
 
 @hookimpl
 def qa_reporters():
-    from qa.reporters.basic import CsvReporter, JsonlReporter, JsonReporter, TableReporter
+    from qa.reporters.basic import JsonlReporter
+    from qa.reporters.html import HtmlReporter
+    from qa.reporters.junit import JunitReporter
+    from qa.reporters.scorecard_formats import CsvReporter, JsonReporter, TableReporter
+    from qa.reporters.xlsx import XlsxReporter
 
-    return [JsonlReporter(), JsonReporter(), CsvReporter(), TableReporter()]
+    return [JsonlReporter(), JsonReporter(), CsvReporter(), TableReporter(), XlsxReporter(), JunitReporter(),
+            HtmlReporter()]
 
 
 @hookimpl

@@ -1,0 +1,18 @@
+"""The self-contained HTML report as a reporter (``--format html``); the work is in :mod:`qa.report`."""
+
+from __future__ import annotations
+
+from qa.reporters.base import Reporter
+
+
+class HtmlReporter(Reporter):
+    name = "html"
+    kinds = ("results",)
+    extension = ".html"
+    description = "one self-contained HTML file: charts, sortable agent table, drill-down to transcripts"
+
+    def write_results(self, results, out, options):
+        from qa.report import render_report
+
+        out.write(render_report(results, conversations=options.get("conversations"), policy=options.get("policy"),
+                                title=options.get("title") or "qa report"))
