@@ -48,7 +48,7 @@ class InterruptionChecker(TimingChecker):
         for turn, s, e in conv.hits.get(self.bc_group, ()):
             if turn == i:
                 covered[s:e] = [True] * (e - s)
-        rest = [c for c, cov in zip(text, covered) if not cov and c not in _DECOR]
+        rest = [c for c, cov in zip(text, covered, strict=True) if not cov and c not in _DECOR]
         return bool(text.strip()) and not rest
 
     def _speech(self, turn, s: float, e: float) -> list[tuple[float, float]]:
