@@ -103,12 +103,12 @@ def _scored(convs: Iterator[Conversation], rubric: Rubric, compiled, *, jobs: in
     return score_conversations(convs, compiled)
 
 
-def _start(rubric: Rubric, paths: list[str], select, ignore, hooks: bool):
+def _start(rubric: Rubric, paths: list[str], select, ignore, hooks: bool, limits: Limits = DEFAULT_LIMITS):
     from qa.engine import compile_rubric
     from qa.plugins import registry
 
     compiled = compile_rubric(rubric, select=select, ignore=ignore)
-    check_compiled(compiled)
+    check_compiled(compiled, limits)
     hook = registry().pm.hook
     if hooks:
         hook.qa_run_start(run={"rubric": rubric.ref(), "sources": paths,
@@ -127,7 +127,7 @@ def score_stream(paths: Iterable[str], rubric: Rubric, *, fmt: str = "auto", rea
     """
     summary = summary if summary is not None else RunSummary()
     paths = [os.fspath(p) for p in paths]
-    compiled, hook = _start(rubric, paths, select, ignore, hooks)
+    compiled, hook = _start(rubric, paths, select, ignore, hooks, limits)
     records = _limited(read_records(paths, fmt, read_options, summary.read), summary.read, limits)
 
     def conversations() -> Iterator[Conversation]:
@@ -210,7 +210,7 @@ def score_to_file(paths: Iterable[str], rubric: Rubric, output: str, *, rejects:
     else:
         cp = Checkpoint(output, rejects, identity)
     skip = cp.records
-    compiled, hook = _start(rubric, paths, select, ignore, hooks)
+    compiled, hook = _start(rubric, paths, select, ignore, hooks, limits)
     out = AppendFile(partial_path(output), cp.out_bytes if resume else None)
     rej = AppendFile(partial_path(rejects), cp.rejects_bytes if resume else None) if rejects else None
     cp.save()
