@@ -34,6 +34,7 @@ class Rejected:
     line: int
     field: str
     reason: str
+    row: int | None = None
 
 
 def parse_labels(value, *, path: str, line: int, field: str) -> tuple[str, ...]:
@@ -127,7 +128,7 @@ def read_examples(path, text_field: str, label_field: str | None = None, *, id_f
                 continue
         text = rec.get(text_field)
         if not isinstance(text, str) or not text.strip():
-            rejected.append(Rejected(line, text_field, "empty or missing text"))
+            rejected.append(Rejected(line, text_field, "empty or missing text", row))
             continue
         if joined is not None:
             labels = joined[row]
@@ -138,11 +139,11 @@ def read_examples(path, text_field: str, label_field: str | None = None, *, id_f
         ident = str(rec[id_field]) if id_field and rec.get(id_field) is not None else None
         examples.append(Example(text, labels, row, line, ident))
     if joined is not None:
-        missing = sorted(set(joined) - {e.row for e in examples} - {r.line for r in rejected})
+        missing = sorted(set(joined) - {e.row for e in examples} - {r.row for r in rejected})
         if missing and len(missing) == len(joined):
             raise InputError(f"none of the {len(joined)} labelled rows exist in the data", path=str(path))
         for r in missing:
-            rejected.append(Rejected(r, "row", f"labelled row {r} is not in {path.name}"))
+            rejected.append(Rejected(r, "row", f"labelled row {r} is not in {path.name}", r))
     return examples, rejected
 
 
