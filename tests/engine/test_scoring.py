@@ -124,3 +124,9 @@ def test_a_not_applicable_section_is_the_same_as_no_section(case):
     with_na = _rubric(rubric.rules + [extra], [(s.id, s.weight) for s in rubric.sections] + [("na_section", 55)],
                       base=rubric.scoring.base, pass_mark=rubric.scoring.pass_mark, fatal=rubric.scoring.fatal)
     assert score_findings(with_na, findings, na | {"extra"}).score == score_findings(rubric, findings, na).score
+
+
+def test_docs_worked_example_with_a_not_applicable_section():
+    rubric = _rubric([_rule("a", 5, 15, "etiquette"), _rule("b", 10, None, "etiquette"), _rule("c", 30, None, "process")],
+                     sections=[("etiquette", 40), ("process", 60)])
+    assert score_findings(rubric, [_f("a")] * 4 + [_f("b")] * 2, {"c"}).score == 37.5

@@ -36,6 +36,11 @@ rules:
     scope: {role: agent}
     phrases: [不能]
     unless: {next_turn: [可以帮您]}
+  - id: prev
+    checker: phrase
+    scope: {role: agent}
+    phrases: [不能]
+    unless: {prev_turn: [能不能]}
   - id: overlap
     checker: phrase
     phrases: [不知道]
@@ -87,6 +92,13 @@ def test_next_turn_of_the_same_speaker(rubric):
     assert _spans(rubric, "next", "这个不能改", ("customer", "啊？"), "不过我可以帮您退款") == []
     assert _spans(rubric, "next", "这个不能改", ("customer", "我可以帮您"), "好的") == [(0, (2, 4))]
     assert _spans(rubric, "next", "这个不能改") == [(0, (2, 4))]
+
+
+def test_prev_turn_of_the_other_party(rubric):
+    assert _spans(rubric, "prev", ("customer", "能不能改地址"), "不能，已经发货了") == []
+    assert _spans(rubric, "prev", ("customer", "能不能改地址"), "稍等", "不能改") == []  # nearest customer turn
+    assert _spans(rubric, "prev", ("customer", "改地址"), "不能") == [(1, (0, 2))]
+    assert _spans(rubric, "prev", "能不能", "不能") == [(0, (1, 3)), (1, (0, 2))]  # own turns do not count
 
 
 def test_exception_phrase_that_contains_the_match(rubric):
