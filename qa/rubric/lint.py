@@ -6,13 +6,14 @@ Checks (each issue has a stable code):
 - ``no-why`` — an enabled rule without ``why`` (agents are shown it next to every finding).
 - ``duplicate-phrase`` — the same phrase twice in one rule (after normalisation: 這個 and 这个 are one).
 - ``redundant-phrase`` — a phrase containing another phrase of the same rule: every text that matches
-  the longer one already matches the shorter, so the longer adds nothing but a longer span.
+  the longer one already matches the shorter, so the longer adds nothing but a longer span (not
+  for ``whole_turn`` rules, where 嗯嗯 as a whole turn is not 嗯).
 - ``phrase-in-two-rules`` — the same phrase in two phrase rules: one utterance is penalised twice.
 - ``unreachable-phrase`` — every match of the phrase is cancelled by the rule's own ``unless``
   (``same_sentence``/``same_turn`` names a phrase that is inside it).
 - ``pass-example-flagged`` — a pass example of any rule is flagged on its text by another rule of the
   rubric (good language that the rubric would still penalise). Missing-phrase findings (a one-turn
-  example has no closing) are not counted.
+  example has no closing) and ``info`` findings (labels such as complaint types) are not counted.
 """
 
 from __future__ import annotations
@@ -75,7 +76,8 @@ def lint_rubric(rubric: Rubric, *, run_examples: bool = True) -> list[LintIssue]
             seen[p] = j
         uniq = list(seen)
         for p in uniq:
-            shorter = next((q for q in uniq if q != p and q in p), None)
+            # with whole_turn the phrase must be the whole turn, so 嗯嗯 is not covered by 嗯
+            shorter = None if rule.options.get("whole_turn") else next((q for q in uniq if q != p and q in p), None)
             if shorter is not None:
                 issues.append(LintIssue("redundant-phrase", rule.id, f"phrase {phrases[seen[p]]!r} contains "
                                         f"{phrases[seen[shorter]]!r} of the same rule, so it adds nothing",
@@ -108,7 +110,8 @@ def _flagged_pass_examples(rubric: Rubric) -> list[LintIssue]:
         for k, ex in enumerate(e for e in rule.examples if e.kind == "pass"):
             result = score_conversation(example_conversation(rubric, rule, ex), compiled)
             # only findings on text: a one-turn example naturally lacks, say, a closing
-            others = sorted({f["rule"] for f in result["findings"] if f["rule"] != rule.id and f["span"]})
+            others = sorted({f["rule"] for f in result["findings"]
+                             if f["rule"] != rule.id and f["span"] and f["severity"] != "info"})
             for other in others:
                 ev = next(f["evidence"] for f in result["findings"] if f["rule"] == other)
                 out.append(LintIssue("pass-example-flagged", rule.id, f"pass example {k + 1} {_label(ex)} is flagged "

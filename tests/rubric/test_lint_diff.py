@@ -51,6 +51,13 @@ def test_lint_finds_each_kind_of_issue():
     assert str(issues[0]) == "t.yaml:11: warning duplicate-phrase [ban.a]: phrase '不能' is listed twice (also item 0)"
 
 
+def test_whole_turn_phrases_are_not_redundant():
+    rubric = rubric_from_text("id: t\nversion: 1\nrules:\n  - id: f\n    checker: phrase\n    why: w\n"
+                              "    whole_turn: true\n    phrases: [嗯, 嗯嗯]\n    examples: {fail: [嗯嗯], pass: [嗯，好的]}\n",
+                              "t.yaml")
+    assert lint_rubric(rubric) == []
+
+
 def test_clean_rubric_has_no_issues():
     assert lint_rubric(load_rubric(DATA / "mini.yaml")) == []
 
