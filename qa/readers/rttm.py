@@ -13,7 +13,8 @@ nothing in them, and rules that need words (``speech_rate``, ``long_message``) a
 Roles: ``ReadOptions.extra["speaker_roles"]`` maps speaker labels to roles; speakers it does not
 name (all of them by default) are ``agent`` if they speak first in the file, else ``customer``.
 A malformed line rejects its whole conversation (naming the line and field), since a
-conversation with a turn missing would give wrong silences.
+conversation with a turn missing would give wrong silences. Lines of one file id need not be
+adjacent, so a file is read whole before its conversations are yielded (RTTM files are small).
 """
 
 from __future__ import annotations
