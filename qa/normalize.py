@@ -172,7 +172,6 @@ def _apply_sub(nt_text: str, origin: list[int] | None, pattern: re.Pattern, repl
 
 
 def _ws_repl(m: re.Match) -> str:
-    s = m.group(0)
     if m.start() == 0 or m.end() == len(m.string):
         return ""
     return " "

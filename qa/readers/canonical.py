@@ -97,6 +97,10 @@ def turn_from_dict(t: Any, i: int) -> Turn:
     ts = parse_time(t["ts"], f"{where}.ts") if t.get("ts") is not None else None
     start = _number(t["start"], f"{where}.start") if t.get("start") is not None else None
     end = _number(t["end"], f"{where}.end") if t.get("end") is not None else None
+    for key, value in (("start", start), ("end", end)):
+        if value is not None and value < 0:
+            raise InputError(f"{key} {value} is negative; call times are seconds from the call start",
+                             field=f"{where}.{key}")
     if start is not None and end is not None and end < start:
         raise InputError(f"end {end} is before start {start}", field=f"{where}.end")
     words = None
