@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from qa.checkers.base import Checker, CompileContext
+from qa.checkers.base import NO_FINDINGS, Checker, CompileContext
 from qa.errors import RubricError
 from qa.model import Conversation, Finding, RuleOutcome
 from qa.normalize import NormalizeOptions
@@ -166,6 +166,8 @@ def run_rules(p: Prepared, compiled: CompiledRubric) -> tuple[list[Finding], dic
             errors.append({"rule": rule.id, "checker": rule.checker, "error": f"{type(exc).__name__}: {exc}",
                            "traceback": traceback.format_exc(limit=5)})
             not_applicable[rule.id] = f"checker error: {type(exc).__name__}: {exc}"
+            continue
+        if outcome is NO_FINDINGS:
             continue
         if not outcome.applicable:
             not_applicable[rule.id] = outcome.reason or "not applicable"

@@ -41,6 +41,11 @@ _TYPE_NAMES = {str: "a string", int: "a whole number", float: "a number", bool: 
                list: "a list", dict: "a mapping"}
 
 
+#: The shared outcome "applicable, nothing found": return it instead of allocating one per
+#: conversation when a checker finds nothing. Never mutate it.
+NO_FINDINGS = RuleOutcome()
+
+
 @dataclass
 class Option:
     """A checker-specific rule key: its type, default and documentation (shown by ``qa rubric show``)."""

@@ -7,7 +7,7 @@ once for all of them. Where phrases of one rule overlap (不能 inside 我不能
 
 from __future__ import annotations
 
-from qa.checkers.base import Checker, Option
+from qa.checkers.base import NO_FINDINGS, Checker, Option
 from qa.errors import RubricError
 
 
@@ -38,14 +38,14 @@ class PhraseChecker(Checker):
         self.group = ctx.add_phrases(self.opt("phrases"))
 
     def check(self, conv):
-        out = self.outcome()
         hits = conv.hits.get(self.group)
         if not hits:
-            return out
+            return NO_FINDINGS
         scoped_set = conv.scope_set(self.rule)
         matches = [h for h in hits if h[0] in scoped_set]
         if not matches:
-            return out
+            return NO_FINDINGS
+        out = self.outcome()
         matches.sort(key=lambda h: (h[0], h[1], -(h[2] - h[1])))
         kept: list[tuple[int, int, int]] = []
         for h in matches:

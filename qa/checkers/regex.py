@@ -8,7 +8,7 @@ Each pattern is still compiled on its own at load time, so a mistake names its l
 
 from __future__ import annotations
 
-from qa.checkers.base import Checker, Option
+from qa.checkers.base import NO_FINDINGS, Checker, Option
 from qa.errors import RubricError
 from qa.text.regex import compile_regex
 
@@ -43,7 +43,7 @@ class RegexChecker(Checker):
                                   hint="use + instead of * or anchor the pattern to real text")
 
     def check(self, conv):
-        out = self.outcome()
+        out = NO_FINDINGS
         texts = conv.texts
         search = self.rx.finditer
         cap = self.cap
@@ -53,6 +53,8 @@ class RegexChecker(Checker):
                 s, e = m.span()
                 if s == e:
                     continue
+                if out is NO_FINDINGS:
+                    out = self.outcome()
                 out.findings.append(self.span_finding(conv, i, (s, e)))
                 n += 1
                 if cap and n >= cap:

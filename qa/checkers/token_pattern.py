@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from qa.checkers.base import Checker, Option
+from qa.checkers.base import NO_FINDINGS, Checker, Option
 from qa.errors import RubricError, did_you_mean
 
 # token attributes that only a trained pipeline fills in; on spacy.blank they never match
@@ -130,7 +130,7 @@ class TokenPatternChecker(Checker):
             _validate_with_spacy(pat, rule, path, line, pfield)
 
     def check(self, conv):
-        out = self.outcome()
+        out = NO_FINDINGS
         key = self.key
         cap = self.cap
         turn_matches = self.shared.turn_matches
@@ -138,6 +138,8 @@ class TokenPatternChecker(Checker):
             spans = turn_matches(conv, i).get(key)
             if not spans:
                 continue
+            if out is NO_FINDINGS:
+                out = self.outcome()
             last_end = -1
             n = 0
             for s, e in spans:
