@@ -4,6 +4,7 @@
     python3 tools/rule_hits.py                         # zh rubric on JDDC: findings per rule
     python3 tools/rule_hits.py --rule ban.refusal -n 20  # read 20 findings of one rule in context
     python3 tools/rule_hits.py --review 50 --seed 7 > review.tsv   # a random sample to judge by hand
+    python3 tools/rule_hits.py --show-review tests/rubrics/jddc_review_50.tsv   # judged rows in context
     python3 tools/rule_hits.py --seretod               # greeting/closing vs SereTOD gold agent intents
     python3 tools/rule_hits.py --hvb                   # en rubric on the Harper Valley Bank calls
 
@@ -53,10 +54,11 @@ def per_rule(scored):
     return n_find, n_conv, n_na
 
 
-def context(conv, turn: int, before: int = 2) -> str:
+def context(conv, turn: int, before: int = 2, after: int = 0) -> str:
+    """The finding's turn (marked >>) with ``before``/``after`` neighbouring turns, one line."""
     lo = max(0, turn - before)
     parts = []
-    for i in range(lo, min(len(conv.turns), turn + 1)):
+    for i in range(lo, min(len(conv.turns), turn + 1 + after)):
         t = conv.turns[i]
         parts.append(f"{'>>' if i == turn else ''}{'客服' if t.role == 'agent' else '客户'}:{t.text.strip()}")
     return " | ".join(parts)
@@ -77,12 +79,48 @@ def review_rows(scored, n: int, seed: int):
     sample = sorted(rng.sample(range(len(items)), min(n, len(items))))
     for k in sample:
         conv, f = items[k]
+        after = 0 if f["span"] else 3  # a missing courtesy is judged by what came next
         yield [conv.id, str(f["turn"]), f["rule"], (f["evidence"] or "").replace("\t", " "),
-               context(conv, f["turn"]).replace("\t", " "), ""]
+               context(conv, f["turn"], after=after).replace("\t", " "), ""]
+
+
+def read_review(path):
+    """Judged rows of a review TSV (``#`` lines are notes): dicts with conversation, turn, rule, judgement, note."""
+    rows = []
+    header = None
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        if header is None:
+            header = cols
+            continue
+        row = dict(zip(header, cols))
+        row["turn"] = int(row["turn"])
+        rows.append(row)
+    return rows
+
+
+def review_status(scored, rows):
+    """Each judged row with ``fires``: whether the current rubric still reports that finding."""
+    found = {(conv.id, f["turn"], f["rule"]) for conv, res in scored for f in res["findings"]}
+    return [{**r, "fires": (r["conversation"], r["turn"], r["rule"]) in found} for r in rows]
+
+
+def _prf(pairs):
+    tp = sum(p and g for p, g in pairs)
+    fp = sum(p and not g for p, g in pairs)
+    fn = sum(g and not p for p, g in pairs)
+    return {"n": len(pairs), "tp": tp, "fp": fp, "fn": fn,
+            "precision": tp / (tp + fp) if tp + fp else None, "recall": tp / (tp + fn) if tp + fn else None}
 
 
 def greeting_agreement(rubric_path, convs):
-    """Per agent turn: rubric greeting phrase present vs gold intent 问候 (and closing vs 客套/再见)."""
+    """Rubric courtesy phrases vs SereTOD gold agent intents, per agent turn.
+
+    ``courtesy.greeting`` is compared with intent 问候 and ``courtesy.closing`` with 客套/再见 — over every
+    agent turn (``all``) and over the turns the rule looks at (``scope``: first / last two agent turns).
+    """
     from qa.engine import compile_rubric
     from qa.prepared import Prepared
     from qa.rubric import load_rubric
@@ -92,25 +130,22 @@ def greeting_agreement(rubric_path, convs):
     by_id = {cr.rule.id: cr for cr in compiled.rules}
     stats = {}
     for rule_id, gold in (("courtesy.greeting", {"问候"}), ("courtesy.closing", {"客套", "再见"})):
-        group = by_id[rule_id].checker.groups[0]
-        tp = fp = fn = tn = 0
-        misses = []
+        cr = by_id[rule_id]
+        group = cr.checker.groups[0]
+        every, scoped, misses = [], [], []
         for conv in convs:
             p = Prepared(conv, compiled)
+            in_scope = set(p.turns_in_scope(cr.rule))
             for i, t in enumerate(conv.turns):
                 if t.role != "agent":
                     continue
-                pred = p.turn_has(group, i)
-                is_gold = bool(gold & set(t.meta.get("intents", ())))
-                tp += pred and is_gold
-                fp += pred and not is_gold
-                fn += is_gold and not pred
-                tn += not pred and not is_gold
-                if pred != is_gold:
-                    misses.append(("FP" if pred else "FN", t.meta.get("intents"), t.text[:60]))
-        stats[rule_id] = {"tp": tp, "fp": fp, "fn": fn, "tn": tn,
-                          "precision": tp / (tp + fp) if tp + fp else None,
-                          "recall": tp / (tp + fn) if tp + fn else None, "misses": misses}
+                pair = (p.turn_has(group, i), bool(gold & set(t.meta.get("intents", ()))))
+                every.append(pair)
+                if i in in_scope:
+                    scoped.append(pair)
+                    if pair[0] != pair[1]:
+                        misses.append(("FP" if pair[0] else "FN", t.meta.get("intents"), t.text[:60]))
+        stats[rule_id] = {"all": _prf(every), "scope": _prf(scoped), "misses": misses}
     return stats
 
 
@@ -120,17 +155,20 @@ def main(argv=None) -> int:
     ap.add_argument("-n", type=int, default=15, help="how many findings to show with --rule")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--review", type=int, metavar="N", help="print N random findings as TSV for judging")
+    ap.add_argument("--show-review", metavar="TSV", help="print the judged rows of a review file in context")
     ap.add_argument("--seretod", action="store_true", help="greeting/closing agreement with SereTOD intents")
     ap.add_argument("--hvb", action="store_true", help="score the Harper Valley Bank calls with the en rubric")
     a = ap.parse_args(argv)
 
     if a.seretod:
         convs = realdata.load_seretod(SHARED / realdata.SERETOD_FILE)
-        for rule_id, s in greeting_agreement(ZH, convs).items():
-            print(f"{rule_id}: precision {s['precision']:.2f} recall {s['recall']:.2f} "
-                  f"(tp {s['tp']} fp {s['fp']} fn {s['fn']} tn {s['tn']})")
-            for m in s["misses"]:
-                print("   ", *m)
+        for rule_id, st in greeting_agreement(ZH, convs).items():
+            for part in ("all", "scope"):
+                m = st[part]
+                print(f"{rule_id} [{part} agent turns, n={m['n']}]: precision {m['precision']:.2f} "
+                      f"recall {m['recall']:.2f} (tp {m['tp']} fp {m['fp']} fn {m['fn']})")
+            for miss in st["misses"]:
+                print("    in scope:", *miss)
         return 0
     if a.hvb:
         scored = score_all(EN, realdata.load_hvb(SHARED / realdata.HVB_DIR))
@@ -147,12 +185,26 @@ def main(argv=None) -> int:
         for row in review_rows(scored, a.review, a.seed):
             print("\t".join(row))
         return 0
+    if a.show_review:
+        by_id = {c.id: c for c in convs}
+        rows = review_status(scored, read_review(a.show_review))
+        for r in rows:
+            conv = by_id[r["conversation"]]
+            state = "fires" if r["fires"] else "silent"
+            print(f"{r['judgement']} {state:6} {r['rule']:28} {r['note']}")
+            print("       ", context(conv, r["turn"], after=3)[:400])
+        fired = [r for r in rows if r["fires"]]
+        tp = sum(r["judgement"] == "TP" for r in fired)
+        print(f"judged {len(rows)}: {sum(r['judgement'] == 'TP' for r in rows)} TP; the current rubric fires on "
+              f"{len(fired)} of them, {tp} TP → precision {tp / len(fired):.2f}" if fired else "none fire")
+        return 0
     if a.rule:
         items = [(c, f) for c, f in all_findings(scored) if f["rule"] == a.rule or f["rule"].startswith(a.rule + ".")]
         random.Random(a.seed).shuffle(items)
         print(f"{len(items)} findings of {a.rule}")
         for conv, f in items[: a.n]:
-            print(f"- {conv.id[:8]} t{f['turn']} [{f['evidence'] or ''}] {context(conv, f['turn'])[:300]}")
+            ctx = context(conv, f["turn"], after=0 if f["span"] else 3)
+            print(f"- {conv.id[:8]} t{f['turn']} [{f['evidence'] or ''}] {ctx[:400]}")
         return 0
     n_find, n_conv, n_na = per_rule(scored)
     from qa.rubric import load_rubric

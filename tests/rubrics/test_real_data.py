@@ -1,0 +1,179 @@
+"""The shipped rubrics on real agent language (../shared/data, research-only, read in place).
+
+The numbers are what rubric tuning measured (tools/rule_hits.py; the report on issue 4). The bands are
+there so that a change to a rubric or a checker that floods a rule with false alarms, or silences it,
+fails here and sends the tuner back to read findings. The judged samples (jddc_review_50*.tsv) pin the
+QA judgement: findings read as true must keep firing, false alarms tuned away must stay away.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+
+# findings per rule on the 994 JDDC sessions with rubric 1.0.0: (low, high) around the measured count
+JDDC_BANDS = {
+    "courtesy.greeting": (290, 390),      # measured 341 (many sessions of the 0.1% cut start mid-stream)
+    "courtesy.closing": (50, 75),         # 62
+    "courtesy.hold.ask": (8, 22),         # 14
+    "courtesy.apology": (50, 80),         # 64
+    "ban.refusal": (30, 50),              # 39
+    "ban.dont_know": (5, 12),             # 8
+    "ban.filler": (20, 32),               # 26
+    "ban.blame": (1, 6),                  # 3
+    "ban.over_promise": (1, 5),           # 2
+    "norm.repeat_back": (9, 20),          # 14
+    "norm.follow_up_promise": (10, 22),   # 15
+    "norm.verify_before_reassure": (8, 18),  # 12
+}
+# rules that must stay silent on this sample: nothing abusive, vague or out-of-authority is said there
+JDDC_QUIET = {"ban.abuse": 0, "ban.vague": 0, "norm.beyond_authority": 1, "ban.argue": 1, "ban.why": 1}
+
+
+def _tool(name):
+    """Import a module from tools/ (tuning helpers live there, outside the package)."""
+    if name in sys.modules:
+        return sys.modules[name]
+    sys.path.insert(0, str(ROOT / "tools"))
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def jddc_scored():
+    shared = Path(os.environ.get("QA_SHARED_DATA", ROOT.parent / "shared" / "data"))
+    path = shared / "jddc-chat-sample" / "chat_0.1per.txt"
+    if not path.is_file():
+        pytest.skip(f"JDDC sample not found at {path}")
+    rh = _tool("rule_hits")
+    convs = _tool("realdata").load_jddc(path)
+    return rh.score_all(ROOT / "rubrics" / "zh-customer-service.yaml", convs)
+
+
+def _counts(scored):
+    n = {}
+    for _, res in scored:
+        for f in res["findings"]:
+            n[f["rule"]] = n.get(f["rule"], 0) + 1
+    return n
+
+
+def test_jddc_every_session_scored_with_the_contract(shared_data, jddc_scored):
+    assert len(jddc_scored) == 994
+    assert len({conv.id for conv, _ in jddc_scored}) == 994
+    for conv, res in jddc_scored:
+        assert res["rubric"]["id"] == "zh-customer-service" and res["rubric"]["hash"].startswith("sha256:")
+        assert 0 <= res["score"] <= 100 and res.get("errors") is None
+        for f in res["findings"]:
+            assert 0 <= f["turn"] < len(conv.turns)
+            if f["span"] is not None:
+                s, e = f["span"]
+                assert conv.turns[f["turn"]].text[s:e] == f["evidence"]
+                assert conv.turns[f["turn"]].role == "agent"
+
+
+@pytest.mark.parametrize("rule", sorted(JDDC_BANDS))
+def test_jddc_findings_per_rule_stay_in_the_measured_band(shared_data, jddc_scored, rule):
+    lo, hi = JDDC_BANDS[rule]
+    n = _counts(jddc_scored).get(rule, 0)
+    assert lo <= n <= hi, f"{rule}: {n} findings on JDDC, measured band [{lo}, {hi}] — re-read findings"
+
+
+def test_jddc_quiet_rules_stay_quiet(shared_data, jddc_scored):
+    counts = _counts(jddc_scored)
+    for rule, most in JDDC_QUIET.items():
+        assert counts.get(rule, 0) <= most, rule
+
+
+def test_jddc_readme_judgements_hold_on_the_real_sessions(shared_data, jddc_scored):
+    """The seeds README's near misses, as they occur in the sample."""
+    agent_hits = {}
+    for conv, res in jddc_scored:
+        for f in res["findings"]:
+            agent_hits.setdefault(f["rule"], []).append(conv.turns[f["turn"]].text)
+    dont_know = agent_hits.get("ban.dont_know", [])
+    assert not any("不知道您" in t and "不知道呢" not in t for t in dont_know)
+    refusals = agent_hits.get("ban.refusal", [])
+    assert not any(t.startswith("抱歉，新旧地址不在同城市无法操作") for t in refusals)
+    assert any("小妹真没办法" in t for t in refusals)
+    assert any("一定是完好的" in t for t in agent_hits.get("ban.over_promise", []))
+    assert not any("一定会尽快" in t for t in agent_hits.get("ban.over_promise", []))
+    assert any("那是系统问题" in t for t in agent_hits.get("ban.blame", []))
+
+
+@pytest.mark.parametrize("review,floor", [("jddc_review_50.tsv", 0.9), ("jddc_review_50b.tsv", 0.8)])
+def test_judged_findings(shared_data, jddc_scored, review, floor):
+    rh = _tool("rule_hits")
+    rows = rh.review_status(jddc_scored, rh.read_review(HERE / review))
+    assert len(rows) == 50
+    lost = [r for r in rows if r["judgement"] == "TP" and not r["fires"]]
+    assert not lost, f"findings judged true no longer fire: {lost}"
+    back = [r for r in rows if r["judgement"] == "FP" and r["note"].startswith("fixed") and r["fires"]]
+    assert not back, f"false alarms tuned away are back: {back}"
+    fired = [r for r in rows if r["fires"]]
+    precision = sum(r["judgement"] == "TP" for r in fired) / len(fired)
+    assert precision >= floor
+
+
+def test_seretod_greeting_agrees_with_gold_intents(shared_data):
+    path = shared_data / "seretod-mobilecs-example" / "example.json"
+    if not path.is_file():
+        pytest.skip("SereTOD example not present")
+    rh = _tool("rule_hits")
+    stats = rh.greeting_agreement(ROOT / "rubrics" / "zh-customer-service.yaml", _tool("realdata").load_seretod(path))
+    g = stats["courtesy.greeting"]
+    assert g["scope"]["n"] == 20 and g["scope"]["tp"] == 12
+    assert g["scope"]["precision"] == 1.0 and g["scope"]["recall"] == 1.0
+    assert g["all"]["recall"] == 1.0 and g["all"]["precision"] >= 0.75
+    assert stats["courtesy.closing"]["scope"]["recall"] == 1.0
+
+
+def test_seretod_calls_greeted_and_fillers_not_judged_on_calls(shared_data):
+    path = shared_data / "seretod-mobilecs-example" / "example.json"
+    if not path.is_file():
+        pytest.skip("SereTOD example not present")
+    rh = _tool("rule_hits")
+    scored = rh.score_all(ROOT / "rubrics" / "zh-customer-service.yaml", _tool("realdata").load_seretod(path))
+    assert len(scored) == 10
+    for _, res in scored:
+        assert "ban.filler" in res["not_applicable"]
+        assert not [f for f in res["findings"] if f["rule"] == "courtesy.greeting"]
+
+
+def test_harper_valley_calls_pass_the_en_rubric(shared_data):
+    folder = shared_data / "harper-valley-bank"
+    if not (folder / "transcript").is_dir():
+        pytest.skip("Harper Valley Bank sample not present")
+    rh = _tool("rule_hits")
+    scored = rh.score_all(ROOT / "rubrics" / "en-customer-service.yaml", _tool("realdata").load_hvb(folder))
+    assert [c.id for c, _ in scored] == ["0002f70f7386445b", "004860b1ab2e4c88", "00d676d7058c49bb"]
+    for conv, res in scored:
+        assert res["findings"] == [], (conv.id, res["findings"])
+        assert res["score"] == 100.0 and res["passed"]
+        # greeting and closing were judged (applicable) and met; call-only hold rule applies to calls
+        assert "courtesy.greeting" not in res["not_applicable"]
+        assert "courtesy.closing" not in res["not_applicable"]
+        assert "ban.filler" in res["not_applicable"]
+
+
+def test_harper_valley_call_with_the_closing_cut_is_caught(shared_data):
+    folder = shared_data / "harper-valley-bank"
+    if not (folder / "transcript").is_dir():
+        pytest.skip("Harper Valley Bank sample not present")
+    rh = _tool("rule_hits")
+    conv = _tool("realdata").load_hvb(folder)[0]
+    agent_turns = [i for i, t in enumerate(conv.turns) if t.role == "agent"]
+    conv.turns = conv.turns[: agent_turns[-2]]  # hang up before "anything else" / "thank you for calling"
+    [(_, res)] = rh.score_all(ROOT / "rubrics" / "en-customer-service.yaml", [conv])
+    assert [f["rule"] for f in res["findings"]] == ["courtesy.closing"]
+    assert res["score"] == 95.0
