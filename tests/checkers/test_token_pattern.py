@@ -65,3 +65,20 @@ def test_bad_patterns_are_reported_at_load_with_line(spec, expected):
     with pytest.raises(RubricError) as e:
         rubric_from_text(text, "x.yaml")
     assert str(e.value).startswith(expected.replace("patterns[0]", "patterns[1]"))
+
+
+def test_spacy_and_jieba_load_only_for_token_pattern_rules(tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from qa.rubric import rubric_from_text\n"
+        "from qa.engine import compile_rubric, score_conversation\n"
+        "from qa.model import Conversation, Turn\n"
+        "r = rubric_from_text('id: t\\nversion: 1\\nrules:\\n  - {id: a, checker: phrase, phrases: [不能]}\\n')\n"
+        "score_conversation(Conversation('c', [Turn('agent', '不能')]), compile_rubric(r))\n"
+        "print('spacy' in sys.modules, 'jieba' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
