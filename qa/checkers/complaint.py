@@ -318,7 +318,7 @@ class ComplaintTypeChecker(Checker):
             return [f"model p={entry['model_probability']:.2f}"]
         return list(dict.fromkeys(words))[:4]
 
-    def _entry(self, conv, tid: str, kw: dict | None, ml: dict | None) -> dict:
+    def _entry(self, conv, tid: str, kw: dict | None, ml: dict | None) -> tuple[dict, tuple]:
         evidence = []
         confidence = 0.0
         entry: dict[str, Any] = {"type": tid, "title": self.titles.get(tid, tid), "rule": self.rule.id}
@@ -340,7 +340,8 @@ class ComplaintTypeChecker(Checker):
                              "kind": "model", "probability": round(ml["turn_probability"], 4)})
         entry["source"] = "+".join(k for k, v in (("keywords", kw), ("model", ml)) if v)
         entry["confidence"] = round(confidence, 4)
-        entry["evidence"] = sorted(evidence, key=lambda e: (e["kind"] == "model", e["kind"] == "cue", e["turn"]))
+        entry["evidence"] = sorted(evidence, key=lambda e: (e["kind"] == "model", e["kind"] == "cue", -e.get("weight", 0),
+                                                             e["turn"], e["span"][0]))
         if kw and kw["keywords"]:
             best = max(kw["keywords"], key=lambda k: (k[4], -k[0]))
             anchor = (best[0], (best[1], best[2]))

@@ -36,7 +36,7 @@ def cross_validate(clf, examples, folds: int, threshold: float = 0.5, seed: int 
             fold_clf = clf
         p = predict_labels(fold_clf, [e.text for e in test], threshold)
         per_fold.append(evaluate([e.labels for e in test], [[lab for lab, _ in x] for x in p], clf.labels)["macro_f1"])
-        for i, x in zip(te, p):
+        for i, x in zip(te, p, strict=False):
             gold[i], pred[i] = examples[i].labels, [lab for lab, _ in x]
     report = evaluate(gold, pred, clf.labels)
     report["cv"] = {"folds": folds, "seed": seed, "macro_f1_per_fold": per_fold,

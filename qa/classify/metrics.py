@@ -29,23 +29,23 @@ def evaluate(gold: list, pred: list, labels=None) -> dict:
     per: dict[str, dict] = {}
     ttp = tfp = tfn = 0
     for lab in names:
-        tp = sum(1 for g, p in zip(gold, pred) if lab in g and lab in p)
-        fp = sum(1 for g, p in zip(gold, pred) if lab not in g and lab in p)
-        fn = sum(1 for g, p in zip(gold, pred) if lab in g and lab not in p)
+        tp = sum(1 for g, p in zip(gold, pred, strict=False) if lab in g and lab in p)
+        fp = sum(1 for g, p in zip(gold, pred, strict=False) if lab not in g and lab in p)
+        fn = sum(1 for g, p in zip(gold, pred, strict=False) if lab in g and lab not in p)
         pr, rc, f1 = _prf(tp, fp, fn)
         per[lab] = {"precision": round(pr, 4), "recall": round(rc, 4), "f1": round(f1, 4), "support": tp + fn,
                     "predicted": tp + fp, "tp": tp, "fp": fp, "fn": fn}
         ttp, tfp, tfn = ttp + tp, tfp + fp, tfn + fn
     macro = sum(per[lab]["f1"] for lab in present) / len(present) if present else 0.0
     mp, mr, mf = _prf(ttp, tfp, tfn)
-    dtp = sum(1 for g, p in zip(gold, pred) if g and p)
-    dfp = sum(1 for g, p in zip(gold, pred) if not g and p)
-    dfn = sum(1 for g, p in zip(gold, pred) if g and not p)
+    dtp = sum(1 for g, p in zip(gold, pred, strict=False) if g and p)
+    dfp = sum(1 for g, p in zip(gold, pred, strict=False) if not g and p)
+    dfn = sum(1 for g, p in zip(gold, pred, strict=False) if g and not p)
     dp, dr, df = _prf(dtp, dfp, dfn)
     axis = names + [NONE]
     idx = {lab: i for i, lab in enumerate(axis)}
     matrix = [[0] * len(axis) for _ in axis]
-    for g, p in zip(gold, pred):
+    for g, p in zip(gold, pred, strict=False):
         for gl in (g or {NONE}):
             for pl in (p or {NONE}):
                 matrix[idx[gl]][idx[pl]] += 1
@@ -53,7 +53,7 @@ def evaluate(gold: list, pred: list, labels=None) -> dict:
         "rows": len(gold),
         "macro_f1": round(macro, 4),
         "micro": {"precision": round(mp, 4), "recall": round(mr, 4), "f1": round(mf, 4)},
-        "exact_match": round(sum(g == p for g, p in zip(gold, pred)) / len(gold), 4) if gold else 0.0,
+        "exact_match": round(sum(g == p for g, p in zip(gold, pred, strict=False)) / len(gold), 4) if gold else 0.0,
         "complaint_detection": {"precision": round(dp, 4), "recall": round(dr, 4), "f1": round(df, 4)},
         "per_label": per,
         "confusion": {"labels": axis, "matrix": matrix, "rows": "gold", "columns": "predicted"},
@@ -80,6 +80,6 @@ def format_table(report: dict) -> str:
     lines.append("")
     lines.append("confusion (rows gold, columns predicted):")
     lines.append(" " * 18 + "".join(f"{s:>11}" for s in short))
-    for lab, row in zip(c["labels"], c["matrix"]):
+    for lab, row in zip(c["labels"], c["matrix"], strict=False):
         lines.append(f"{lab[:17]:<18}" + "".join(f"{v:>11}" for v in row))
     return "\n".join(lines)

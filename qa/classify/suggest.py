@@ -38,7 +38,7 @@ def row_terms(text: str, language: str, stop: frozenset, bigrams: bool = True) -
     terms = {t for t in toks if usable(t, stop)}
     if bigrams:
         sep = "" if language.startswith("zh") else " "
-        for a, b in zip(toks, toks[1:]):
+        for a, b in zip(toks, toks[1:], strict=False):
             if any(ch.isalpha() for ch in a) and any(ch.isalpha() for ch in b) and (usable(a, stop) or usable(b, stop)):
                 terms.add(a + sep + b)
     return terms
@@ -55,7 +55,7 @@ def suggest(texts, labelsets, language: str = "zh", *, method: str = "log-odds",
     total = Counter(term for r in rows for term in r)
     out: dict[str, list[Candidate]] = {}
     for lab in labels:
-        inside = [r for r, ls in zip(rows, labelsets) if lab in ls]
+        inside = [r for r, ls in zip(rows, labelsets, strict=False) if lab in ls]
         c_in = Counter(term for r in inside for term in r)
         c_out = {t: total[t] - c_in.get(t, 0) for t in c_in}
         if method == "chi2":

@@ -153,7 +153,7 @@ def predict(target, data, text_field, id_field, row_labels, split, threshold, ou
     clf = load_classifier(target)
     preds = predict_labels(clf, [e.text for e in examples], threshold)
     with atomic_output(output) as out:
-        for e, p in zip(examples, preds):
+        for e, p in zip(examples, preds, strict=False):
             rec = {"row": e.row, "id": e.id, "labels": [lab for lab, _ in p],
                    "confidence": {lab: round(conf, 4) for lab, conf in p}}
             out.write(json.dumps(rec, ensure_ascii=False) + "\n")

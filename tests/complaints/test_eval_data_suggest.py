@@ -23,7 +23,7 @@ def test_metrics_per_label_macro_and_confusion():
     assert r["exact_match"] == pytest.approx(0.6)
     c = r["confusion"]
     assert c["labels"] == ["fees", "logistics_delay", "none"]
-    m = {g: dict(zip(c["labels"], row)) for g, row in zip(c["labels"], c["matrix"])}
+    m = {g: dict(zip(c["labels"], row, strict=False)) for g, row in zip(c["labels"], c["matrix"], strict=False)}
     assert m["fees"]["none"] == 1 and m["logistics_delay"]["fees"] == 2 and m["none"]["none"] == 1
 
 

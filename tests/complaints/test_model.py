@@ -42,8 +42,8 @@ def test_round_trip_predicts_held_out_complaints(model_file):
     assert probs[0].argmax() == m.labels.index("fees") and probs[0].max() > 0.5
     assert probs[1].argmax() == m.labels.index("logistics_delay") and probs[1].max() > 0.5
     assert probs[2].max() < 0.5
-    from qa.classify.evaluate import evaluate_classifier
     from qa.classify.data import Example
+    from qa.classify.evaluate import evaluate_classifier
 
     test = [Example(r["text"], tuple(r["labels"].split("|")) if r["labels"] else (), i, i)
             for i, r in enumerate(b77("test"))]

@@ -7,8 +7,6 @@ tuned on the ``dev`` rows only, the floors below are on ``test`` rows (measured:
 import json
 from pathlib import Path
 
-import pytest
-
 from qa.classify.data import read_examples
 from qa.classify.evaluate import evaluate_classifier
 from qa.classify.rubric_classifier import RubricClassifier
@@ -32,5 +30,5 @@ def test_seretod_user_turns_raise_no_false_complaints(shared_data):
     users = [t["[SPEAKER 2]"] for d in dialogs for t in d["content"] if t.get("[SPEAKER 2]")]
     assert len(users) > 90
     clf = RubricClassifier(load_rubric("complaints-zh"))
-    flagged = [u for u, p in zip(users, clf.predict(users)) if p]
+    flagged = [u for u, p in zip(users, clf.predict(users), strict=False) if p]
     assert len(flagged) <= 2, flagged   # measured 0 of 98: enquiries about data plans are not complaints
