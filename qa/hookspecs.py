@@ -103,7 +103,8 @@ def qa_rubric_paths():
     ``--rubric NAME`` resolves a bare name (``zh-customer-service``) by looking for
     ``NAME.yaml``/``NAME.yml`` in these directories; ``extends:`` resolves the same way, so a
     plugin's rubric can extend a builtin one (``extends: [zh-customer-service]``). Directories given
-    in ``QA_RUBRIC_PATH`` are searched first, then the plugins' directories in registration order.
+    in ``QA_RUBRIC_PATH`` are searched first, then the plugins' directories in registration order
+    (the builtins first).
     ``qa plugins list`` shows the rubric files found in these directories.
 
     Since 0.1.

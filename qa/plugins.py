@@ -209,7 +209,7 @@ def get_registry(extra_modules: tuple[str, ...] = (), disabled: tuple[str, ...] 
     pm = _new_manager()
     infos: dict[str, PluginInfo] = {}
     only = {s.strip() for s in os.environ.get("QA_PLUGINS", "").split(",") if s.strip()}
-    for ep in _entry_points():
+    for ep in sorted(_entry_points(), key=lambda ep: ep.name != BUILTIN_NAME):  # builtins first
         if ep.name in disabled:
             continue
         if only and ep.name not in only and ep.name != BUILTIN_NAME:
@@ -225,7 +225,8 @@ def get_registry(extra_modules: tuple[str, ...] = (), disabled: tuple[str, ...] 
         infos[BUILTIN_NAME] = PluginInfo(BUILTIN_NAME, builtin_plugin.__name__, "qa", _qa_version(),
                                          source="builtin")
     for modname in extra_modules:
-        _register_module(pm, modname, infos)
+        if modname not in disabled:
+            _register_module(pm, modname, infos)
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:

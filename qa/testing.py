@@ -340,7 +340,7 @@ class CaseFile(pytest.File):
         try:
             rubric = load(data["rubric"], base=self.path)
         except QAError as exc:
-            raise self.CollectError(f"{self.path}: rubric {data['rubric']!r}: {exc}") from None
+            raise self.CollectError(f"{self.path}: {exc}") from None
         for i, case in enumerate(cases):
             name = str(case.get("name") or f"case-{i}")
             item = CaseItem.from_parent(self, name=name, rubric=rubric, case=case, index=i)

@@ -1,0 +1,111 @@
+"""The plugin manager: entry points, --plugin modules, config, and the errors a broken plugin gives."""
+
+import pytest
+
+from qa import plugins
+from qa.errors import PluginError
+
+GOOD = '''
+    from pathlib import Path
+    from qa import hookimpl
+    from qa.checkers.base import Checker
+
+    class Echo(Checker):
+        name = "acme_echo"
+        def check(self, conv):
+            return self.outcome()
+
+    @hookimpl
+    def qa_checkers():
+        return [Echo]
+
+    @hookimpl
+    def qa_rubric_paths():
+        return [Path(__file__).parent / "acme_rubrics"]
+'''
+
+
+def test_entry_point_plugin_is_listed_with_distribution_and_what_it_registered(fake_dist, monkeypatch):
+    site = fake_dist("acme-qa", "1.2.0", {"acme": "acme_good"}, acme_good=GOOD)
+    (site / "acme_rubrics").mkdir()
+    (site / "acme_rubrics" / "acme-strict.yaml").write_text("id: acme-strict\nversion: 1\nrules: []\n")
+    monkeypatch.setenv("QA_PLUGINS", "builtin,acme")
+    reg = plugins.get_registry()
+    assert reg.checkers["acme_echo"].__module__ == "acme_good"
+    [row] = plugins.plugin_listing(reg)
+    assert (row["name"], row["distribution"], row["version"], row["source"]) == ("acme", "acme-qa", "1.2.0",
+                                                                                 "entry point")
+    assert row["checkers"] == ["acme_echo"] and row["rubrics"] == ["acme-strict"]
+    assert row["hooks"] == ["qa_checkers", "qa_rubric_paths"]
+    assert [r["name"] for r in plugins.plugin_listing(reg, include_builtin=True)][0] == "builtin"
+
+
+def test_qa_plugins_env_limits_entry_points(fake_dist, monkeypatch):
+    fake_dist("acme-qa", "1.2.0", {"acme": "acme_good"}, acme_good=GOOD)
+    monkeypatch.setenv("QA_PLUGINS", "builtin")
+    assert "acme" not in plugins.get_registry().plugins
+
+
+def test_plugin_failing_to_import_names_plugin_and_distribution_and_suggests_disabling(fake_dist, monkeypatch):
+    fake_dist("acme-qa", "1.2.0", {"acme": "acme_broken"}, acme_broken="import numpyy_not_installed\n")
+    monkeypatch.setenv("QA_PLUGINS", "builtin,acme")
+    with pytest.raises(PluginError) as exc:
+        plugins.get_registry()
+    assert str(exc.value) == (
+        "plugin 'acme' (distribution acme-qa 1.2.0) failed to import 'acme_broken': ModuleNotFoundError: "
+        "No module named 'numpyy_not_installed' — fix or uninstall it, or run with --plugins-disable acme")
+    reg = plugins.get_registry(disabled=("acme",))
+    assert "acme" not in reg.plugins and "phrase" in reg.checkers
+
+
+def test_two_plugins_registering_one_checker_name_is_an_error_naming_both(plugin_modules):
+    plugin_modules(acme_dup='''
+        from qa import hookimpl
+        from qa.checkers.base import Checker
+
+        class Phrase(Checker):
+            name = "phrase"
+
+        @hookimpl
+        def qa_checkers():
+            return [Phrase]
+    ''')
+    with pytest.raises(PluginError, match=r"checker 'phrase' is registered by both plugin 'builtin' and plugin "
+                                          r"'acme_dup' — disable one with --plugins-disable acme_dup"):
+        plugins.get_registry(("acme_dup",))
+    assert "acme_dup" not in plugins.get_registry(("acme_dup",), disabled=("acme_dup",)).plugins
+
+
+def test_misspelt_hook_is_reported_not_ignored(plugin_modules):
+    plugin_modules(acme_typo='''
+        from qa import hookimpl
+
+        @hookimpl
+        def qa_checker():
+            return []
+    ''')
+    with pytest.raises(PluginError, match=r"plugin 'acme_typo' implements a hook qa does not define.*qa_checker"):
+        plugins.get_registry(("acme_typo",))
+
+
+def test_hook_raising_is_reported_with_the_plugin_and_hook(plugin_modules):
+    plugin_modules(acme_lazy='''
+        from qa import hookimpl
+
+        @hookimpl
+        def qa_checkers():
+            from acme_missing_module import Checker
+            return [Checker]
+    ''')
+    with pytest.raises(PluginError, match=r"plugin 'acme_lazy' failed in qa_checkers\(\): ModuleNotFoundError"):
+        plugins.get_registry(("acme_lazy",))
+
+
+def test_unimportable_plugin_module_option():
+    with pytest.raises(PluginError, match=r"--plugin 'acme_nowhere' could not be imported: ModuleNotFoundError"):
+        plugins.get_registry(("acme_nowhere",))
+
+
+def test_plugin_option_naming_a_registered_module_does_not_list_it_twice(qa_plugin):
+    reg = qa_plugin("qa.builtin_plugin")  # already registered as builtin: not listed twice
+    assert list(reg.plugins) == ["builtin"]
