@@ -51,3 +51,10 @@ def test_calls_measure_from_call_start():
     turns = [call("customer", "hello?", 4.0, 5.0), call("agent", "hello this is harper valley bank", 18.5, 20.0)]
     [f], res = score("first_response", turns, channel="call", language="en", max_s=15, **{"from": "start"})
     assert res["metrics"]["first_response_s"] == 18.5 and f["time"] == 0.0
+
+
+def test_noise_only_turns_neither_start_nor_answer():
+    turns = [call("customer", "[noise]", 1.49, 1.64), call("agent", "<unk>", 2.0, 2.2),
+             call("customer", "hello?", 5.0, 5.5), call("agent", "hello this is harper valley bank", 6.25, 8.0)]
+    _, res = score("first_response", turns, channel="call", language="en")
+    assert res["metrics"]["first_response_s"] == 1.25

@@ -79,3 +79,9 @@ def test_clock_going_backwards_is_rejected_by_validation(tmp_path):
     [rej] = list(read_records([str(p)]))
     assert isinstance(rej, Reject) and rej.field == "turns[1].ts" and rej.source.line == 1
     assert "time goes backwards" in rej.reason
+
+
+def test_chat_placeholders_like_images_are_messages():
+    turns = [chat("customer", "[图片]", T + "00:00+08:00"), chat("agent", "亲，图片收到了，这边帮您登记", T + "00:30+08:00")]
+    [f], _ = score("reply_wait", turns, max_s=20)
+    assert f["extra"]["wait_s"] == 30.0 and f["evidence"] == "[图片]"

@@ -32,8 +32,10 @@ def no_text(conv: Conversation) -> bool:
 
 
 def is_speech(turn: Turn) -> bool:
-    """False for turns that are only annotation tags such as ``[noise]`` or ``<unk>``."""
-    if turn.meta.get("no_text"):
+    """False for call turns that are only annotation tags such as ``[noise]`` or ``<unk>``.
+
+    Chat messages always count: ``[图片]`` or ``[表情]`` is something the customer sent."""
+    if turn.meta.get("no_text") or (turn.start is None and turn.end is None):
         return True
     return bool(_TAG_RE.sub("", turn.text).strip())
 

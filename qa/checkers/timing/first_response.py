@@ -3,7 +3,7 @@
 ``from: customer`` (default) measures from the customer's first message to the first agent turn
 after it; an agent who greeted before the customer wrote has answered in 0 s. ``from: start``
 measures from the conversation start (``started_at``, else the first turn; 0 s for calls) to the
-first agent turn. Times are chat ``ts`` or call ``start``. A first customer message that no agent
+first agent turn. Times are chat ``ts`` or call ``start``; ``[noise]``-only turns don't count. A first customer message that no agent
 turn ever follows is a finding; missing times make the rule not applicable with the reason.
 
 Metric: ``first_response_s``.
@@ -12,7 +12,7 @@ Metric: ``first_response_s``.
 from __future__ import annotations
 
 from qa.checkers.base import Option
-from qa.checkers.timing.common import TimingChecker
+from qa.checkers.timing.common import TimingChecker, is_speech
 
 
 class FirstResponseChecker(TimingChecker):
@@ -32,9 +32,9 @@ class FirstResponseChecker(TimingChecker):
         if not (conv.has_chat_times or conv.has_call_times):
             return self.not_applicable("no turn has a time (ts or start)")
         answer_roles = set(self.opt("answer_roles"))
-        answers = [i for i, t in enumerate(c.turns) if t.role in answer_roles]
+        answers = [i for i, t in enumerate(c.turns) if t.role in answer_roles and is_speech(t)]
         if self.opt("from") == "customer":
-            first_c = next((i for i, t in enumerate(c.turns) if t.role == "customer"), None)
+            first_c = next((i for i, t in enumerate(c.turns) if t.role == "customer" and is_speech(t)), None)
             if first_c is None:
                 return self.not_applicable("the customer never wrote or spoke")
             origin = conv.turn_time(first_c)
