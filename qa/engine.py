@@ -102,14 +102,14 @@ def excepted(p: Prepared, u: UnlessGroups, window: int, f_turn: int, start: int,
     if u.preceded_by is not None:
         lo = start - window
         for t, s, e in p.hits.get(u.preceded_by, ()):
-            if t == f_turn and e <= start + 0 and s >= lo:
+            if t == f_turn and e <= start and s >= lo:
                 return True
             if t == f_turn and s < start and e > start and e <= end:  # overlaps the start, e.g. 不知道您
                 return True
     if u.followed_by is not None:
         hi = end + window
         for t, s, e in p.hits.get(u.followed_by, ()):
-            if t == f_turn and s >= start and e <= hi and e > end - 0 and not (s == start and e == end):
+            if t == f_turn and s >= start and end < e <= hi:
                 return True
     if u.same_sentence is not None:
         ss, se = p.sentence_bounds(f_turn, start, end)

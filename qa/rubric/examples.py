@@ -90,7 +90,7 @@ def run_examples(rubric: Rubric, rules: Iterable[str] | None = None) -> list[Exa
 
     An unknown rule id raises RubricError with a did-you-mean hint.
     """
-    from qa.engine import compile_rubric, score_conversation
+    from qa.engine import compile_rubric
     from qa.errors import did_you_mean
 
     known = {r.id: r for r in rubric.rules}
@@ -104,34 +104,44 @@ def run_examples(rubric: Rubric, rules: Iterable[str] | None = None) -> list[Exa
     else:
         selected = rubric.active_rules
     compiled = compile_rubric(rubric)
-    active = {cr.rule.id for cr in compiled.rules}
     results: list[ExampleResult] = []
     for rule in selected:
-        counters = {"pass": 0, "fail": 0}
-        for ex in rule.examples:
-            idx = counters[ex.kind]
-            counters[ex.kind] += 1
-            res = ExampleResult(rule.id, ex.kind, idx, True, "ok", _label(ex), rubric.path, ex.line)
-            if rule.id not in active:
-                res.ok, res.message = False, "the rule is disabled, so its examples cannot run"
-                results.append(res)
-                continue
-            result = score_conversation(example_conversation(rubric, rule, ex), compiled)
-            res.findings = [f for f in result["findings"] if f["rule"] == rule.id]
-            res.not_applicable = result["not_applicable_reasons"].get(rule.id)
-            err = next((e for e in result.get("errors", []) if e["rule"] == rule.id), None)
-            if err is not None:
-                res.ok, res.message = False, f"the checker crashed: {err['error']}"
-            elif ex.kind == "fail" and not res.findings:
-                res.ok = False
-                res.message = ("expected a finding, but the rule was not applicable: " + res.not_applicable
-                               if res.not_applicable else "expected a finding, found none")
-            elif ex.kind == "pass" and res.findings:
-                res.ok = False
-                res.message = f"expected no finding, found {len(res.findings)}: {_found(res.findings)}"
-            elif ex.kind == "pass" and res.not_applicable:
-                res.ok = False
-                res.message = (f"expected the rule to apply and pass, but it was not applicable: {res.not_applicable}"
-                               " (give a whole conversation that triggers it)")
-            results.append(res)
+        for index, ex in iter_examples(rule):
+            results.append(run_example(rubric, compiled, rule, ex, index))
     return results
+
+
+def iter_examples(rule: Rule):
+    """``(index among examples of its kind, example)`` for each of a rule's examples, in file order."""
+    counters = {"pass": 0, "fail": 0}
+    for ex in rule.examples:
+        yield counters[ex.kind], ex
+        counters[ex.kind] += 1
+
+
+def run_example(rubric: Rubric, compiled, rule: Rule, ex: Example, index: int = 0) -> ExampleResult:
+    """Run one example against a compiled rubric (one pytest item per example uses this)."""
+    from qa.engine import score_conversation
+
+    res = ExampleResult(rule.id, ex.kind, index, True, "ok", _label(ex), rubric.path, ex.line)
+    if not any(cr.rule.id == rule.id for cr in compiled.rules):
+        res.ok, res.message = False, "the rule is disabled, so its examples cannot run"
+        return res
+    result = score_conversation(example_conversation(rubric, rule, ex), compiled)
+    res.findings = [f for f in result["findings"] if f["rule"] == rule.id]
+    res.not_applicable = result["not_applicable_reasons"].get(rule.id)
+    err = next((e for e in result.get("errors", []) if e["rule"] == rule.id), None)
+    if err is not None:
+        res.ok, res.message = False, f"the checker crashed: {err['error']}"
+    elif ex.kind == "fail" and not res.findings:
+        res.ok = False
+        res.message = ("expected a finding, but the rule was not applicable: " + res.not_applicable
+                       if res.not_applicable else "expected a finding, found none")
+    elif ex.kind == "pass" and res.findings:
+        res.ok = False
+        res.message = f"expected no finding, found {len(res.findings)}: {_found(res.findings)}"
+    elif ex.kind == "pass" and res.not_applicable:
+        res.ok = False
+        res.message = (f"expected the rule to apply and pass, but it was not applicable: {res.not_applicable}"
+                       " (give a whole conversation that triggers it)")
+    return res

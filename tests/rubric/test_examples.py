@@ -69,3 +69,11 @@ rules:
         - turns: [{role: agnet, text: x}]
 """, "t.yaml"))
     assert str(e.value).startswith("t.yaml:9 [rules[0] (r).examples.fail")
+
+
+def test_examples_of_a_disabled_rule_are_reported_not_skipped():
+    rubric = rubric_from_text("id: t\nversion: 1\nrules:\n  - id: r\n    checker: phrase\n    enabled: false\n"
+                              "    phrases: [不行]\n    examples: {fail: [不行]}\n", "t.yaml")
+    assert run_examples(rubric) == []
+    [res] = run_examples(rubric, ["r"])
+    assert not res.ok and res.message == "the rule is disabled, so its examples cannot run"
