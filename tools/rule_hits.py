@@ -95,7 +95,7 @@ def read_review(path):
         if header is None:
             header = cols
             continue
-        row = dict(zip(header, cols))
+        row = dict(zip(header, cols, strict=True))
         row["turn"] = int(row["turn"])
         rows.append(row)
     return rows

@@ -60,6 +60,14 @@ def jddc_scored():
     return rh.score_all(ROOT / "rubrics" / "zh-customer-service.yaml", convs)
 
 
+def _own_rule_ids(name):
+    """Rules the shipped file defines itself (timing and complaint rules come in through extends)."""
+    from qa.rubric import load_rubric
+
+    path = str(ROOT / "rubrics" / name)
+    return {r.id for r in load_rubric(path).rules if r.origin and r.origin.startswith(path)}
+
+
 def _counts(scored):
     n = {}
     for _, res in scored:
@@ -71,6 +79,7 @@ def _counts(scored):
 def test_jddc_every_session_scored_with_the_contract(shared_data, jddc_scored):
     assert len(jddc_scored) == 994
     assert len({conv.id for conv, _ in jddc_scored}) == 994
+    own = _own_rule_ids("zh-customer-service.yaml")
     for conv, res in jddc_scored:
         assert res["rubric"]["id"] == "zh-customer-service" and res["rubric"]["hash"].startswith("sha256:")
         assert 0 <= res["score"] <= 100 and res.get("errors") is None
@@ -79,7 +88,8 @@ def test_jddc_every_session_scored_with_the_contract(shared_data, jddc_scored):
             if f["span"] is not None:
                 s, e = f["span"]
                 assert conv.turns[f["turn"]].text[s:e] == f["evidence"]
-                assert conv.turns[f["turn"]].role == "agent"
+                if f["rule"] in own:
+                    assert conv.turns[f["turn"]].role == "agent"
 
 
 @pytest.mark.parametrize("rule", sorted(JDDC_BANDS))
@@ -157,9 +167,12 @@ def test_harper_valley_calls_pass_the_en_rubric(shared_data):
     rh = _tool("rule_hits")
     scored = rh.score_all(ROOT / "rubrics" / "en-customer-service.yaml", _tool("realdata").load_hvb(folder))
     assert [c.id for c, _ in scored] == ["0002f70f7386445b", "004860b1ab2e4c88", "00d676d7058c49bb"]
+    own = _own_rule_ids("en-customer-service.yaml")
     for conv, res in scored:
-        assert res["findings"] == [], (conv.id, res["findings"])
-        assert res["score"] == 100.0 and res["passed"]
+        mine = [f for f in res["findings"] if f["rule"] in own]
+        assert mine == [], (conv.id, mine)
+        assert res["passed"]
+        assert res["sections"]["etiquette"]["score"] == res["sections"]["etiquette"]["max"] == 30
         # greeting and closing were judged (applicable) and met; call-only hold rule applies to calls
         assert "courtesy.greeting" not in res["not_applicable"]
         assert "courtesy.closing" not in res["not_applicable"]
@@ -175,5 +188,6 @@ def test_harper_valley_call_with_the_closing_cut_is_caught(shared_data):
     agent_turns = [i for i, t in enumerate(conv.turns) if t.role == "agent"]
     conv.turns = conv.turns[: agent_turns[-2]]  # hang up before "anything else" / "thank you for calling"
     [(_, res)] = rh.score_all(ROOT / "rubrics" / "en-customer-service.yaml", [conv])
-    assert [f["rule"] for f in res["findings"]] == ["courtesy.closing"]
-    assert res["score"] == 95.0
+    own = _own_rule_ids("en-customer-service.yaml")
+    assert [f["rule"] for f in res["findings"] if f["rule"] in own] == ["courtesy.closing"]
+    assert res["sections"]["etiquette"]["score"] == 25.0
