@@ -30,6 +30,7 @@ DEFAULT_RATING_FIELDS = {
     "satisfaction": 5,
     "rating": 5,
     "caller_rating": 10,
+    "caller_partner_rating": 10,
     "partner_rating": 10,
     "caller.partner_rating": 10,
     "caller.survey_response.data.partner_rating": 10,
@@ -63,7 +64,9 @@ SEED_LADDER = (Step(30.0), Step(60.0), Step(0.0, review=True))
 class Policy:
     min_conversations: int = 5
     ladder: tuple[Step, ...] = SEED_LADDER
-    complaint_types: tuple[str, ...] | None = None   # which types count towards escalation (None: all)
+    # complaint types that count towards escalation (None: all). Seed 000 escalates complaints about the
+    # agent's service (因服务原因投诉), not about delivery or the product.
+    complaint_types: tuple[str, ...] | None = ("service_attitude", "服务态度")
     rating_fields: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_RATING_FIELDS))
     pass_rate_floor: float | None = None               # a row under this is flagged (also the nightly gate)
 
@@ -108,9 +111,12 @@ def policy_from_dict(d: dict[str, Any] | None, path: str | None = None) -> Polic
         kw["ladder"] = _ladder(esc, bad)
         if "types" in esc:
             types = esc["types"]
-            if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
-                raise bad("expected a list of complaint type names", "escalation.types")
-            kw["complaint_types"] = tuple(types)
+            if types == "all":
+                kw["complaint_types"] = None
+            elif not isinstance(types, list) or not types or not all(isinstance(t, str) for t in types):
+                raise bad("expected a list of complaint type ids or titles, or 'all'", "escalation.types")
+            else:
+                kw["complaint_types"] = tuple(types)
     sat = d.get("satisfaction")
     if sat is not None:
         fields = sat.get("fields") if isinstance(sat, dict) else None
@@ -200,16 +206,29 @@ def previous_period(key: str, period: str) -> str | None:
     return None
 
 
-def complaint_types(result: dict) -> list[str]:
-    """The distinct complaint types a result is labelled with (strings or {type: …} dicts)."""
+def complaint_labels(result: dict) -> list[tuple[str, str]]:
+    """The distinct complaint types of a result as (id, display name): labels are strings or
+    ``{type, title, …}`` dicts (the display name is the title when there is one)."""
     raw = ((result.get("labels") or {}).get("complaint_types")) or []
-    out: list[str] = []
+    out: list[tuple[str, str]] = []
     for item in raw:
-        name = item if isinstance(item, str) else (item.get("type") or item.get("id") or item.get("label")
-                                                    if isinstance(item, dict) else None)
-        if name and name not in out:
-            out.append(str(name))
+        if isinstance(item, str):
+            pair = (item, item)
+        elif isinstance(item, dict):
+            ident = item.get("type") or item.get("id") or item.get("label") or item.get("title")
+            if not ident:
+                continue
+            pair = (str(ident), str(item.get("title") or ident))
+        else:
+            continue
+        if pair not in out:
+            out.append(pair)
     return out
+
+
+def complaint_types(result: dict) -> list[str]:
+    """The display names of a result's complaint types."""
+    return [name for _, name in complaint_labels(result)]
 
 
 def is_timing_finding(f: dict) -> bool:
@@ -437,12 +456,13 @@ def _add(row: Row, res: dict, policy: Policy, started: datetime | None) -> None:
         for t in f.get("tags") or ():
             row.by_tag[t] = row.by_tag.get(t, 0) + 1
         timing_breach = timing_breach or is_timing_finding(f)
-    types = complaint_types(res)
-    if types:
+    labels = complaint_labels(res)
+    if labels:
         row.complaints += 1
-        for t in types:
-            row.complaints_by_type[t] = row.complaints_by_type.get(t, 0) + 1
-        counted = [t for t in types if policy.complaint_types is None or t in policy.complaint_types]
+        for _, name in labels:
+            row.complaints_by_type[name] = row.complaints_by_type.get(name, 0) + 1
+        counted = [i for i, name in labels if policy.complaint_types is None
+                   or i in policy.complaint_types or name in policy.complaint_types]
         if counted:
             row._complaint_times.append((started.isoformat() if started else "", str(res.get("conversation_id"))))
     metrics = res.get("metrics") or {}

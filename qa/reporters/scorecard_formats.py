@@ -16,17 +16,17 @@ from qa.reporters.basic import safe_cell
 # (column, header, kind) — kind picks the formatting: n number, f1 one decimal, pct share, s seconds, t text
 COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("period", "period", "t"),
-    ("conversations", "conversations", "n"),
-    ("mean_score", "mean score", "f1"),
-    ("pass_rate", "pass rate", "pct"),
+    ("conversations", "conv", "n"),
+    ("mean_score", "mean", "f1"),
+    ("pass_rate", "pass", "pct"),
     ("fatal", "fatal", "n"),
-    ("findings_per_100", "findings/100", "f1"),
-    ("complaint_rate", "投诉率 complaint rate", "pct"),
-    ("first_response_mean_s", "平均响应时间 first response (s)", "s"),
-    ("reply_wait_mean_s", "reply wait (s)", "s"),
-    ("handle_time_mean_s", "平均处理时间 handle time (s)", "s"),
-    ("sla_attainment", "问题解决及时率 SLA", "pct"),
-    ("satisfaction", "客户满意度 satisfaction (%)", "f1"),
+    ("findings_per_100", "find/100", "f1"),
+    ("complaint_rate", "投诉率", "pct"),
+    ("first_response_mean_s", "响应s", "s"),
+    ("reply_wait_mean_s", "wait s", "s"),
+    ("handle_time_mean_s", "处理s", "s"),
+    ("sla_attainment", "及时率", "pct"),
+    ("satisfaction", "满意度%", "f1"),
     ("rank", "rank", "n"),
 )
 
@@ -41,12 +41,15 @@ def fmt(value: Any, kind: str) -> str:
     return str(value)
 
 
+CHANGE_SHOWN = ("mean_score", "pass_rate", "complaint_rate")
+
+
 def fmt_change(value: float | None, kind: str) -> str:
     if value is None:
         return ""
     if kind == "pct":
-        return f" ({value * 100:+.1f}pp)"
-    return f" ({value:+.1f})"
+        return f" {value * 100:+.0f}pp"
+    return f" {value:+.1f}"
 
 
 def top_items(counts: dict[str, float], n: int = 3, suffix: str = "") -> str:
@@ -77,7 +80,8 @@ class TableReporter(basic.TableReporter):
         from rich.text import Text
 
         sc = scorecard.to_dict()
-        console = Console(file=out, width=options.get("width") or None)
+        width = options.get("width") or (None if getattr(out, "isatty", lambda: False)() else 220)
+        console = Console(file=out, width=width)
         title = f"Scorecard by {', '.join(sc['by'])} per {sc['period']}"
         if sc["since"] or sc["until"]:
             title += f" ({sc['since'] or '…'} → {sc['until'] or '…'})"
@@ -85,10 +89,10 @@ class TableReporter(basic.TableReporter):
         for k in sc["by"]:
             table.add_column(k, overflow="fold")
         for _, head, kind in COLUMNS:
-            table.add_column(head, justify="left" if kind == "t" else "right", overflow="fold")
-        table.add_column("complaints by type", overflow="fold")
-        table.add_column("escalation", overflow="fold")
-        table.add_column("top rules /100", overflow="fold")
+            table.add_column(head, justify="left" if kind == "t" else "right", no_wrap=True)
+        table.add_column("complaints by type", overflow="fold", min_width=14)
+        table.add_column("escalation", overflow="fold", min_width=12)
+        table.add_column("top rules /100", overflow="fold", min_width=24)
         for r in sc["rows"]:
             ch = r.get("change") or {}
             cells = [Text(str(r[k])) for k in sc["by"]]
@@ -96,16 +100,15 @@ class TableReporter(basic.TableReporter):
                 if col == "rank" and r["low_volume"]:
                     cells.append(Text(f"— (<{sc['min_conversations']})", style="dim"))
                     continue
-                change_key = {"first_response_mean_s": "first_response_s", "reply_wait_mean_s": "reply_wait_mean_s",
-                              "handle_time_mean_s": "handle_time_s"}.get(col, col)
-                cells.append(Text(fmt(r[col], kind) + fmt_change(ch.get(change_key), kind)))
+                change = fmt_change(ch.get(col), kind) if col in CHANGE_SHOWN else ""
+                cells.append(Text(fmt(r[col], kind) + change))
             esc = r["escalation"]
             esc_text = ""
             if esc["complaints"]:
                 esc_text = f"{esc['complaints']}× penalty {esc['penalty']:g}" + (" REVIEW" if esc["review"] else "")
             cells.append(Text(top_items(r["complaints_by_type"])))
             cells.append(Text(esc_text, style="bold red" if esc["review"] else ""))
-            cells.append(Text(top_items(r["findings_per_100_by_rule"])))
+            cells.append(Text(top_items({k: round(v) for k, v in r["findings_per_100_by_rule"].items()}, 2)))
             table.add_row(*cells, style="dim" if r["low_volume"] else None)
         console.print(table)
         low = sum(r["low_volume"] for r in sc["rows"])

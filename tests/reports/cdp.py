@@ -78,7 +78,7 @@ class Browser:
         return res["result"].get("value")
 
     def click(self, selector: str) -> None:
-        box = self.eval(f"(() => {{ const e = document.querySelector({json.dumps(selector)}); e.scrollIntoView();"
+        box = self.eval(f"(() => {{ const e = document.querySelector({json.dumps(selector)}); e.scrollIntoView({{block: 'center'}});"
                         f" const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }})()")
         x, y = box
         for kind in ("mousePressed", "mouseReleased"):

@@ -151,3 +151,15 @@ def test_rating_fields_with_nested_paths_and_scales():
 def test_unknown_grouping_is_a_config_error():
     with pytest.raises(ConfigError, match="agent,team"):
         aggregate([], by="queue")
+
+
+def test_default_ladder_counts_only_service_complaints():
+    rs = [result("s1", complaints=[{"type": "service_attitude", "title": "服务态度"}]),
+          result("s2", complaints=[{"type": "logistics_delay", "title": "物流时效"}]),
+          result("s3", complaints=[{"type": "service_attitude", "title": "服务态度"}, {"type": "other"}])]
+    row = aggregate(rs, period="all").rows[0].to_dict()
+    assert row["complaints"] == 3 and row["complaints_by_type"] == {"服务态度": 2, "other": 1, "物流时效": 1}
+    assert row["escalation"]["complaints"] == 2 and row["escalation"]["penalty"] == 90.0
+    assert row["escalation"]["review"] is False
+    every = aggregate(rs, period="all", policy=policy_from_dict({"escalation": {"types": "all"}})).rows[0]
+    assert every.to_dict()["escalation"]["review"] is True

@@ -1,0 +1,53 @@
+"""``qa calibrate``: how far automatic results agree with human reviewers, and which rules to fix."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+
+@click.command()
+@click.argument("results", type=click.Path(exists=True, dir_okay=False))
+@click.argument("human", type=click.Path(exists=True, dir_okay=False))
+@click.option("--min-precision", default=0.8, show_default=True, help="Flag rules with lower precision.")
+@click.option("--min-recall", default=0.8, show_default=True, help="Flag rules with lower recall.")
+@click.option("--format", "-f", "output_format", type=click.Choice(["table", "json"]), default="table")
+def calibrate(results, human, min_precision, min_recall, output_format):
+    """Compare RESULTS (from `qa score -f jsonl`) with HUMAN.csv (conversation_id with score/passed, or
+    rule/violated per row): per-rule precision and recall, Cohen's kappa on pass/fail, MAE of scores.
+
+    \b
+    Example:
+      qa calibrate results.jsonl reviewed_by_lead.csv
+    """
+    from qa.calibrate import calibrate as run
+    from qa.calibrate import read_human_csv
+    from qa.resultfiles import read_results
+
+    rep = run(read_results(results), read_human_csv(human), min_precision, min_recall)
+    if output_format == "json":
+        click.echo(json.dumps(rep, ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    def f(v, pct=False):
+        return "—" if v is None else (f"{v:.1%}" if pct else f"{v:.3f}")
+
+    con = Console()
+    pf, sc = rep["pass_fail"], rep["scores"]
+    con.print(f"{rep['conversations']} conversation(s) judged by humans"
+              + (f"; {len(rep['missing'])} not in the results: {escape(', '.join(rep['missing'][:5]))}"
+                 if rep["missing"] else ""))
+    con.print(f"pass/fail: n={pf['n']}, agreement {f(pf['agreement'], True)}, Cohen's kappa {f(pf['kappa'])} "
+              f"(auto pass/human fail {pf['auto_pass_human_fail']}, auto fail/human pass {pf['auto_fail_human_pass']})")
+    con.print(f"scores: n={sc['n']}, mean absolute error {f(sc['mae'])}, max {f(sc['max_abs_error'])}")
+    t = Table(title="rules (worst first)")
+    for col in ("rule", "TP", "FP", "FN", "TN", "precision", "recall", "what to change"):
+        t.add_column(col, justify="left" if col in ("rule", "what to change") else "right")
+    for e in rep["rules"]:
+        t.add_row(escape(e["rule"]), str(e["tp"]), str(e["fp"]), str(e["fn"]), str(e["tn"]),
+                  f(e["precision"], True), f(e["recall"], True), escape("; ".join(e["advice"])))
+    con.print(t)

@@ -1,0 +1,38 @@
+"""``qa demo``: run the whole flow on the bundled sample corpora and say where the report is."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command()
+@click.option("--dir", "workdir", default=None, type=click.Path(file_okay=False),
+              help="Work here instead of a new temporary folder.")
+@click.option("--corpora", default=None, type=click.Path(file_okay=False),
+              help="Folder holding the sample corpora (default: corpora/ of this checkout, or $QA_CORPORA).")
+def demo(workdir, corpora):
+    """Score the bundled zh chats (with timestamps) and en calls, keep two rubric versions in a history
+    db and compare them, print the agent scorecard, and write the HTML report.
+
+    \b
+    Example:
+      qa demo
+    """
+    import tempfile
+
+    from qa.demo import run_demo
+    from qa.reporters.scorecard_formats import TableReporter
+    from qa.resultfiles import results_from
+    from qa.scorecard import aggregate
+
+    work = workdir or tempfile.mkdtemp(prefix="qa-demo-")
+    res = run_demo(work, corpora, echo=lambda s: click.echo(s, err=True))
+    for s in res.skipped:
+        click.echo(f"skipped {s}", err=True)
+    sc = aggregate(results_from((), str(res.db)), by="agent", period="month")
+    TableReporter().write_scorecard(sc, click.get_text_stream("stdout"), {})
+    click.echo("")
+    click.echo(f"history db:  {res.db}   (try: qa history compare {res.compares[0][1]} {res.compares[0][2]} "
+               f"--db {res.db})")
+    click.echo(f"scorecard:   {res.scorecard_csv}  {res.scorecard_xlsx}")
+    click.echo(f"report:      {res.report}")
