@@ -184,6 +184,8 @@ def iter_lines(path: str, encoding: Encoding, max_bytes: int, progress=None) -> 
     with open_binary(path) as fh:
         if encoding.bom:
             fh.read(encoding.bom)
+            if progress is not None:
+                progress(encoding.bom)
         no = 0
         pending = b""
         while True:
@@ -235,6 +237,8 @@ def _iter_wide(path: str, encoding: Encoding, max_bytes: int, progress) -> Itera
     with open_binary(path) as fh:
         if encoding.bom:
             fh.read(encoding.bom)
+            if progress is not None:
+                progress(encoding.bom)
         while True:
             chunk = fh.read(1 << 16)
             if progress is not None and chunk:
