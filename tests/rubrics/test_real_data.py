@@ -34,7 +34,8 @@ JDDC_BANDS = {
     "norm.verify_before_reassure": (8, 18),  # 12
 }
 # rules that must stay silent on this sample: nothing abusive, vague or out-of-authority is said there
-JDDC_QUIET = {"ban.abuse": 0, "ban.vague": 0, "norm.beyond_authority": 1, "ban.argue": 1, "ban.why": 1}
+JDDC_QUIET = {"ban.abuse": 0, "ban.vague": 0, "ban.pressure": 0, "norm.polite_repeat": 0, "norm.beyond_authority": 1,
+              "ban.argue": 1, "ban.why": 1}
 
 
 def _tool(name):
@@ -158,6 +159,9 @@ def test_seretod_calls_greeted_and_fillers_not_judged_on_calls(shared_data):
     for _, res in scored:
         assert "ban.filler" in res["not_applicable"]
         assert not [f for f in res["findings"] if f["rule"] == "courtesy.greeting"]
+    # none of the ten China Mobile agents names themselves (the IVR announces them): reported, not deducted
+    intro = [f for _, res in scored for f in res["findings"] if f["rule"] == "courtesy.introduce"]
+    assert len(intro) == 10 and all(f["points"] == 0 for f in intro)
 
 
 def test_harper_valley_calls_pass_the_en_rubric(shared_data):

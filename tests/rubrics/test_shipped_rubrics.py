@@ -46,7 +46,8 @@ def test_rubric_loads_with_policy_metadata(lang):
     for rule in own:
         assert rule.title and rule.why and rule.section, rule.id
         assert rule.source and any(f in rule.source for f in SEED_FILES), f"{rule.id}: source must name a seed file"
-        assert rule.severity in ("minor", "major", "critical")
+        assert rule.severity in ("info", "minor", "major", "critical")
+        assert (rule.points == 0) == (rule.severity == "info"), f"{rule.id}: info rules deduct nothing, others do"
         kinds = {ex.kind for ex in rule.examples}
         assert kinds == {"pass", "fail"}, f"{rule.id} needs pass and fail examples"
     tags = {t for rule in own for t in rule.tags}
@@ -90,8 +91,9 @@ def test_fail_examples_are_scored_with_the_rules_points(qa_score, lang):
             hits = [f for f in res["findings"] if f["rule"] == rule.id]
             assert hits and all(f["points"] == rule.points and f["severity"] == rule.severity
                                 and list(f["tags"]) == list(rule.tags) for f in hits), rule.id
-            expected = 0.0 if rule.severity == "critical" else None
-            if expected is not None:
-                assert res["score"] == expected and res["fatal"]
+            if rule.severity == "critical":
+                assert res["score"] == 0.0 and res["fatal"] and not res["passed"]
+            elif rule.severity == "info":
+                assert res["score"] == 100.0
             else:
                 assert res["score"] < 100
