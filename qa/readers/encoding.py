@@ -15,6 +15,7 @@ import codecs
 import functools
 import gzip
 import os
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -55,8 +56,41 @@ def open_binary(path: str):
     except OSError as exc:
         raise InputError(f"cannot open: {exc.strerror}", path=path) from None
     if fh.peek(2)[:2] == b"\x1f\x8b":
-        return gzip.open(fh, "rb")
+        return _Gzip(path, gzip.open(fh, "rb"))
     return fh
+
+
+class _Gzip:
+    """A gzip stream whose corruption or truncation is an InputError naming the file."""
+
+    def __init__(self, path: str, fh):
+        self.path = path
+        self.fh = fh
+        self.name = path
+
+    def _call(self, fn, *args):
+        try:
+            return fn(*args)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(f"cannot read compressed data: {exc}", path=self.path) from None
+
+    def read(self, *args) -> bytes:
+        return self._call(self.fh.read, *args)
+
+    def readline(self, *args) -> bytes:
+        return self._call(self.fh.readline, *args)
+
+    def peek(self, n: int) -> bytes:
+        return self._call(self.fh.peek, n)
+
+    def close(self) -> None:
+        self.fh.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def read_head(path: str, size: int = SNIFF_BYTES) -> bytes:
@@ -225,8 +259,8 @@ def iter_lines(path: str, encoding: Encoding, max_bytes: int, progress=None) -> 
 def readline_safe(fh, limit: int) -> bytes:
     try:
         return fh.readline(limit)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise InputError(f"cannot read compressed data: {exc}", path=getattr(fh, "name", None)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc}", path=getattr(fh, "name", None)) from None
 
 
 def _iter_wide(path: str, encoding: Encoding, max_bytes: int, progress) -> Iterator[Line]:

@@ -59,3 +59,11 @@ def test_chat_log_through_a_mapping_file(tmp_path, read_all):
     assert [t.role for t in convs[0].turns] == ["customer", "agent"]
     assert convs[0].turns[1].ts.isoformat() == "2026-11-01T09:00:09+08:00"
     assert convs[0].agent_id == "Lily"
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "tsv", "chatlog", "vtt", "whisper", "hvb", "abcd"])
+def test_broken_gzip_magic_is_one_reject_for_every_reader(tmp_path, read_all, fmt):
+    p = tmp_path / "x.bin"
+    p.write_bytes(b"\x1f\x8b\x08\x00junk")
+    convs, rejects, _ = read_all(p, fmt=fmt)
+    assert convs == [] and len(rejects) == 1 and "cannot read compressed data" in rejects[0].reason
