@@ -131,8 +131,7 @@ def read_records(paths: Iterable[str], fmt: str = "auto", options: ReadOptions |
     options = options or ReadOptions()
     stats = stats if stats is not None else ReadStats()
     seen: set[str] = set()
-    for path in paths:
-        reader = pick_reader(path, fmt, options)
+    for path, reader in _sources(paths, fmt, options):
         stats.files += 1
         for rec in _guarded(reader, path, options):
             if isinstance(rec, Reject):
@@ -148,6 +147,24 @@ def read_records(paths: Iterable[str], fmt: str = "auto", options: ReadOptions |
             seen.add(rec.id)
             stats.add_conversation(rec)
             yield rec
+
+
+def _sources(paths: Iterable[str], fmt: str, options: ReadOptions) -> Iterator[tuple[str, Reader]]:
+    """Each input file with its reader; a directory is expanded by the reader that knows its layout."""
+    for path in paths:
+        if os.path.isdir(path):
+            candidates = list(_readers().values())
+            if fmt != "auto":
+                candidates = [pick_reader(path, fmt, options)]
+            found = [(r, r.files_in(path)) for r in candidates]
+            found = [(r, files) for r, files in found if files]
+            if len(found) != 1:
+                raise InputError("is a directory; pass the files inside it (a shell glob works)", path=path)
+            reader, files = found[0]
+            for f in files:
+                yield f, reader
+            continue
+        yield path, pick_reader(path, fmt, options)
 
 
 def _guarded(reader: Reader, path: str, options: ReadOptions) -> Iterator[Conversation | Reject]:

@@ -45,3 +45,7 @@ class Reader:
 
     def read(self, path: str, options: ReadOptions) -> Iterator[Conversation | Reject]:
         raise NotImplementedError
+
+    def files_in(self, directory: str) -> list[str] | None:
+        """The input files of a dataset directory this reader knows the layout of (None: not one)."""
+        return None

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from qa.errors import InputError, QAError
+from qa.errors import ConfigError, InputError, QAError
 from qa.model import Conversation, Reject, SourceRef
 from qa.readers.base import ReadOptions
 from qa.readers.canonical import conversation_from_dict
@@ -37,13 +37,23 @@ def settings(options: ReadOptions) -> Settings:
     spec = load_mapping(options.mapping) if options.mapping else None
     roles = dict(spec.roles) if spec else {}
     if options.roles:
-        roles.update(parse_role_map(options.roles, "--role"))
+        try:
+            roles.update(parse_role_map(options.roles, "--role"))
+        except InputError as exc:
+            raise ConfigError(exc.message, field=exc.field) from None
     tz = spec.timezone if spec else None
     if options.timezone:
         try:
             tz = parse_offset(options.timezone)
         except ValueError as exc:
-            raise InputError(str(exc), field="--timezone") from None
+            raise ConfigError(str(exc), field="--timezone") from None
+    if options.encoding:
+        from qa.readers.encoding import check_encoding_name
+
+        try:
+            check_encoding_name(options.encoding)
+        except InputError as exc:
+            raise ConfigError(exc.message, field="--encoding", hint=exc.hint) from None
     return Settings(spec, roles, tz, options.channel or (spec.channel if spec else None),
                     options.language or (spec.language if spec else None),
                     options.encoding or (spec.encoding if spec else None))

@@ -29,6 +29,16 @@ class HarperValleyReader(Reader):
         text = head_text(head).lstrip()
         return text.startswith("[") and '"speaker_role"' in text and '"start_ms"' in text
 
+    def files_in(self, directory: str) -> list[str] | None:
+        """The dataset root (with ``transcript/`` and ``metadata/``) or its ``transcript/`` folder."""
+        root = directory.rstrip("/\\")
+        transcript = os.path.join(root, "transcript")
+        if not os.path.isdir(transcript) and os.path.basename(root) == "transcript":
+            transcript = root
+        if not os.path.isdir(transcript) or not os.path.isdir(os.path.join(os.path.dirname(transcript), "metadata")):
+            return None
+        return sorted(os.path.join(transcript, f) for f in os.listdir(transcript) if f.endswith(".json"))
+
     def read(self, path: str, options: ReadOptions) -> Iterator[Conversation | Reject]:
         cfg = settings(options)
         src = SourceRef(path)

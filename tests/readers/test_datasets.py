@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -87,3 +89,20 @@ def test_truncated_array_keeps_the_complete_elements(tmp_path, shared_data, read
     convs, rejects, _ = read_all(cut, fmt="abcd")
     assert len(convs) >= 1 and len(rejects) == 1
     assert "truncated JSON" in rejects[0].reason and rejects[0].field == f"[{len(convs)}]"
+
+
+def test_hvb_dataset_directory_expands_to_its_calls(shared_data, read_all):
+    root = shared_data / "harper-valley-bank"
+    convs, rejects, stats = read_all(root)
+    assert rejects == [] and stats.files == 3
+    assert [c.id for c in convs] == ["0002f70f7386445b", "004860b1ab2e4c88", "00d676d7058c49bb"]
+    convs2, _, _ = read_all(root / "transcript", fmt="hvb")
+    assert [c.to_dict() for c in convs2] == [c.to_dict() for c in convs]
+
+
+def test_other_directories_are_an_error(tmp_path, read_all):
+    from qa.errors import InputError
+
+    (tmp_path / "a.jsonl").write_text("", encoding="utf-8")
+    with pytest.raises(InputError, match="is a directory; pass the files inside it"):
+        read_all(tmp_path)

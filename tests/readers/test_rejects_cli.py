@@ -148,3 +148,15 @@ def test_format_auto_json_that_fits_no_reader(tmp_path):
     with pytest.raises(InputError, match="the extension fits .* but the content matches none") as info:
         pick_reader(str(p))
     assert "pass --format" in str(info.value)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--timezone", "Beijing"], "[--timezone]: not a UTC offset: 'Beijing'"),
+    (["--encoding", "klingon"], "[--encoding]: unknown encoding 'klingon'"),
+    (["--line-pattern", "(?P<speaker>x)"], "--line-pattern needs named groups"),
+])
+def test_bad_reader_options_are_usage_errors_and_write_nothing(tmp_path, run_qa, data_dir, args, message):
+    out = tmp_path / "o.jsonl"
+    code, _, err = run_qa("ingest", data_dir / "chatlog.txt", *args, "-o", out)
+    assert code == 2 and message in err
+    assert not out.exists()
