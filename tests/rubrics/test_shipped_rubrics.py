@@ -97,3 +97,12 @@ def test_fail_examples_are_scored_with_the_rules_points(qa_score, lang):
                 assert res["score"] == 100.0
             else:
                 assert res["score"] < 100
+
+
+@pytest.mark.parametrize("lang", sorted(RUBRICS))
+def test_rubric_lints_clean(lang):
+    """No redundant or duplicate phrases, no rule without examples, no phrase that flags a pass example."""
+    from qa.rubric.lint import lint_rubric
+
+    issues = [str(i) for i in lint_rubric(_load(lang), run_examples=False) if i.path in (None, str(RUBRICS[lang]))]
+    assert issues == []
