@@ -54,3 +54,15 @@ def test_noise_only_turns_are_not_speech():
              call("agent", "查到了", 14.0, 15.0)]
     [f], _ = score("silence", turns, channel="call")
     assert f["time"] == 2.0 and f["extra"]["silence_s"] == 12.0
+
+
+def test_turns_built_out_of_time_order_in_code_give_the_same_gaps():
+    from qa.engine import score_conversation
+    from qa.model import Conversation, Turn
+
+    from .timing_helpers import rubric
+
+    turns = [Turn("agent", "运单已经到站点了", start=25.0, end=27.0), Turn("customer", "帮我查一下运单", start=1.0, end=2.5),
+             Turn("agent", "运单号是多少", start=3.0, end=4.0), Turn("customer", "七五五一二三", start=4.5, end=6.0)]
+    [f] = score_conversation(Conversation("c", turns, channel="call"), rubric("silence"))["findings"]
+    assert f["turn"] == 3 and f["time"] == 6.0 and f["extra"]["next_turn"] == 0 and f["extra"]["silence_s"] == 19.0

@@ -62,7 +62,13 @@ class InterruptionChecker(TimingChecker):
         agent = [x for x in segs if turns[x[0]].role == "agent"]
         if not agent:
             return self.not_applicable("no agent turn has call times (start/end)")
-        customer = [x for x in segs if turns[x[0]].role == "customer"]
+        customer = []
+        for j, cs, ce in segs:
+            if turns[j].role == "customer":
+                sp = self._speech(turns[j], cs, ce)
+                if sp:
+                    customer.append((j, cs, min(x[0] for x in sp), max(x[1] for x in sp), sp))
+        customer.sort(key=lambda x: x[1])
         min_overlap = self.opt("min_overlap_ms") / 1000.0
         tolerance = self.opt("tolerance_ms") / 1000.0
         out = self.outcome()
@@ -71,13 +77,9 @@ class InterruptionChecker(TimingChecker):
             if not a_speech:
                 continue
             onset = min(x[0] for x in a_speech)
-            for j, cs, ce in customer:
+            for j, cs, c_start, c_end, c_speech in customer:
                 if cs >= onset:
                     break
-                c_speech = self._speech(turns[j], cs, ce)
-                if not c_speech:
-                    continue
-                c_start, c_end = min(x[0] for x in c_speech), max(x[1] for x in c_speech)
                 if not (c_start < onset < c_end) or c_end - onset <= tolerance:
                     continue
                 overlap = intersection(a_speech, [(max(a, onset), b) for a, b in c_speech if b > onset])

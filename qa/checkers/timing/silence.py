@@ -13,6 +13,8 @@ speakers at once), ``hold_s`` (announced holds).
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 from qa.checkers.base import Option
 from qa.checkers.timing.common import TimingChecker, by_speaker, call_segments
 from qa.checkers.timing.intervals import timeline
@@ -47,15 +49,18 @@ class SilenceChecker(TimingChecker):
             return self.not_applicable(f"turn {i + 1} has no {which} time, so silences cannot be measured")
         if not segs:
             return self.not_applicable("no turn has call times (start/end)")
+        segs.sort(key=lambda x: (x[1], x[0]))
         tl = timeline(by_speaker(c, segs))
+        starts = [x[1] for x in segs]
         out = self.outcome()
         hold_s = 0.0
         window = self.opt("announce_window")
         for gs, ge in tl.silences:
             if gs <= tl.origin:
                 continue  # before anyone spoke
-            before = [x for x in segs if x[2] <= gs + 1e-9]
-            after = next((x[0] for x in segs if x[1] >= ge - 1e-9), None)
+            k = bisect_left(starts, gs)  # no segment spans a gap: those starting before it end before it
+            before = segs[:k]
+            after = segs[k][0] if k < len(segs) else None
             recent = [x[0] for x in before[-window:]]
             announced = next((i for i in reversed(recent)
                               if c.turns[i].role == "agent" and conv.turn_has(self.hold_group, i)), None)
