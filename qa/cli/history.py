@@ -30,9 +30,11 @@ def _db_path(ctx, db, must_exist=True) -> str:
 
 
 def _console():
+    import sys
+
     from rich.console import Console
 
-    return Console()
+    return Console(width=None if sys.stdout.isatty() else 160)
 
 
 def _t(v) -> str:

@@ -1,0 +1,178 @@
+"""The scorecard, report, history, review and calibrate commands end to end on hand-built results."""
+
+from __future__ import annotations
+
+import json
+from xml.etree import ElementTree as ET
+
+from tests.reports.results_factory import RUBRIC, finding, result
+
+
+def _month():
+    out = []
+    for k in range(6):
+        fs = [finding("ban.refusal", turn=1, span=(0, 3))] if k < 2 else []
+        out.append(result(f"c{k}", agent="A1" if k < 4 else "A2", team="T1", score=95.0 if fs else 100.0,
+                          passed=k != 1, findings=fs, started=f"2026-11-{k + 1:02d}T10:00:00+08:00"))
+    out[5]["agent_id"] = "=HYPERLINK(\"http://x\")"
+    return out
+
+
+def test_scorecard_json_csv_xlsx(run_qa, write_jsonl, tmp_path):
+    res = write_jsonl("r.jsonl", _month())
+    code, out, err = run_qa("scorecard", res, "--period", "month", "--min-conversations", "2", "-f", "json")
+    assert code == 0, err
+    rows = {r["agent"]: r for r in json.loads(out)["rows"]}
+    assert rows["A1"]["conversations"] == 4 and rows["A1"]["pass_rate"] == 0.75
+    assert rows["A1"]["mean_score"] == 97.5 and rows["A1"]["findings_per_100_by_rule"] == {"ban.refusal": 50.0}
+    assert rows["A1"]["rank"] == 1 and rows["A2"]["low_volume"] is True and rows["A2"]["rank"] is None
+
+    csv_path = tmp_path / "sc.csv"
+    code, _, err = run_qa("scorecard", res, "-o", csv_path)
+    assert code == 0, err
+    raw = csv_path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    text = raw.decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text and ",=HYPERLINK" not in text
+
+    xlsx = tmp_path / "sc.xlsx"
+    code, _, err = run_qa("scorecard", res, "-f", "xlsx", "-o", xlsx)
+    assert code == 0, err
+    import openpyxl
+
+    wb = openpyxl.load_workbook(xlsx)
+    assert wb.sheetnames == ["agents", "rules", "complaint types", "conversations"]
+    agents = wb["agents"]
+    assert agents.freeze_panes == "A2"
+    header = [c.value for c in agents[1]]
+    col = header.index("pass_rate") + 1
+    a1 = next(r for r in agents.iter_rows(min_row=2) if r[0].value == "A1")
+    assert a1[col - 1].value == 0.75 and a1[col - 1].number_format == "0.0%"
+    assert wb["conversations"].max_row == 7
+    assert any(str(c.value).startswith("'=HYPERLINK") for row in wb["conversations"].iter_rows() for c in row)
+
+
+def test_scorecard_gate_and_usage_errors(run_qa, write_jsonl):
+    res = write_jsonl("r.jsonl", _month())
+    code, _, err = run_qa("scorecard", res, "--by", "team", "--fail-under-pass-rate", "0.9", "-f", "json")
+    assert code == 1 and "quality gate failed: T1 2026-11 pass rate 83.3% < 90.0%" in err
+    assert run_qa("scorecard", res, "--by", "team", "--fail-under-pass-rate", "0.8", "-f", "json")[0] == 0
+    code, _, err = run_qa("scorecard", res, "--since", "last week")
+    assert code == 2 and "--since expects a date" in err
+    conv_file = write_jsonl("convs.jsonl", [{"id": "x", "turns": []}])
+    code, _, err = run_qa("scorecard", conv_file)
+    assert code == 2 and "convs.jsonl:1" in err and "not a score result" in err
+    code, _, err = run_qa("scorecard")
+    assert code == 2 and "no results given" in err
+
+
+def test_history_import_is_idempotent_and_compare_names_changes(run_qa, write_jsonl, tmp_path):
+    db = tmp_path / "qa.db"
+    a = write_jsonl("a.jsonl", _month())
+    edited = _month()
+    for r in edited:
+        r["rubric"] = {**RUBRIC, "version": "1.1.0", "hash": "h-edited"}
+    edited[2]["findings"] = [finding("courtesy.greeting", turn=0, span=None)]
+    edited[2]["score"] = 95.0
+    b = write_jsonl("b.jsonl", edited)
+    assert "run 1 stored" in run_qa("history", "import", a, "--db", db)[1]
+    code, out, _ = run_qa("history", "import", a, "--db", db)
+    assert code == 0 and "run 1 replaced" in out
+    assert "run 2 stored" in run_qa("history", "import", b, "--db", db)[1]
+    runs = json.loads(run_qa("history", "list", "--db", db, "-f", "json")[1])
+    assert [(r["id"], r["rubric_hash"], r["conversations"]) for r in runs] == [(1, "h-test", 6), (2, "h-edited", 6)]
+    code, out, _ = run_qa("history", "compare", "1", "2", "--db", db, "-f", "json")
+    cmp = json.loads(out)
+    assert [c["conversation_id"] for c in cmp["changed"]] == ["c2"]
+    assert cmp["rules"] == [{"rule": "courtesy.greeting", "added": 1, "removed": 0, "conversations": 1}]
+    code, out, _ = run_qa("history", "compare", "1", "latest", "--db", db)
+    assert code == 0 and "c2" in out and "courtesy.greeting" in out and "1 conversation(s) changed" in out
+    show = json.loads(run_qa("history", "show", "1", "--db", db, "-f", "json")[1])
+    assert show["findings_by_rule"] == {"ban.refusal": 2} and show["worst"][0]["score"] == 95.0
+    trend = json.loads(run_qa("history", "trend", "--db", db, "--period", "day", "-f", "json")[1])
+    assert trend["series"]["A1"]["2026-11-03"]["mean_score"] == 95.0       # the latest run's c2
+    code, _, err = run_qa("history", "show", "9", "--db", db)
+    assert code == 2 and "no run 9" in err
+    code, _, err = run_qa("history", "list", "--db", tmp_path / "none.db")
+    assert code == 2 and "no history database" in err
+
+
+def test_review_changes_later_scorecards(run_qa, write_jsonl, tmp_path):
+    db = tmp_path / "qa.db"
+    run_qa("history", "import", write_jsonl("a.jsonl", _month()), "--db", db)
+    code, out, _ = run_qa("review", "show", "c0", "--db", db)
+    assert code == 0 and "1. ban.refusal" in out
+    code, out, err = run_qa("review", "finding", "c0", "1", "--wrong", "-m", "解释原因，不是推诿", "--reviewer", "lead",
+                            "--db", db)
+    assert code == 0, err
+    assert "ban.refusal@1:0-3 marked wrong" in out
+    code, _, err = run_qa("review", "finding", "c0", "5", "--right", "--db", db)
+    assert code == 2 and "no number 5" in err
+    assert run_qa("review", "score", "c1", "90", "-m", "客户挂断", "--db", db)[0] == 0
+    rows = json.loads(run_qa("scorecard", "--db", db, "--period", "all", "-f", "json")[1])["rows"]
+    a1 = next(r for r in rows if r["agent"] == "A1")
+    assert a1["findings"] == 1 and a1["reviewed"] == 2
+    assert a1["mean_score"] == (95.0 + 90.0 + 100 + 100) / 4      # c0 kept (rubric not loadable), c1 manual
+    reviews = json.loads(run_qa("review", "list", "--db", db, "-f", "json")[1])
+    assert [(r["verdict"], r["reviewer"]) for r in reviews][0] == ("wrong", "lead")
+
+
+def test_calibrate_hand_checked(run_qa, write_jsonl, tmp_path):
+    rs = [result("c1", score=95, findings=[finding("ban.refusal")]),
+          result("c2", score=100, passed=True),
+          result("c3", score=90, passed=False, findings=[finding("ban.refusal")]),
+          result("c4", score=100, passed=False)]
+    res = write_jsonl("r.jsonl", rs)
+    human = tmp_path / "human.csv"
+    human.write_text("\ufeffconversation_id,rule,violated,score,passed\n"
+                     "c1,,,90,pass\nc2,,,70,fail\nc3,,,,fail\nc4,,,,否\n"
+                     "c1,ban.refusal,yes,,\nc2,ban.refusal,是,,\nc3,ban.refusal,no,,\nc4,ban.refusal,0,,\n"
+                     "c9,,,50,\n", encoding="utf-8")
+    code, out, err = run_qa("calibrate", res, human, "-f", "json")
+    assert code == 0, err
+    rep = json.loads(out)
+    assert rep["pass_fail"]["n"] == 4 and rep["pass_fail"]["kappa"] == 0.5      # po .75, pe .5
+    assert rep["scores"]["mae"] == 17.5 and rep["missing"] == ["c9"]
+    rule = rep["rules"][0]
+    assert (rule["tp"], rule["fp"], rule["fn"], rule["tn"]) == (1, 1, 1, 1)
+    assert rule["precision"] == 0.5 and rule["recall"] == 0.5 and len(rule["advice"]) == 2
+    assert rule["false_alarms"] == ["c3"] and rule["misses"] == ["c2"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("conversation_id,passed\nc1,maybe\n", encoding="utf-8")
+    code, _, err = run_qa("calibrate", res, bad)
+    assert code == 2 and "bad.csv:2 [passed]" in err
+
+
+def test_junit_one_testcase_per_conversation():
+    import io
+
+    from qa.reporters.junit import JunitReporter
+
+    rs = _month()
+    rs[3]["fatal"], rs[3]["passed"] = True, False
+    rs[3]["findings"] = [finding("ban.abuse", severity="critical", message="辱骂\x07客户")]
+    buf = io.StringIO()
+    JunitReporter().write_results(iter(rs), buf, {"rubric_label": "zh 1.0"})
+    root = ET.fromstring(buf.getvalue().encode())
+    cases = root.findall(".//testcase")
+    assert [c.get("name") for c in cases] == [f"c{k}" for k in range(6)]
+    assert root.get("tests") == "6" and root.get("failures") == "2"
+    fatal = root.find(".//testcase[@name='c3']/failure")
+    assert fatal.get("type") == "fatal" and "ban.abuse" in fatal.text and "辱骂\ufffd客户" in fatal.text
+
+
+def test_report_command_reads_transcripts(run_qa, write_jsonl, tmp_path):
+    rs = _month()
+    convs = write_jsonl("convs.jsonl", [{"id": r["conversation_id"], "agent_id": r["agent_id"], "turns": [
+        {"role": "customer", "text": "怎么还没到"}, {"role": "agent", "text": "没办法 <i>查</i>"}]} for r in rs])
+    for r in rs:
+        r["source"] = f"{convs}:1"
+    res = write_jsonl("r.jsonl", rs)
+    out = tmp_path / "report.html"
+    code, _, err = run_qa("report", res, "-o", out)       # transcripts found through each result's source
+    assert code == 0, err
+    assert "6 with transcript" in err
+    html = out.read_text(encoding="utf-8")
+    assert '<mark class="minor" data-rules="ban.refusal "' in html and "没办法 &lt;i&gt;查&lt;/i&gt;" in html
+    code, _, err = run_qa("report", "-o", out)
+    assert code == 2 and "no results given" in err
