@@ -126,3 +126,28 @@ def render_report(results: Iterable[dict], conversations: dict[str, dict] | None
     env.filters["num"] = lambda v, nd=1: "—" if v is None else f"{v:.{nd}f}"
     ctx = build_context(results, conversations, policy, title)
     return env.get_template("report.html.j2").render(**ctx)
+
+
+def load_transcripts(results: list[dict], paths: Iterable[str] = ()) -> dict[str, dict]:
+    """Conversations (canonical dicts) for the results' ids, read from ``paths`` — or, when none are
+    given, from the files named in the results' ``source`` that still exist."""
+    import os
+
+    from qa.readers import read_conversations
+
+    wanted = {r["conversation_id"] for r in results}
+    paths = list(paths)
+    if not paths:
+        seen = []
+        for r in results:
+            src = str(r.get("source") or "")
+            path = src.rsplit(":", 1)[0] if src.rsplit(":", 1)[-1].isdigit() else src
+            if path and path not in seen and os.path.isfile(path):
+                seen.append(path)
+        paths = seen
+    out: dict[str, dict] = {}
+    if paths:
+        for conv in read_conversations(paths):
+            if conv.id in wanted:
+                out[conv.id] = conv.to_dict()
+    return out
