@@ -21,16 +21,16 @@ HERE = Path(__file__).resolve().parent
 # findings per rule on the 994 JDDC sessions with rubric 1.0.0: (low, high) around the measured count
 JDDC_BANDS = {
     "courtesy.greeting": (290, 390),      # measured 341 (many sessions of the 0.1% cut start mid-stream)
-    "courtesy.closing": (50, 75),         # 62
+    "courtesy.closing": (45, 70),         # 57
     "courtesy.hold.ask": (8, 22),         # 14
     "courtesy.apology": (50, 80),         # 64
-    "ban.refusal": (30, 50),              # 39
+    "ban.refusal": (30, 48),              # 38
     "ban.dont_know": (5, 12),             # 8
     "ban.filler": (20, 32),               # 26
     "ban.blame": (1, 6),                  # 3
     "ban.over_promise": (1, 5),           # 2
     "norm.repeat_back": (9, 20),          # 14
-    "norm.follow_up_promise": (10, 22),   # 15
+    "norm.follow_up_promise": (8, 18),    # 12
     "norm.verify_before_reassure": (8, 18),  # 12
 }
 # rules that must stay silent on this sample: nothing abusive, vague or out-of-authority is said there
@@ -122,7 +122,8 @@ def test_jddc_readme_judgements_hold_on_the_real_sessions(shared_data, jddc_scor
     assert any("那是系统问题" in t for t in agent_hits.get("ban.blame", []))
 
 
-@pytest.mark.parametrize("review,floor", [("jddc_review_50.tsv", 0.9), ("jddc_review_50b.tsv", 0.8)])
+@pytest.mark.parametrize("review,floor", [("jddc_review_50.tsv", 0.9), ("jddc_review_50b.tsv", 0.85),
+                                          ("jddc_review_50c.tsv", 0.9)])
 def test_judged_findings(shared_data, jddc_scored, review, floor):
     rh = _tool("rule_hits")
     rows = rh.review_status(jddc_scored, rh.read_review(HERE / review))
