@@ -7,6 +7,7 @@ rubric, and each package's own test suite through qa's pytest plugin.
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -33,10 +34,24 @@ pytestmark = pytest.mark.skipif(not _can_build_offline(),
                                 reason="needs setuptools>=64 with wheel (or setuptools>=70) to build offline")
 
 
+def tutorial_files(doc: Path) -> dict[str, str]:
+    """The code blocks of docs/plugins.md whose first line names a file (``# src/...``)."""
+    files = {}
+    for block in re.findall(r"^```(?:python|yaml)\n(.*?)^```", doc.read_text(encoding="utf-8"), re.M | re.S):
+        first = block.splitlines()[0]
+        if re.match(r"^# (src|tests)/\S+$", first):
+            files[first[2:]] = block
+    return files
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
     base = tmp_path_factory.mktemp("install")
-    demo = create_plugin("demo_pack", base).root
+    demo = create_plugin("acme_rules", base).root
+    # docs/plugins.md's tutorial, applied to the scaffold as a reader would
+    for rel, text in tutorial_files(ROOT / "docs" / "plugins.md").items():
+        (demo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (demo / rel).write_text(text, encoding="utf-8")
     finance = base / "qa-finance"  # a copy, so the build leaves nothing in the source tree
     shutil.copytree(ROOT / "plugins" / "qa-finance", finance,
                     ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__", ".pytest_cache"))
@@ -61,7 +76,14 @@ def test_installed_plugins_are_listed_with_their_checkers_and_rubrics(installed)
     assert rows["finance"]["distribution"] == "qa-finance" and rows["finance"]["version"] == "0.1.0"
     assert rows["finance"]["checkers"] == ["pii_readback", "disclosure"]
     assert "finance-compliance" in rows["finance"]["rubrics"]
-    assert rows["demo_pack"]["checkers"] == ["demo_pack_long_reply"] and rows["demo_pack"]["rubrics"] == ["demo-pack"]
+    assert rows["acme_rules"]["checkers"] == ["acme_rules_long_reply", "acme_vague_promise"]
+    assert rows["acme_rules"]["rubrics"] == ["acme", "acme-rules"]
+
+
+def test_tutorial_blocks_are_all_applied():
+    assert sorted(tutorial_files(ROOT / "docs" / "plugins.md")) == [
+        "src/acme_rules/plugin.py", "src/acme_rules/rubrics/acme.yaml", "src/acme_rules/vague_promise.py",
+        "tests/cases/acme.qa.yaml", "tests/test_rubric_examples.py", "tests/test_vague_promise.py"]
 
 
 def test_finance_rubric_scores_from_the_installed_package(installed):
@@ -80,10 +102,15 @@ def test_finance_rubric_scores_from_the_installed_package(installed):
                    "verify-1": ["finance.pii.bank_card"], "ok-1": []}
 
 
-def test_scaffolded_plugin_passes_its_own_tests(installed):
-    res = run(installed, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=installed["demo"])
+def test_scaffolded_plugin_with_the_tutorial_checker_passes_its_own_tests(installed):
+    res = run(installed, "-m", "pytest", "-v", "-p", "no:cacheprovider", cwd=installed["demo"])
     assert res.returncode == 0, res.stdout + res.stderr
-    assert "7 passed" in res.stdout
+    for item in ("tests/test_checker.py::test_long_reply_is_flagged_after_the_limit PASSED",
+                 "tests/test_rubric_examples.py::test_examples[acme/acme.vague_promise/pass-1] PASSED",
+                 "tests/cases/acme.qa.yaml::vague promise, then a concrete one PASSED",
+                 "tests/cases/acme-rules.qa.yaml::two long replies in one chat PASSED",
+                 "tests/test_vague_promise.py::test_finding_points_at_the_promise PASSED"):
+        assert item in res.stdout
 
 
 def test_finance_pack_passes_its_own_tests(installed):
