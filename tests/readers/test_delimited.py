@@ -38,6 +38,8 @@ def test_jddc_acceptance_command(shared_data, run_qa, tmp_path):
     code, _, err = run_qa("validate", out)
     assert code == 0, err
     assert "994 conversation(s) accepted" in err
+    code, _, err = run_qa("validate", shared_data / "jddc-chat-sample" / "chat_0.1per.txt", "--mapping", JDDC_MAPPING)
+    assert code == 0 and "read 994 record(s) from 1 file(s): 994 conversation(s) accepted (12,136 turns)" in err
 
 
 def test_header_csv_without_mapping_quotes_and_times(data_dir, read_all):

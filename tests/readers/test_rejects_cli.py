@@ -160,3 +160,25 @@ def test_bad_reader_options_are_usage_errors_and_write_nothing(tmp_path, run_qa,
     code, _, err = run_qa("ingest", data_dir / "chatlog.txt", *args, "-o", out)
     assert code == 2 and message in err
     assert not out.exists()
+
+
+def test_ambiguous_content_is_an_error_naming_the_candidates(tmp_path, monkeypatch):
+    import qa.readers as readers
+    from qa.errors import InputError
+    from qa.readers.base import Reader
+
+    class Greedy(Reader):
+        extensions = (".x",)
+
+        def __init__(self, name):
+            self.name = name
+
+        def sniff(self, path, head):
+            return head.startswith(b"hello")
+
+    monkeypatch.setattr(readers, "_readers", lambda: {"one": Greedy("one"), "two": Greedy("two")})
+    p = tmp_path / "a.x"
+    p.write_bytes(b"hello world")
+    with pytest.raises(InputError, match="ambiguous format: looks like one, two") as info:
+        readers.pick_reader(str(p))
+    assert "pass --format (one of: one, two)" in str(info.value)
