@@ -9,7 +9,6 @@ import contextlib
 import json
 import os
 import time
-from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -17,10 +16,9 @@ from typing import Any
 
 from qa.errors import QAError
 from qa.limits import DEFAULT as DEFAULT_LIMITS
-from qa.limits import Limits, check_compiled, check_conversation
-from qa.model import SEVERITIES, Conversation, Reject
-from qa.readers import ReadOptions, ReadStats, read_records
-from qa.redact import redact_reject, redact_result
+from qa.limits import Limits, check_compiled
+from qa.model import SEVERITIES, Reject
+from qa.readers import ReadOptions, ReadStats
 from qa.rubric.model import Rubric
 
 
@@ -52,6 +50,17 @@ class RunSummary:
             sev = f["severity"]
             self.findings_by_severity[sev] = self.findings_by_severity.get(sev, 0) + 1
 
+    def add_tally(self, tally: tuple) -> None:
+        """Count a result from its tally (``qa.executors.tally_of``) without the whole result."""
+        passed, fatal, errors, score, severities = tally
+        self.scored += 1
+        self.passed += passed
+        self.fatal += fatal
+        self.errors += errors
+        self.score_total += score
+        for sev in severities:
+            self.findings_by_severity[sev] = self.findings_by_severity.get(sev, 0) + 1
+
     def to_dict(self) -> dict[str, Any]:
         return {"read": self.read.read, "accepted": self.read.accepted, "rejected": self.read.rejected,
                 "scored": self.scored, "passed": self.passed, "failed": self.failed, "fatal": self.fatal,
@@ -77,32 +86,6 @@ class Interrupted(QAError):
     exit_code = 130
 
 
-def _limited(records: Iterator, stats: ReadStats, limits: Limits) -> Iterator:
-    """Turn conversations over the limits into rejects, keeping ``stats`` exact."""
-    for rec in records:
-        if isinstance(rec, Conversation):
-            rej = check_conversation(rec, limits)
-            if rej is not None:
-                stats.accepted -= 1
-                stats.read -= 1
-                stats.turns -= len(rec.turns)
-                stats.add_reject(rej)
-                rec = rej
-        yield rec
-
-
-def _scored(convs: Iterator[Conversation], rubric: Rubric, compiled, *, jobs: int, select, ignore,
-            chunk_size: int | None = None) -> Iterator[dict[str, Any]]:
-    if jobs and jobs > 1:
-        from qa.executors import DEFAULT_CHUNK, parallel_score
-
-        return parallel_score(convs, rubric, jobs=jobs, select=select, ignore=ignore,
-                              chunk_size=chunk_size or DEFAULT_CHUNK)
-    from qa.engine import score_conversations
-
-    return score_conversations(convs, compiled)
-
-
 def _start(rubric: Rubric, paths: list[str], select, ignore, hooks: bool, limits: Limits = DEFAULT_LIMITS):
     from qa.engine import compile_rubric
     from qa.plugins import registry
@@ -125,22 +108,18 @@ def score_stream(paths: Iterable[str], rubric: Rubric, *, fmt: str = "auto", rea
     ``jobs > 1`` scores in a process pool (same results, same order). ``redact`` removes personal data
     from evidence, messages and rejects. Conversations over ``limits`` are rejected with the reason.
     """
+    from qa.executors import Job, outcomes
+
     summary = summary if summary is not None else RunSummary()
     paths = [os.fspath(p) for p in paths]
     compiled, hook = _start(rubric, paths, select, ignore, hooks, limits)
-    records = _limited(read_records(paths, fmt, read_options, summary.read), summary.read, limits)
-
-    def conversations() -> Iterator[Conversation]:
-        for rec in records:
-            if isinstance(rec, Reject):
-                if on_reject is not None:
-                    on_reject(redact_reject(rec) if redact else rec)
-                continue
-            yield rec
-
-    for result in _scored(conversations(), rubric, compiled, jobs=jobs, select=select, ignore=ignore):
-        if redact:
-            redact_result(result)
+    job = Job(rubric, tuple(select), tuple(ignore), "dict", redact, limits, read_options or ReadOptions())
+    for _, o in outcomes(paths, job, compiled, fmt=fmt, stats=summary.read, jobs=jobs or 1):
+        if o[0] == "r":
+            if on_reject is not None:
+                on_reject(o[1])
+            continue
+        result = o[3]
         summary.add(result)
         if hooks:
             hook.qa_conversation_scored(result=result)
@@ -210,56 +189,51 @@ def score_to_file(paths: Iterable[str], rubric: Rubric, output: str, *, rejects:
     else:
         cp = Checkpoint(output, rejects, identity)
     skip = cp.records
+    from qa.executors import Job, outcomes, summary_state
+
     compiled, hook = _start(rubric, paths, select, ignore, hooks, limits)
     out = AppendFile(partial_path(output), cp.out_bytes if resume else None)
     rej = AppendFile(partial_path(rejects), cp.rejects_bytes if resume else None) if rejects else None
     cp.save()
-    marks: deque = deque()  # per conversation in flight: (records through it, rejects bytes before it)
-
-    def conversations() -> Iterator[Conversation]:
-        records = _limited(read_records(paths, fmt, read_options, summary.read), summary.read, limits)
-        for n, rec in enumerate(records, 1):
-            if n <= skip:
-                continue
-            if isinstance(rec, Reject):
-                rec = redact_reject(rec) if redact else rec
-                tally.add(rec)
-                if rej is not None:
-                    rej.write(reject_line(rec))
-                continue
-            marks.append((n, rej.bytes if rej is not None else 0))
-            yield rec
+    # Results as JSONL lines straight from the workers, unless a plugin wants every result dict.
+    want = "dict" if hooks and hook.qa_conversation_scored.get_hookimpls() else "line"
+    job = Job(rubric, tuple(select), tuple(ignore), want, redact, limits, read_options or ReadOptions())
 
     def commit(records: int, rejects_bytes: int, out_bytes: int) -> None:
         out.sync()
         if rej is not None:
             rej.sync()
         cp.records, cp.rejects_bytes, cp.out_bytes = records, rejects_bytes, out_bytes
-        from qa.executors import summary_state
-
         cp.tallies = {**summary_state(summary), "rejects": tally.count}
         cp.commits += 1
         cp.save()
 
     # The last consistent point: (records fully handled, rejects bytes, output bytes). It is replaced in
-    # one assignment after a result is written, so Ctrl-C at any moment commits a true state.
+    # one assignment after each record is written, so Ctrl-C at any moment commits a true state.
     state = (skip, cp.rejects_bytes, cp.out_bytes)
     since = 0
     t_commit = time.monotonic()
-    results = _scored(conversations(), rubric, compiled, jobs=jobs, select=select, ignore=ignore,
-                      chunk_size=chunk_size)
+    results = outcomes(paths, job, compiled, fmt=fmt, stats=summary.read, jobs=jobs or 1, skip=skip,
+                       **({"chunk_size": chunk_size} if chunk_size else {}))
     try:
         try:
-            for result in results:
-                if redact:
-                    redact_result(result)
-                out.write(result_line(result))
-                summary.add(result)
-                n, rb = marks.popleft()
-                state = (n, rb, out.bytes)
-                if hooks:
-                    hook.qa_conversation_scored(result=result)
-                since += 1
+            for n, o in results:
+                if o[0] == "r":
+                    tally.add(o[1])
+                    if rej is not None:
+                        rej.write(reject_line(o[1]))
+                else:
+                    if want == "line":
+                        line, counts = o[3]
+                        out.write(line)
+                        summary.add_tally(counts)
+                    else:
+                        out.write(result_line(o[3]))
+                        summary.add(o[3])
+                        if hooks:
+                            hook.qa_conversation_scored(result=o[3])
+                    since += 1
+                state = (n, rej.bytes if rej is not None else 0, out.bytes)
                 if since >= commit_every or time.monotonic() - t_commit >= commit_seconds:
                     commit(*state)
                     since = 0

@@ -105,21 +105,21 @@ def test_resume_refuses_a_changed_rubric(big, tmp_path, rubric_path):
     import qa.runner
 
     seen = 0
-    real = qa.runner.RunSummary.add
+    real = qa.runner.RunSummary.add_tally
 
-    def add(self, result):
+    def add(self, tally):
         nonlocal seen
         seen += 1
         if seen > 150:
             raise Boom
-        real(self, result)
+        real(self, tally)
 
-    qa.runner.RunSummary.add = add
+    qa.runner.RunSummary.add_tally = add
     try:
         with pytest.raises(Boom):
             score_to_file([str(corpus)], rubric, str(out), commit_every=100)
     finally:
-        qa.runner.RunSummary.add = real
+        qa.runner.RunSummary.add_tally = real
     assert json.loads(Path(sidecar_path(str(out))).read_text())["records"] == 100
 
     changed = build_rubric({**rubric.raw, "version": "9.9", "rules": rubric.raw["rules"][:-1]}, "changed.yaml")

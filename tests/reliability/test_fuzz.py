@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from qa.errors import QAError
 from qa.readers import ReadOptions, ReadStats, read_records
 
-BUDGET = settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+BUDGET = settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
 
 json_leaf = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=20))
 json_value = st.recursive(json_leaf, lambda kids: st.one_of(st.lists(kids, max_size=4),
@@ -55,13 +55,17 @@ def test_jsonl_reader_accounts_for_every_line(tmp_path_factory, items):
         recs = list(read_records([str(path)], "jsonl", ReadOptions(max_record_bytes=4096), stats))
     except QAError:
         return  # a whole-file problem, reported clearly
+    assert stats.read == stats.accepted + stats.rejected == len(recs)
+    for r in recs:
+        if hasattr(r, "reason"):
+            assert r.reason
+    if data.startswith(b"\x1f\x8b"):
+        return  # gzip magic: read as a (broken) compressed file, not line by line
     raw_lines = data.split(b"\n")
     raw_lines[0] = raw_lines[0].removeprefix(b"\xef\xbb\xbf")
     non_blank = sum(1 for ln in raw_lines if ln.strip())
-    assert stats.read == stats.accepted + stats.rejected == len(recs) == non_blank
-    for r in recs:
-        if hasattr(r, "reason"):
-            assert r.reason and r.source.line is not None
+    assert stats.read == non_blank
+    assert all(r.source.line is not None for r in recs)
 
 
 RUBRIC_TEXT = """\
