@@ -87,8 +87,9 @@ def scorecard(ctx, results, db, run, rubric_name, by, period, since, until, min_
     if output:
         click.echo(f"wrote {len(sc.rows)} row(s) for {sc.total} conversation(s) to {output}", err=True)
     low = [r for r in sc.rows if r.below_floor and not r.low_volume]
+    what = "quality gate failed" if fail_under_pass_rate is not None else "under the pass-rate floor"
     for r in low:
-        click.echo(f"quality gate failed: {r.label} {r.period} pass rate {r.pass_rate:.1%} "
-                   f"< {fail_under_pass_rate:.1%}", err=True)
+        click.echo(f"{what}: {r.label} {r.period} pass rate {r.pass_rate:.1%} < {policy.pass_rate_floor:.1%}",
+                   err=True)
     if low and fail_under_pass_rate is not None:
         ctx.exit(EXIT_GATE_FAILED)

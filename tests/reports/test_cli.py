@@ -176,3 +176,13 @@ def test_report_command_reads_transcripts(run_qa, write_jsonl, tmp_path):
     assert '<mark class="minor" data-rules="ban.refusal "' in html and "没办法 &lt;i&gt;查&lt;/i&gt;" in html
     code, _, err = run_qa("report", "-o", out)
     assert code == 2 and "no results given" in err
+
+
+def test_rubric_pass_rate_floor_flags_without_failing(run_qa, write_jsonl, tmp_path):
+    rubric = tmp_path / "r.yaml"
+    rubric.write_text("id: r\nversion: '1'\nscorecard: {pass_rate_floor: 0.9, min_conversations: 1}\n"
+                      "rules:\n  - {id: ban.refusal, checker: phrase, title: t, phrases: [没办法]}\n", encoding="utf-8")
+    res = write_jsonl("r.jsonl", _month())
+    code, out, err = run_qa("scorecard", res, "--by", "team", "--rubric", rubric, "-f", "json")
+    assert code == 0 and "under the pass-rate floor: T1 2026-11 pass rate 83.3% < 90.0%" in err
+    assert json.loads(out)["rows"][0]["below_floor"] is True
