@@ -8,6 +8,7 @@ not depend on the ingest mappings. The data itself stays in ../shared/data (rese
 - ``load_seretod(path)``: SereTOD MobileCS example.json → call Conversations; each agent turn carries its
   gold intents in ``turn.meta["intents"]``.
 - ``load_hvb(folder)``: Harper Valley Bank transcript/*.json → English call Conversations with times.
+- ``load_abcd(path)``: ABCD sample (role-played English support chats) → chat Conversations.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from qa.model import Conversation, Turn
 JDDC_FILE = "jddc-chat-sample/chat_0.1per.txt"
 SERETOD_FILE = "seretod-mobilecs-example/example.json"
 HVB_DIR = "harper-valley-bank"
+ABCD_FILE = "abcd-sample/abcd_sample.json"
 _NON_SPEECH = re.compile(r"\[noise\]|<unk>|\[laughter\]")
 
 
@@ -76,4 +78,16 @@ def load_hvb(folder: str | Path) -> list[Conversation]:
                       start=s["start_ms"] / 1000, end=(s["start_ms"] + s["duration_ms"]) / 1000)
                  for s in segs if _NON_SPEECH.sub("", s["human_transcript"]).strip()]
         out.append(Conversation(f.stem, turns, channel="call", language="en", agent_id=agent_id))
+    return out
+
+
+def load_abcd(path: str | Path) -> list[Conversation]:
+    """ABCD ``original`` turns (``action`` rows are system events and are left out)."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    out = []
+    for c in data:
+        turns = [Turn("agent" if who == "agent" else "customer", text) for who, text in c["original"]
+                 if who in ("agent", "customer")]
+        out.append(Conversation(str(c["convo_id"]), turns, channel="chat", language="en",
+                                metadata={"flow": c["scenario"]["flow"], "subflow": c["scenario"]["subflow"]}))
     return out

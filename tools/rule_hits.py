@@ -6,7 +6,7 @@
     python3 tools/rule_hits.py --review 50 --seed 7 > review.tsv   # a random sample to judge by hand
     python3 tools/rule_hits.py --show-review tests/rubrics/jddc_review_50.tsv   # judged rows in context
     python3 tools/rule_hits.py --seretod               # greeting/closing vs SereTOD gold agent intents
-    python3 tools/rule_hits.py --hvb                   # en rubric on the Harper Valley Bank calls
+    python3 tools/rule_hits.py --hvb                   # en rubric on the Harper Valley Bank calls + ABCD chats
 
 Data comes from ../shared/data (or $QA_SHARED_DATA); it is research-only and never copied here.
 """
@@ -157,7 +157,7 @@ def main(argv=None) -> int:
     ap.add_argument("--review", type=int, metavar="N", help="print N random findings as TSV for judging")
     ap.add_argument("--show-review", metavar="TSV", help="print the judged rows of a review file in context")
     ap.add_argument("--seretod", action="store_true", help="greeting/closing agreement with SereTOD intents")
-    ap.add_argument("--hvb", action="store_true", help="score the Harper Valley Bank calls with the en rubric")
+    ap.add_argument("--hvb", action="store_true", help="score the Harper Valley Bank calls and ABCD chats (en rubric)")
     a = ap.parse_args(argv)
 
     if a.seretod:
@@ -171,7 +171,8 @@ def main(argv=None) -> int:
                 print("    in scope:", *miss)
         return 0
     if a.hvb:
-        scored = score_all(EN, realdata.load_hvb(SHARED / realdata.HVB_DIR))
+        convs = realdata.load_hvb(SHARED / realdata.HVB_DIR) + realdata.load_abcd(SHARED / realdata.ABCD_FILE)
+        scored = score_all(EN, convs)
         for conv, res in scored:
             print(f"{conv.id} score {res['score']} n/a {res['not_applicable']}")
             for f in res["findings"]:

@@ -196,3 +196,20 @@ def test_harper_valley_call_with_the_closing_cut_is_caught(shared_data):
     own = _own_rule_ids("en-customer-service.yaml")
     assert [f["rule"] for f in res["findings"] if f["rule"] in own] == ["courtesy.closing"]
     assert res["sections"]["etiquette"]["score"] == 25.0
+
+
+def test_abcd_chats_on_the_en_rubric(shared_data):
+    """Three role-played support chats: courteous agents, one escalation promised without a time."""
+    path = shared_data / "abcd-sample" / "abcd_sample.json"
+    if not path.is_file():
+        pytest.skip("ABCD sample not present")
+    rh = _tool("rule_hits")
+    scored = rh.score_all(ROOT / "rubrics" / "en-customer-service.yaml", _tool("realdata").load_abcd(path))
+    own = _own_rule_ids("en-customer-service.yaml")
+    found = {conv.id: [(f["rule"], f["turn"]) for f in res["findings"] if f["rule"] in own] for conv, res in scored}
+    # 3592: "I can escalate to my manager" — the manager's call is promised later, but never when
+    assert found == {"3592": [("norm.follow_up_promise", 17)], "9489": [], "3695": []}
+    by_id = {conv.id: res for conv, res in scored}
+    # 3695 says "let me check that." and then "one moment please": a hold asked around the look-up counts
+    assert "courtesy.hold.ask" not in by_id["3695"]["not_applicable"]
+    assert all("courtesy.greeting" not in res["not_applicable"] for res in by_id.values())
