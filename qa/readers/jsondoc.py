@@ -64,7 +64,7 @@ def iter_array(path: str, encoding: str | None, max_bytes: int, progress=None
             nonlocal buf, pos, data, eof
             if eof:
                 return False
-            chunk = data if data else fh.read(1 << 16)
+            chunk = data if data else fh.read(max(1 << 16, len(buf) - pos))  # doubling: linear re-parsing
             data = b""
             if progress is not None and chunk:
                 progress(len(chunk))
