@@ -85,14 +85,26 @@ class RequiredChecker(Checker):
                                   line=rule.line_of("trigger"), field=rule.key_path("trigger"),
                                   hint=did_you_mean(sorted(extra)[0], ("phrases", "role", "unless"))
                                   or "trigger keys: phrases, role, unless")
-            if not isinstance(trig.get("phrases"), list) or not trig["phrases"]:
-                raise RubricError(f"rule {rule.id!r}: trigger needs a list of phrases", path=path,
-                                  line=rule.line, field="trigger.phrases")
+            line = rule.line_of("trigger")
+            for key in ("phrases", "unless"):
+                value = trig.get(key)
+                if key == "unless" and value is None:
+                    continue
+                if isinstance(value, str):
+                    trig[key] = value = [value]
+                if not isinstance(value, list) or not value or not all(isinstance(x, str) and x for x in value):
+                    raise RubricError(f"rule {rule.id!r}: trigger {key} must be a non-empty list of phrases, got "
+                                      f"{value!r}", path=path, line=line, field=rule.key_path(f"trigger.{key}"))
             role = trig.get("role")
-            for r in ([role] if isinstance(role, str) else role or []):
+            roles = [role] if isinstance(role, str) else role if isinstance(role, list) else None
+            if role is not None and roles is None:
+                raise RubricError(f"rule {rule.id!r}: trigger role must be a role or a list of roles, got {role!r}",
+                                  path=path, line=line, field=rule.key_path("trigger.role"))
+            for r in roles or []:
                 if r not in ROLES:
-                    raise RubricError(f"rule {rule.id!r}: unknown trigger role {r!r}", path=path, line=rule.line,
-                                      field="trigger.role")
+                    raise RubricError(f"rule {rule.id!r}: unknown trigger role {r!r}", path=path, line=line,
+                                      field=rule.key_path("trigger.role"),
+                                      hint=did_you_mean(str(r), ROLES) or f"roles: {', '.join(ROLES)}")
 
     def _satisfied(self, conv, turns: set[int]) -> bool:
         got = 0

@@ -340,6 +340,9 @@ def build_rule(node: Any, i: int, spath, checkers: dict, sections: dict, parent_
         raise _err("rule needs a checker", spath, node, None, f"{where}.checker",
                    f"registered checkers: {', '.join(sorted(checkers))}")
     cname = node["checker"]
+    if not isinstance(cname, str):
+        raise _err(f"checker must be a checker name, got {cname!r}", spath, node, "checker", f"{where}.checker",
+                   f"registered checkers: {', '.join(sorted(checkers))}")
     if cname not in checkers:
         raise _err(f"unknown checker {cname!r}", spath, node, "checker", f"{where}.checker",
                    did_you_mean(str(cname), checkers) or f"registered checkers: {', '.join(sorted(checkers))}")

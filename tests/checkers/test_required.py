@@ -111,6 +111,10 @@ def test_no_agent_turns_makes_greeting_not_applicable(rubric):
     ("    all_of: [[b], [c]]\n    min_groups: 3\n",
      "x.yaml:7 [rules[0] (r).min_groups]: rule 'r': min_groups 3 needs all_of with at least 3 lists"),
     ("    phrases: [a]\n    trigger: {phrases: [x], rol: customer}\n", "x.yaml:7 [rules[0] (r).trigger]: rule 'r': unknown trigger key 'rol' — did you mean 'role'?"),
+    ("    phrases: [a]\n    trigger: {phrases: [1, null]}\n",
+     "x.yaml:7 [rules[0] (r).trigger.phrases]: rule 'r': trigger phrases must be a non-empty list of phrases"),
+    ("    phrases: [a]\n    trigger: {phrases: [x], role: custmer}\n",
+     "x.yaml:7 [rules[0] (r).trigger.role]: rule 'r': unknown trigger role 'custmer' — did you mean 'customer'?"),
 ])
 def test_rule_errors(body, expected):
     with pytest.raises(RubricError) as e:
