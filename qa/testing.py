@@ -152,46 +152,34 @@ class ExampleCase:
         line = self.example.line if self.example.line is not None else self.rule.line
         return f"{self.rubric.path}:{line}" if line is not None else str(self.rubric.path)
 
-    def conversation(self):
-        ex = self.example
-        if ex.conversation is not None:
-            return as_conversation(ex.conversation, language=self.rubric.language,
-                                   conv_id=f"{self.rule.id}/{ex.kind}-{self.index}")
-        role = (self.rule.scope.role or ("agent",))[0]
-        return as_conversation(ex.text, role=role, language=self.rubric.language,
-                               conv_id=f"{self.rule.id}/{ex.kind}-{self.index}")
-
     def run(self) -> tuple[bool, str]:
-        """Score the example; returns (ok, message explaining a failure)."""
-        from qa.engine import score_conversation
+        """Run the example the way ``qa rubric test`` does; returns (ok, message explaining a failure)."""
+        from qa.rubric.examples import example_conversation, run_example
 
-        conv = self.conversation()
-        result = score_conversation(conv, compiled(self.rubric))
-        mine = [f for f in result["findings"] if f["rule"] == self.rule.id]
-        errors = [e for e in result.get("errors", []) if e["rule"] == self.rule.id]
-        kind = self.example.kind
-        if errors:
-            problem = "the checker raised an exception"
-        elif kind == "fail" and not mine:
-            problem = "a fail example produced no finding of this rule"
-        elif kind == "pass" and mine:
-            problem = f"a pass example produced {len(mine)} finding(s) of this rule"
-        else:
+        res = run_example(self.rubric, compiled(self.rubric), self.rule, self.example, self.index)
+        if res.ok:
             return True, ""
-        msg = (f"{self.location}: rubric {self.rubric.id} {self.rubric.version}, rule {self.rule.id} "
-               f"({self.rule.checker}): {problem}\n  conversation:\n{describe_conversation(conv)}\n"
-               + describe_result(result, self.rule.id))
-        return False, msg
+        conv = example_conversation(self.rubric, self.rule, self.example)
+        lines = [f"{self.location}: rubric {self.rubric.id} {self.rubric.version}, rule {self.rule.id} "
+                 f"({self.rule.checker}), {self.example.kind} example {self.index}: {res.message}",
+                 "  conversation:", describe_conversation(conv),
+                 f"  findings of {self.rule.id}: " + ("none" if not res.findings else "")]
+        lines += [f"    - {describe_finding(f)}" for f in res.findings]
+        if res.not_applicable:
+            lines.append(f"  {self.rule.id} was not applicable: {res.not_applicable}")
+        return False, "\n".join(lines)
 
 
 def example_cases(rubric) -> list[ExampleCase]:
-    """Every example of every active rule of a rubric (inherited rules included)."""
+    """Every example of every active rule of a rubric (inherited rules included), one pytest item each.
+
+    The verdict comes from :mod:`qa.rubric.examples`, so pytest and ``qa rubric test`` agree."""
+    from qa.rubric.examples import iter_examples
+
     out = []
     for rule in rubric.active_rules:
-        counts = {"pass": 0, "fail": 0}
-        for ex in rule.examples:
-            out.append(ExampleCase(rubric, rule, ex, counts[ex.kind]))
-            counts[ex.kind] += 1
+        for index, ex in iter_examples(rule):
+            out.append(ExampleCase(rubric, rule, ex, index))
     return out
 
 

@@ -58,8 +58,8 @@ def test_case_file_and_examples_become_items_with_useful_failures(project):
     res.assert_outcomes(passed=4, failed=2)
     out = res.stdout.str()
     # The failing rule example: where it is, which rule, what was found.
-    assert ("demo.yaml:16: rubric demo 1, rule ban.refusal (phrase): a pass example produced 1 finding(s) of "
-            "this rule\n  conversation:\n    [0] agent: 这个我办不了\n  findings of ban.refusal: \n"
+    assert ("demo.yaml:16: rubric demo 1, rule ban.refusal (phrase), pass example 1: expected no finding, found 1: "
+            "“办不了” in turn 1\n  conversation:\n    [0] agent: 这个我办不了\n  findings of ban.refusal: \n"
             "    - ban.refusal (major) at turn 0 span [3, 6] “办不了”: ") in out
     # The failing case: the expectation that failed, the finding actually produced, the conversation.
     assert ("cases.qa.yaml:11: case 'expects the wrong span' (rubric demo 1)\n"
