@@ -120,3 +120,35 @@ def test_rule_errors(body, expected):
     with pytest.raises(RubricError) as e:
         rubric_from_text(f"id: t\nversion: 1\nrules:\n  - id: r\n    checker: required\n{body}", "x.yaml")
     assert str(e.value).startswith(expected)
+
+
+def test_directions_before_and_around():
+    rubric = rubric_from_text("""
+id: t
+version: "1"
+rules:
+  - id: before
+    checker: required
+    scope: {role: agent}
+    trigger: {phrases: [久等了], role: agent}
+    direction: before
+    include_trigger_turn: false
+    window: 1
+    phrases: [请稍等]
+  - id: around
+    checker: required
+    scope: {role: agent}
+    trigger: {phrases: [查一下], role: agent}
+    direction: around
+    include_trigger_turn: false
+    window: 1
+    phrases: [稍等]
+""", "t.yaml")
+    ok = score_conversation(_conv(("agent", "请稍等"), ("customer", "好"), ("agent", "久等了")), rubric)
+    assert "before" not in _by_rule(ok)
+    late = score_conversation(_conv(("agent", "好的"), ("agent", "久等了，请稍等")), rubric)
+    assert _by_rule(late)["before"] == [(1, "before: no required phrase before turn 2")]
+    for turns in ([("agent", "稍等"), ("agent", "我查一下")], [("agent", "我查一下"), ("agent", "稍等")]):
+        assert "around" not in _by_rule(score_conversation(_conv(*turns), rubric))
+    far = score_conversation(_conv(("agent", "稍等"), ("agent", "好"), ("agent", "我查一下"), ("agent", "好")), rubric)
+    assert _by_rule(far)["around"] == [(2, "around: no required phrase around turn 3")]

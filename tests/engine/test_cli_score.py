@@ -73,3 +73,16 @@ def test_usage_errors_exit_2(capsys, tmp_path):
     assert code == 2 and "no rubric given" in err
     code, _, err = run(capsys, "score", CHATS, "-r", MINI, "--fail-on", "fatal")
     assert code == 2 and "'fatal' is not one of" in err
+
+
+def test_every_result_and_finding_key_is_documented_in_format_md(capsys, tmp_path):
+    import re
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "format.md").read_text(encoding="utf-8")
+    section = doc[doc.index("## Score results"):]
+    documented = set(re.findall(r"`([a-z_]+)`", section))
+    out = tmp_path / "r.jsonl"
+    run(capsys, "score", CHATS, "-r", MINI, "-f", "jsonl", "-o", str(out))
+    results = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    keys = {k for r in results for k in r} | {k for r in results for f in r["findings"] for k in f}
+    assert keys - documented == set()
