@@ -131,5 +131,18 @@ def render(data: dict, console=None) -> None:
         console.print("[bold]Not applicable[/]")
         for row in groups["not_applicable"]:
             console.print(f"  – {escape(row['rule'])} — {escape(row['title'])}: {escape(row['reason'])}")
+    labels = {k: v for k, v in data.get("labels", {}).items() if v}
+    if labels:
+        console.print("[bold]Labels[/]  " + escape(", ".join(f"{k}: {_short(v)}" for k, v in labels.items())))
+    if data.get("metrics"):
+        console.print("[bold]Metrics[/] " + escape(", ".join(f"{k} {_short(v)}" for k, v in data["metrics"].items())))
     for e in data.get("errors", []):
         console.print(f"[red]checker error in {escape(e['rule'])}: {escape(e['error'])}[/]")
+
+
+def _short(value) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return "/".join(_short(v) for v in value)
+    return str(value)

@@ -67,3 +67,16 @@ def test_cli_json_and_unknown_id(capsys):
     assert code == 0 and d["conversation_id"] == "refusal" and d["transcript"][2]["findings"] == [0]
     code, _, err = run(capsys, "explain", CHATS, "-r", MINI, "--conversation", "refusl")
     assert code == 2 and "no conversation with id 'refusl' — did you mean 'refusal'?" in err
+
+
+def test_render_shows_labels_and_metrics():
+    from rich.console import Console
+
+    d = _explained()
+    d["metrics"] = {"first_response_s": 3.0, "talk_ratio_agent": 0.8844}
+    d["labels"] = {"complaint_types": ["logistics", "refund"]}
+    console = Console(file=io.StringIO(), width=200, record=True)
+    render(d, console)
+    plain = console.export_text()
+    assert "Labels  complaint_types: logistics/refund" in plain
+    assert "Metrics first_response_s 3, talk_ratio_agent 0.8844" in plain
