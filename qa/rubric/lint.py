@@ -11,6 +11,9 @@ Checks (each issue has a stable code):
 - ``phrase-in-two-rules`` — the same phrase in two phrase rules: one utterance is penalised twice.
 - ``unreachable-phrase`` — every match of the phrase is cancelled by the rule's own ``unless``
   (``same_sentence``/``same_turn`` names a phrase that is inside it).
+- ``phrase-in-pass-example`` — a pass example of a phrase rule contains one of its phrases: a
+  warning when the rule has no ``unless`` (the example will fail), else ``info`` (the example shows
+  an exception at work).
 - ``pass-example-flagged`` — a pass example of any rule is flagged on its text by another rule of the
   rubric (good language that the rubric would still penalise). Missing-phrase findings (a one-turn
   example has no closing) and ``info`` findings (labels such as complaint types) are not counted.
@@ -90,6 +93,21 @@ def lint_rubric(rubric: Rubric, *, run_examples: bool = True) -> list[LintIssue]
                                                 f"never be reported: unless.{key} {q!r} is inside it", path,
                                                 rule.line_of(f"phrases[{seen[p]}]")))
             owners.setdefault(p, []).append(rule.id)
+        for k, ex in enumerate(e for e in rule.examples if e.kind == "pass"):
+            if ex.text is None or rule.options.get("whole_turn"):
+                continue
+            text = normalize_phrase(ex.text, norm)
+            hit = next((p for p in uniq if p in text), None)
+            if hit is None:
+                continue
+            if rule.unless:
+                issues.append(LintIssue("phrase-in-pass-example", rule.id, f"pass example {k + 1} “{ex.text}” "
+                                        f"contains phrase {phrases[seen[hit]]!r}; it passes only through `unless`",
+                                        path, ex.line, level="info"))
+            else:
+                issues.append(LintIssue("phrase-in-pass-example", rule.id, f"pass example {k + 1} “{ex.text}” "
+                                        f"contains phrase {phrases[seen[hit]]!r} and the rule has no `unless`, "
+                                        "so it will be flagged", path, ex.line))
     for p, rules in owners.items():
         if len(rules) > 1:
             second = rubric.rule(rules[1])

@@ -19,7 +19,7 @@ rules:
       - 不能
       - 無法
     unless: {same_sentence: [无法]}
-    examples: {fail: [不能], pass: [好的，没问题]}
+    examples: {fail: [不能], pass: [好的，没问题, 我不能。无法]}
   - id: ban.b
     checker: phrase
     why: y
@@ -37,18 +37,32 @@ def test_lint_finds_each_kind_of_issue():
         ("duplicate-phrase", "ban.a", 11),
         ("redundant-phrase", "ban.a", 10),
         ("unreachable-phrase", "ban.a", 12),
+        ("phrase-in-pass-example", "ban.a", 14),
         ("no-examples", "ban.b", 15),
         ("no-examples", "courtesy.x", 19),
         ("no-why", "courtesy.x", 19),
         ("phrase-in-two-rules", "ban.b", 15),
+        ("pass-example-flagged", "ban.a", 14),
         ("pass-example-flagged", "ban.a", 14),
     ]
     msgs = {i.code: i.message for i in issues}
     assert msgs["redundant-phrase"] == "phrase '我不能' contains '不能' of the same rule, so it adds nothing"
     assert msgs["unreachable-phrase"] == "phrase '無法' can never be reported: unless.same_sentence '无法' is inside it"
     assert msgs["phrase-in-two-rules"].startswith("phrase '无法' is also in rule 'ban.a'")
-    assert msgs["pass-example-flagged"] == "pass example 1 “好的，没问题” is flagged by rule 'ban.b' (“问题”)"
+    flagged = [i.message for i in issues if i.code == "pass-example-flagged"]
+    assert flagged == ["pass example 1 “好的，没问题” is flagged by rule 'ban.b' (“问题”)",
+                       "pass example 2 “我不能。无法” is flagged by rule 'ban.b' (“无法”)"]
+    assert msgs["phrase-in-pass-example"] == ("pass example 2 “我不能。无法” contains phrase '不能'; it passes only "
+                                              "through `unless`")
+    assert [i.level for i in issues if i.code == "phrase-in-pass-example"] == ["info"]
     assert str(issues[0]) == "t.yaml:11: warning duplicate-phrase [ban.a]: phrase '不能' is listed twice (also item 0)"
+
+
+def test_phrase_in_pass_example_without_unless_is_a_warning():
+    rubric = rubric_from_text("id: t\nversion: 1\nrules:\n  - id: a\n    checker: phrase\n    why: w\n"
+                              "    phrases: [不行]\n    examples: {fail: [不行], pass: [这样不行吗]}\n", "t.yaml")
+    [issue] = lint_rubric(rubric, run_examples=False)
+    assert (issue.code, issue.level, issue.line) == ("phrase-in-pass-example", "warning", 8)
 
 
 def test_whole_turn_phrases_are_not_redundant():
@@ -58,8 +72,9 @@ def test_whole_turn_phrases_are_not_redundant():
     assert lint_rubric(rubric) == []
 
 
-def test_clean_rubric_has_no_issues():
-    assert lint_rubric(load_rubric(DATA / "mini.yaml")) == []
+def test_clean_rubric_has_only_info():
+    [issue] = lint_rubric(load_rubric(DATA / "mini.yaml"))
+    assert (issue.code, issue.level, issue.line) == ("phrase-in-pass-example", "info", 26)
 
 
 def test_diff_lists_added_removed_and_changed_keys():
