@@ -104,8 +104,9 @@ class Checker:
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
     options: ClassVar[dict[str, Option]] = {}
-    #: The data the checker needs; a conversation without it makes the rule not applicable.
-    #: Any of "ts" (chat times), "times" (call start/end), "words".
+    #: The data the checker can work from: any of "ts" (chat times), "times" (call start/end), "words".
+    #: Declarative (listed by ``qa plugins``); ``check`` itself returns ``not_applicable(reason)`` with a
+    #: precise reason ("turn 3 has no end time") when the conversation lacks it.
     needs: ClassVar[tuple[str, ...]] = ()
     #: True if findings carry text spans that `unless` exceptions should filter.
     span_findings: ClassVar[bool] = False
