@@ -213,3 +213,25 @@ def test_abcd_chats_on_the_en_rubric(shared_data):
     # 3695 says "let me check that." and then "one moment please": a hold asked around the look-up counts
     assert "courtesy.hold.ask" not in by_id["3695"]["not_applicable"]
     assert all("courtesy.greeting" not in res["not_applicable"] for res in by_id.values())
+
+
+def test_jddc_through_the_shipped_mapping_and_cli_matches_the_tuning_numbers(shared_data, jddc_scored, tmp_path):
+    """What a user runs (qa ingest with corpora/mappings/jddc.yaml, then qa score) finds what tuning measured."""
+    import json
+    import subprocess
+
+    src = shared_data / "jddc-chat-sample" / "chat_0.1per.txt"
+    conv_file, out = tmp_path / "jddc.jsonl", tmp_path / "scores.jsonl"
+    run = [sys.executable, "-m", "qa"]
+    subprocess.run([*run, "ingest", str(src), "--mapping", str(ROOT / "corpora" / "mappings" / "jddc.yaml"),
+                    "-o", str(conv_file)], check=True, capture_output=True, cwd=ROOT)
+    subprocess.run([*run, "score", str(conv_file), "--rubric", str(ROOT / "rubrics" / "zh-customer-service.yaml"),
+                    "-f", "jsonl", "-o", str(out)], check=True, capture_output=True, cwd=ROOT)
+    lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == 994
+    assert {"conversation_id", "rubric", "score", "passed", "findings", "not_applicable"} <= set(lines[0])
+    cli_counts = {}
+    for res in lines:
+        for f in res["findings"]:
+            cli_counts[f["rule"]] = cli_counts.get(f["rule"], 0) + 1
+    assert cli_counts == _counts(jddc_scored)
