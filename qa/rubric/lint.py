@@ -11,6 +11,8 @@ Checks (each issue has a stable code):
 - ``phrase-in-two-rules`` — the same phrase in two phrase rules: one utterance is penalised twice.
 - ``unreachable-phrase`` — every match of the phrase is cancelled by the rule's own ``unless``
   (``same_sentence``/``same_turn`` names a phrase that is inside it).
+- ``unless-without-effect`` — ``unless`` on a rule whose checker reports no text spans (e.g. a
+  missing greeting), where exceptions cannot apply.
 - ``phrase-in-pass-example`` — a pass example of a phrase rule contains one of its phrases: a
   warning when the rule has no ``unless`` (the example will fail), else ``info`` (the example shows
   an exception at work).
@@ -54,6 +56,9 @@ def _path_of(rule, rubric: Rubric) -> str | None:
 
 def lint_rubric(rubric: Rubric, *, run_examples: bool = True) -> list[LintIssue]:
     """All lint issues of a loaded rubric, in rule order."""
+    from qa.plugins import registry
+
+    checkers = registry().checkers
     norm = NormalizeOptions.for_language(rubric.language, rubric.normalize)
     issues: list[LintIssue] = []
     owners: dict[str, list[str]] = {}
@@ -65,6 +70,11 @@ def lint_rubric(rubric: Rubric, *, run_examples: bool = True) -> list[LintIssue]
         if not rule.why.strip():
             issues.append(LintIssue("no-why", rule.id, "rule has no `why`; agents see it next to each finding",
                                     path, rule.line))
+        cls = checkers.get(rule.checker)
+        if rule.unless and cls is not None and not getattr(cls, "span_findings", False):
+            issues.append(LintIssue("unless-without-effect", rule.id, f"`unless` has no effect: checker "
+                                    f"{rule.checker!r} reports findings without a text span",
+                                    path, rule.line_of("unless")))
         if rule.checker not in PHRASE_CHECKERS:
             continue
         seen: dict[str, int] = {}

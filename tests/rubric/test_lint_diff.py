@@ -65,6 +65,15 @@ def test_phrase_in_pass_example_without_unless_is_a_warning():
     assert (issue.code, issue.level, issue.line) == ("phrase-in-pass-example", "warning", 8)
 
 
+def test_unless_on_a_checker_without_spans():
+    rubric = rubric_from_text("id: t\nversion: 1\nrules:\n  - id: g\n    checker: required\n    why: w\n"
+                              "    phrases: [您好]\n    unless: {same_turn: [x]}\n"
+                              "    examples: {fail: [在], pass: [您好]}\n", "t.yaml")
+    [issue] = lint_rubric(rubric)
+    assert (issue.code, issue.line) == ("unless-without-effect", 8)
+    assert issue.message == "`unless` has no effect: checker 'required' reports findings without a text span"
+
+
 def test_whole_turn_phrases_are_not_redundant():
     rubric = rubric_from_text("id: t\nversion: 1\nrules:\n  - id: f\n    checker: phrase\n    why: w\n"
                               "    whole_turn: true\n    phrases: [嗯, 嗯嗯]\n    examples: {fail: [嗯嗯], pass: [嗯，好的]}\n",
