@@ -243,7 +243,8 @@ def main(argv=None) -> int:
     work = Path(a.workdir or tempfile.mkdtemp(prefix="qa-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     res: dict = {"when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "python": platform.python_version(),
-                 "machine": platform.machine(), "cpus": os.cpu_count(), "rubric": str(rubric)}
+                 "machine": platform.machine(), "cpus": os.cpu_count(), "rubric": str(rubric),
+                 "load_average_at_start": os.getloadavg()}
 
     corpus = work / f"corpus-{a.n}.jsonl"
     res["corpus"] = make_corpus(corpus, a.n)
@@ -274,6 +275,7 @@ def main(argv=None) -> int:
         "floor_over_qa": round(res["floor"]["conv_per_s"] / q1["conv_per_s"], 1),
         "jobs2_speedup": round(q2["conv_per_s"] / q1["conv_per_s"], 2) if q2 else None,
     }
+    res["load_average_at_end"] = os.getloadavg()
     report(res)
     a.out.mkdir(parents=True, exist_ok=True)
     dest = a.out / f"bench-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
@@ -283,6 +285,8 @@ def main(argv=None) -> int:
 
 
 def report(r: dict) -> None:
+    print(f"\nload average at start {r['load_average_at_start'][0]:.1f}, at end {r['load_average_at_end'][0]:.1f} "
+          f"(figures are only comparable on an otherwise idle machine)")
     print(f"\n{'what':<34}{'conv/s':>10}{'conv/s/core':>13}{'wall s':>9}{'peak MB':>9}")
     print(f"{'(a) JSON parse floor':<34}{r['floor']['conv_per_s']:>10,}{r['floor']['conv_per_s']:>13,}"
           f"{r['floor']['wall_s']:>9}")

@@ -239,3 +239,25 @@ def test_rejects_writer_is_atomic_on_interrupt(tmp_path):
             w(Reject(SourceRef("a", 1), "bad"))
             raise KeyboardInterrupt
     assert _leftovers(tmp_path) == []
+
+
+def test_sigint_on_a_non_resumable_output_leaves_no_file_and_prints_a_summary(tmp_path, make_corpus):
+    import signal
+    import time
+
+    src = make_corpus(tmp_path / "in.jsonl", 20000)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    proc = subprocess.Popen([sys.executable, "-m", "qa", "score", str(src), "-r", str(RUBRIC), "-f", "csv",
+                             "-o", str(out_dir / "scores.csv"), "-j", "1"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    t0 = time.monotonic()
+    while not any(out_dir.iterdir()) and time.monotonic() - t0 < 60:  # the temp file appears once scoring runs
+        time.sleep(0.02)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert "read " in err and "scored " in err and "interrupted" in err
+    assert _leftovers(out_dir) == []
