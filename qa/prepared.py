@@ -155,10 +155,12 @@ class Prepared:
             if time is None:
                 time = self.turn_time(turn)
         if rule.message:
+            fields = {"evidence": evidence or "", "message": message, "title": rule.title, "rule": rule.id,
+                      **(extra or {})}
             try:
-                message = rule.message.format(evidence=evidence or "", message=message, **(extra or {}))
-            except (KeyError, IndexError, ValueError):
-                pass
+                message = rule.message.format(**fields)
+            except (KeyError, IndexError, ValueError, AttributeError):
+                message = rule.message  # a template naming an unknown field is shown as written
         return Finding(rule=rule.id, checker=rule.checker, severity=rule.severity, message=message, turn=turn,
                        span=orig_span, time=time, evidence=evidence, points=rule.points, tags=rule.tags,
                        speaker=speaker, extra=dict(extra or {}, _norm_span=span) if span is not None

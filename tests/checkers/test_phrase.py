@@ -73,3 +73,13 @@ def test_empty_phrase_is_a_rubric_error():
         rubric_from_text("id: t\nversion: 1\nrules:\n  - id: a\n    checker: phrase\n    phrases:\n      - 好\n"
                          "      - ' '\n", "x.yaml")
     assert str(e.value).startswith("x.yaml:8 [rules[0] (a).phrases[1]]: rule 'a': phrase 1 is empty")
+
+
+def test_message_template():
+    rubric = rubric_from_text("id: t\nversion: 1\nrules:\n"
+                              "  - {id: a, checker: phrase, title: 禁语, phrases: [不行], message: '{title}：请勿说“{evidence}”'}\n"
+                              "  - {id: b, checker: phrase, phrases: [不行], message: '请勿说{evidnce}'}\n"
+                              "  - {id: c, checker: required, phrases: [您好], message: '{rule}: {message}'}\n", "t.yaml")
+    r = score_conversation(_conv(("agent", "不行")), rubric)
+    assert [(f["rule"], f["message"]) for f in r["findings"]] == [
+        ("c", "c: c: required phrase not found in turn(s)"), ("a", "禁语：请勿说“不行”"), ("b", "请勿说{evidnce}")]
