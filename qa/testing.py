@@ -152,14 +152,20 @@ class ExampleCase:
         line = self.example.line if self.example.line is not None else self.rule.line
         return f"{self.rubric.path}:{line}" if line is not None else str(self.rubric.path)
 
+    def conversation(self):
+        """The conversation the example stands for (as ``qa rubric test`` builds it)."""
+        from qa.rubric.examples import example_conversation
+
+        return example_conversation(self.rubric, self.rule, self.example)
+
     def run(self) -> tuple[bool, str]:
         """Run the example the way ``qa rubric test`` does; returns (ok, message explaining a failure)."""
-        from qa.rubric.examples import example_conversation, run_example
+        from qa.rubric.examples import run_example
 
         res = run_example(self.rubric, compiled(self.rubric), self.rule, self.example, self.index)
         if res.ok:
             return True, ""
-        conv = example_conversation(self.rubric, self.rule, self.example)
+        conv = self.conversation()
         lines = [f"{self.location}: rubric {self.rubric.id} {self.rubric.version}, rule {self.rule.id} "
                  f"({self.rule.checker}), {self.example.kind} example {self.index}: {res.message}",
                  "  conversation:", describe_conversation(conv),
