@@ -12,7 +12,11 @@ class HtmlReporter(Reporter):
     description = "one self-contained HTML file: charts, sortable agent table, drill-down to transcripts"
 
     def write_results(self, results, out, options):
-        from qa.report import render_report
+        from qa.report import load_transcripts, render_report
 
-        out.write(render_report(results, conversations=options.get("conversations"), policy=options.get("policy"),
+        results = list(results)
+        convs = options.get("conversations")
+        if convs is None:
+            convs = load_transcripts(results)
+        out.write(render_report(results, conversations=convs, policy=options.get("policy"),
                                 title=options.get("title") or "qa report"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from xml.etree import ElementTree as ET
 
 from tests.reports.results_factory import RUBRIC, finding, result
@@ -186,3 +187,25 @@ def test_rubric_pass_rate_floor_flags_without_failing(run_qa, write_jsonl, tmp_p
     code, out, err = run_qa("scorecard", res, "--by", "team", "--rubric", rubric, "-f", "json")
     assert code == 0 and "under the pass-rate floor: T1 2026-11 pass rate 83.3% < 90.0%" in err
     assert json.loads(out)["rows"][0]["below_floor"] is True
+
+
+def test_score_writes_html_and_junit_directly(run_qa, write_jsonl, tmp_path):
+    convs = write_jsonl("chats.jsonl", [
+        {"id": "z1", "agent_id": "A1", "team": "一组", "turns": [
+            {"role": "customer", "text": "我要改地址"}, {"role": "agent", "text": "这个我办不了<img src=x>"}]},
+        {"id": "z2", "agent_id": "A2", "team": "一组", "turns": [
+            {"role": "customer", "text": "在吗"},
+            {"role": "agent", "text": "您好，很高兴为您服务，请问有什么可以帮您？"},
+            {"role": "agent", "text": "还有其他可以帮到您的吗？感谢您的咨询，再见"}]}])
+    html = tmp_path / "s.html"
+    code, _, err = run_qa("score", convs, "-r", "zh-customer-service", "-f", "html", "-o", html)
+    assert code in (0, 1), err
+    text = html.read_text(encoding="utf-8")
+    # the refusal is marked in place, the markup after it stays text
+    assert re.search(r'<mark [^>]*data-rules="[^"]*ban\.refusal [^"]*"[^>]*>办不了</mark>&lt;img src=x&gt;', text)
+    assert "<img src=x>" not in text and text.count('class="turn') == 5     # both transcripts, from source
+    xml = tmp_path / "s.xml"
+    code, _, err = run_qa("score", convs, "-r", "zh-customer-service", "-f", "junit", "-o", xml)
+    root = ET.parse(xml).getroot()
+    assert [c.get("name") for c in root.iter("testcase")] == ["z1", "z2"]
+    assert root.find(".//testcase[@name='z1']/failure") is not None

@@ -159,3 +159,19 @@ def test_two_processes_writing_at_once(tmp_path):
     per_run = con.execute("SELECT min(conversations), max(conversations) FROM runs").fetchone()
     assert per_run == (40, 40)
     assert json.loads(con.execute("SELECT data FROM results LIMIT 1").fetchone()[0])["score"] == 90.0
+
+
+def test_migrations_upgrade_an_older_file_in_place(tmp_path, monkeypatch):
+    import qa.store as store
+
+    db = str(tmp_path / "old.db")
+    record_run(db, _results())
+    added = "ALTER TABLE runs ADD COLUMN note TEXT; UPDATE runs SET note = 'migrated'"
+    monkeypatch.setattr(store, "MIGRATIONS", [*store.MIGRATIONS, added])
+    monkeypatch.setattr(store, "SCHEMA_VERSION", len(store.MIGRATIONS))
+    with store.Store(db) as st:
+        assert st.schema_version == 2
+        assert [(r["conversations"], r["note"]) for r in st.runs()] == [(3, "migrated")]
+    monkeypatch.setattr(store, "SCHEMA_VERSION", 1)
+    with pytest.raises(StoreError, match="newer than this qa"):
+        store.Store(db)
