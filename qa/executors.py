@@ -1,12 +1,15 @@
 """Where scoring runs: in this process, in a local process pool (``--jobs``), or on a Dask cluster.
 
-Every executor scores the same unit — a *chunk* of conversations — with a rubric compiled once per
-process, and hands results back in input order, so the output of ``--jobs 4`` is byte-for-byte the
-output of one job.
+Every executor hands back one *outcome* per input record, in input order (a result, or a reject with
+its reason), scoring with the rubric compiled once per process — so the output of ``--jobs 4`` is
+byte-for-byte the output of one job, and the parent can checkpoint after any record.
 
-The process pool keeps at most ``max_in_flight`` chunks submitted at a time: reading stops while the
-workers are busy, so memory is bounded by ``max_in_flight × chunk_size`` conversations however large
-the input is.
+The process pool works on chunks. JSONL inputs travel as raw lines: the workers parse them with the
+registered ``jsonl`` reader (line numbers mapped back), limit-check, score and serialise, and the
+parent only reads lines, checks duplicate ids, counts and writes. Other formats are read in the
+parent and sent as compact tuples. At most ``max_in_flight`` chunks are submitted at a time and reading
+waits while the workers are busy, so memory is bounded by ``(max_in_flight + 1) × chunk_size`` records
+however large the input is.
 
 The Dask executor (``--scheduler tcp://HOST:PORT``) makes one task per input file: each worker reads
 its file (the path must be visible to every worker), scores it, writes ``part-NNNNN.jsonl`` (and
