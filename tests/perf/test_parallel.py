@@ -106,3 +106,26 @@ def test_cli_jobs_output_is_byte_identical(corpus, tmp_path, rubric_path):
 
 def test_chunked_keeps_order_and_remainder():
     assert list(chunked(range(7), 3)) == [[0, 1, 2], [3, 4, 5], [6]]
+
+
+def test_real_jddc_chats_score_identically_with_two_jobs(shared_data, bench, tmp_path):
+    """994 real JD.com sessions with the shipped zh rubric: the pool changes nothing."""
+    import subprocess
+    import sys
+
+    tsv = shared_data / "jddc-chat-sample" / "chat_0.1per.txt"
+    if not tsv.is_file():
+        pytest.skip("JDDC sample not present")
+    src = tmp_path / "jddc.jsonl"
+    n = bench.jddc_to_jsonl(tsv, src)
+    outs = []
+    for jobs in (1, 2):
+        out = tmp_path / f"o{jobs}.jsonl"
+        r = subprocess.run([sys.executable, "-m", "qa", "score", str(src), "-r", "zh-customer-service", "-o", str(out),
+                            "--jobs", str(jobs)], capture_output=True, text=True)
+        assert r.returncode in (0, 1), r.stderr
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+    results = [json.loads(x) for x in outs[0].decode().splitlines()]
+    assert len(results) == n == 994
+    assert sum(len(r["findings"]) for r in results) > 100
