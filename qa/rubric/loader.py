@@ -348,6 +348,14 @@ def build_rule(node: Any, i: int, spath, checkers: dict, sections: dict, parent_
                    did_you_mean(str(cname), checkers) or f"registered checkers: {', '.join(sorted(checkers))}")
     checker_cls = checkers[cname]
     options_spec = getattr(checker_cls, "options", {}) or {}
+    for key in node:
+        if key in RULE_KEYS or key in options_spec or did_you_mean(str(key), [*RULE_KEYS, *options_spec]):
+            continue
+        owners = sorted(n for n, c in checkers.items() if key in (getattr(c, "options", None) or {}))
+        if owners:
+            raise _err(f"unknown key {key!r} for checker {cname!r}", spath, node, key, f"{where}.{key}",
+                       f"{key!r} is an option of checker {', '.join(owners)}; {cname!r} takes: "
+                       + (", ".join(options_spec) or "no options"))
     _check_keys(node, RULE_KEYS, spath, where, extra_allowed=options_spec)
 
     severity = node.get("severity", "minor")
