@@ -296,7 +296,7 @@ class Row:
     change: dict[str, float | None] | None = None
     previous: str | None = None
     below_floor: bool = False
-    _complaint_times: list[tuple[str, str]] = field(default_factory=list, repr=False)
+    _complaints: list[tuple[float, str, str]] = field(default_factory=list, repr=False)  # (time, conv, agent)
 
     @property
     def label(self) -> str:
@@ -464,7 +464,8 @@ def _add(row: Row, res: dict, policy: Policy, started: datetime | None) -> None:
         counted = [i for i, name in labels if policy.complaint_types is None
                    or i in policy.complaint_types or name in policy.complaint_types]
         if counted:
-            row._complaint_times.append((started.isoformat() if started else "", str(res.get("conversation_id"))))
+            when = started.timestamp() if started and started.tzinfo else float("inf")
+            row._complaints.append((when, str(res.get("conversation_id")), str(res.get("agent_id") or UNKNOWN)))
     metrics = res.get("metrics") or {}
     has_timing = False
     for m in TIMING_METRICS:
@@ -481,17 +482,25 @@ def _add(row: Row, res: dict, policy: Policy, started: datetime | None) -> None:
 
 
 def _escalate(row: Row, policy: Policy) -> None:
-    """Walk the ladder over the row's counted complaints in time order (beyond the top, the top repeats)."""
-    complaints = sorted(row._complaint_times)
+    """Walk each agent's counted complaints up the ladder in time order (beyond the top, the top repeats).
+
+    A row holding several agents (a team) sums their penalties and lists the agents due for review.
+    """
+    by_agent: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    for when, cid, agent in row._complaints:
+        by_agent[agent].append((when, cid))
     steps = []
     penalty = 0.0
-    review = False
-    for k, (_, cid) in enumerate(complaints):
-        step = policy.ladder[min(k, len(policy.ladder) - 1)]
-        penalty += step.penalty
-        review = review or step.review
-        steps.append({"conversation_id": cid, "step": k + 1, "action": step.describe()})
-    row.escalation = {"complaints": len(complaints), "penalty": penalty, "review": review, "steps": steps}
+    flagged = []
+    for agent in sorted(by_agent):
+        for k, (_, cid) in enumerate(sorted(by_agent[agent])):
+            step = policy.ladder[min(k, len(policy.ladder) - 1)]
+            penalty += step.penalty
+            if step.review and agent not in flagged:
+                flagged.append(agent)
+            steps.append({"conversation_id": cid, "agent": agent, "step": k + 1, "action": step.describe()})
+    row.escalation = {"complaints": len(row._complaints), "penalty": penalty, "review": bool(flagged),
+                      "agents_for_review": flagged, "steps": steps}
 
 
 def _rank_and_compare(rows: list[Row], period: str, policy: Policy) -> None:

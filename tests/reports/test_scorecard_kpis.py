@@ -163,3 +163,15 @@ def test_default_ladder_counts_only_service_complaints():
     assert row["escalation"]["review"] is False
     every = aggregate(rs, period="all", policy=policy_from_dict({"escalation": {"types": "all"}})).rows[0]
     assert every.to_dict()["escalation"]["review"] is True
+
+
+def test_team_rows_walk_the_ladder_per_agent():
+    svc = [{"type": "service_attitude", "title": "服务态度"}]
+    rs = [result("t1", agent="A1", complaints=svc, started="2026-11-01T10:00:00+08:00"),
+          result("t2", agent="A2", complaints=svc, started="2026-11-02T10:00:00+08:00"),
+          result("t3", agent="A1", complaints=svc, started="2026-11-03T10:00:00+08:00"),
+          result("t4", agent="A1", complaints=svc, started="2026-11-02T01:00:00+00:00")]   # = 09:00 +08, before t2
+    esc = aggregate(rs, by="team", period="month").rows[0].to_dict()["escalation"]
+    # A1: t1 (30), t4 (60), t3 (review); A2: t2 (30) — not 4 steps of one ladder
+    assert esc["complaints"] == 4 and esc["penalty"] == 120.0 and esc["agents_for_review"] == ["A1"]
+    assert [(s["conversation_id"], s["step"]) for s in esc["steps"]] == [("t1", 1), ("t4", 2), ("t3", 3), ("t2", 1)]
