@@ -88,3 +88,14 @@ def test_missing_parent_names_the_extends_line(tmp_path):
     with pytest.raises(RubricError) as e:
         load_rubric(tmp_path / "a.yaml", search_paths=[tmp_path])
     assert str(e.value).startswith(f"{tmp_path / 'a.yaml'}:3 [extends]: extends: rubric 'nope' not found")
+
+
+def test_hash_ignores_comments_and_formatting(tmp_path):
+    a = tmp_path / "a.yaml"
+    b = tmp_path / "b.yaml"
+    a.write_text("id: a\nversion: 1\nrules:\n  - {id: r, checker: phrase, phrases: [x]}\n", encoding="utf-8")
+    b.write_text("# comment\nid: a\nversion: 1\nrules:\n  - id: r   # the rule\n    checker: phrase\n"
+                 "    phrases:\n      - x\n", encoding="utf-8")
+    assert load_rubric(a).hash == load_rubric(b).hash
+    b.write_text(b.read_text(encoding="utf-8").replace("- x", "- y"), encoding="utf-8")
+    assert load_rubric(a).hash != load_rubric(b).hash
