@@ -47,7 +47,25 @@ def _time_label(turn: dict) -> str:
     return ""
 
 
-def conversation_view(result: dict, conversation: dict | None) -> dict[str, Any]:
+def redacted_pieces(text: str, spans: list[tuple[int, int, int]]) -> list[tuple[str, list[int]]]:
+    """Like :func:`segments`, with personal data replaced by its tag ([PHONE] …) and highlights kept in place."""
+    from qa.redact import find_pii
+
+    pii = find_pii(text)
+    pieces = segments(text, spans + [(s, e, -1 - k) for k, (s, e, _) in enumerate(pii)])
+    out = []
+    shown: set[int] = set()
+    for piece, ids in pieces:
+        secret = [i for i in ids if i < 0]
+        if secret:
+            k = -1 - secret[0]
+            piece = "" if k in shown else f"[{pii[k][2]}]"
+            shown.add(k)
+        out.append((piece, [i for i in ids if i >= 0]))
+    return [p for p in out if p[0] or not p[1]]
+
+
+def conversation_view(result: dict, conversation: dict | None, redact: bool = False) -> dict[str, Any]:
     """What the drill-down shows for one conversation."""
     findings = []
     for k, f in enumerate(result.get("findings") or ()):
@@ -59,7 +77,7 @@ def conversation_view(result: dict, conversation: dict | None) -> dict[str, Any]
             here = [f for f in findings if f.get("turn") == i]
             spans = [(f["span"][0], f["span"][1], f["fid"]) for f in here if f.get("span")]
             turns.append({"index": i, "role": t.get("role"), "speaker": t.get("speaker"), "time": _time_label(t),
-                          "pieces": segments(text, spans),
+                          "pieces": redacted_pieces(text, spans) if redact else segments(text, spans),
                           "flags": [f["fid"] for f in here if not f.get("span")]})
     return {"id": result["conversation_id"], "result": result, "findings": findings, "turns": turns,
             "complaint_types": complaint_types(result), "has_transcript": conversation is not None}
@@ -73,10 +91,16 @@ def _over_time_period(results: list[dict]) -> str:
 
 
 def build_context(results: Iterable[dict], conversations: dict[str, dict] | None = None,
-                  policy: Policy | None = None, title: str = "qa report") -> dict[str, Any]:
+                  policy: Policy | None = None, title: str = "qa report", redact: bool = False) -> dict[str, Any]:
     from qa.reporters import charts
 
     results = list(results)
+    if redact:
+        import copy
+
+        from qa.redact import redact_result
+
+        results = [redact_result(copy.deepcopy(r)) for r in results]
     conversations = conversations or {}
     policy = policy or Policy()
     by_agent = aggregate(results, by="agent", period="all", policy=policy).to_dict()
@@ -86,7 +110,8 @@ def build_context(results: Iterable[dict], conversations: dict[str, dict] | None
     n = len(results)
     worst_first = sorted(results, key=lambda r: (bool(r.get("passed")), float(r.get("score") or 0),
                                                  str(r.get("conversation_id"))))
-    views = [conversation_view(r, conversations.get(r["conversation_id"])) for r in worst_first[:MAX_DRILLDOWN]]
+    views = [conversation_view(r, conversations.get(r["conversation_id"]), redact)
+             for r in worst_first[:MAX_DRILLDOWN]]
     rubrics = sorted({f"{(r.get('rubric') or {}).get('id')} {(r.get('rubric') or {}).get('version')}"
                       for r in results})
     return {
@@ -117,14 +142,16 @@ def build_context(results: Iterable[dict], conversations: dict[str, dict] | None
 
 
 def render_report(results: Iterable[dict], conversations: dict[str, dict] | None = None,
-                  policy: Policy | None = None, title: str = "qa report") -> str:
+                  policy: Policy | None = None, title: str = "qa report", redact: bool = False) -> str:
+    """The report as one HTML string; ``redact`` replaces phone numbers, ID and card numbers and e-mails
+    in transcripts, evidence, messages and metadata with tags (see :mod:`qa.redact`)."""
     import jinja2
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["pct"] = lambda v: "—" if v is None else f"{v:.1%}"
     env.filters["num"] = lambda v, nd=1: "—" if v is None else f"{v:.{nd}f}"
-    ctx = build_context(results, conversations, policy, title)
+    ctx = build_context(results, conversations, policy, title, redact)
     return env.get_template("report.html.j2").render(**ctx)
 
 

@@ -16,9 +16,10 @@ from qa.cli.scorecard import db_options
               help="The scored conversations (any input format), for the transcripts. Repeatable. "
                    "Default: the files named in each result's source, where they exist.")
 @click.option("--title", default="qa report", show_default=True)
+@click.option("--redact", is_flag=True, help="Replace phone, ID-card and bank-card numbers and e-mails with tags.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The HTML file to write.")
 @click.pass_context
-def report(ctx, results, db, run, rubric_name, conversations, title, output):
+def report(ctx, results, db, run, rubric_name, conversations, title, redact, output):
     """Write an HTML report: score distribution, scores over time per team, findings by rule, complaint
     types by agent, a sortable agent table, and every conversation's transcript with its findings
     highlighted. Works offline; all input text is escaped.
@@ -35,7 +36,7 @@ def report(ctx, results, db, run, rubric_name, conversations, title, output):
     res = list(results_from(results, db, run))
     policy = load_policy(rubric_name, res[0] if res else None)
     convs = load_transcripts(res, conversations)
-    html = render_report(res, convs, policy=policy, title=title)
+    html = render_report(res, convs, policy=policy, title=title, redact=redact)
     with atomic_output(output, "w") as out:
         out.write(html)
     with_t = sum(1 for r in res if r["conversation_id"] in convs)

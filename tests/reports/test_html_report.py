@@ -105,3 +105,16 @@ def test_report_in_headless_chromium(tmp_path):
     finally:
         browser.close()
 
+
+
+def test_redacted_report_hides_personal_data_and_keeps_highlights():
+    from qa.report import redacted_pieces
+
+    text = "没办法，请拨打13800138000或发邮件a.b@example.com"
+    pieces = redacted_pieces(text, [(0, 3, 0), (7, 12, 1)])      # the second finding overlaps the phone number
+    assert "".join(p for p, _ in pieces) == "没办法，请拨打[PHONE]或发邮件[EMAIL]"
+    assert pieces[0] == ("没办法", [0]) and ("[PHONE]", [1]) in pieces
+    r = result("p1", findings=[finding("ban.refusal", turn=0, span=(0, 3), evidence="13800138000")])
+    html = render_report([r], {"p1": {"turns": [{"role": "agent", "text": text}]}}, redact=True)
+    assert "13800138000" not in html and "example.com" not in html and "[PHONE]" in html
+    assert re.search(r"<mark [^>]*>没办法</mark>", html)
