@@ -101,8 +101,10 @@ def test_fail_examples_are_scored_with_the_rules_points(qa_score, lang):
 
 @pytest.mark.parametrize("lang", sorted(RUBRICS))
 def test_rubric_lints_clean(lang):
-    """No redundant or duplicate phrases, no rule without examples, no phrase that flags a pass example."""
+    """No lint warnings (redundant or duplicate phrases, rules without examples …). Info notes such as
+    "this pass example passes only through `unless`" are the point of the near-miss examples."""
     from qa.rubric.lint import lint_rubric
 
-    issues = [str(i) for i in lint_rubric(_load(lang), run_examples=False) if i.path in (None, str(RUBRICS[lang]))]
+    issues = [str(i) for i in lint_rubric(_load(lang), run_examples=False)
+              if i.path in (None, str(RUBRICS[lang])) and i.level != "info"]
     assert issues == []
