@@ -79,6 +79,31 @@ def read_human_csv(path: str) -> HumanVerdicts:
     return out
 
 
+def verdicts_from_reviews(results: Iterable[dict], reviews: Iterable[dict]) -> HumanVerdicts:
+    """Human verdicts from ``qa review``: a rule is violated in a conversation when a QA lead marked one of
+    its findings right, and not violated when every reviewed finding of it was marked wrong; manual
+    scores are human scores."""
+    from qa.store import finding_key
+
+    latest: dict[tuple[str, str], str] = {}
+    out = HumanVerdicts()
+    for rv in sorted(reviews, key=lambda r: r.get("id") or 0):
+        if rv["verdict"] == "score" and rv.get("score") is not None:
+            out.scores[rv["conversation_id"]] = float(rv["score"])
+        elif rv.get("finding_key"):
+            latest[(rv["conversation_id"], rv["finding_key"])] = rv["verdict"]
+    for r in results:
+        cid = r["conversation_id"]
+        by_rule: dict[str, list[str]] = {}
+        for f in r.get("findings") or ():
+            v = latest.get((cid, finding_key(f)))
+            if v is not None:
+                by_rule.setdefault(f["rule"], []).append(v)
+        for rule, vs in by_rule.items():
+            out.rules[(cid, rule)] = "right" in vs
+    return out
+
+
 def cohen_kappa(pairs: list[tuple[bool, bool]]) -> float | None:
     """Cohen's kappa of two raters' yes/no; None when chance agreement is total (kappa undefined)."""
     n = len(pairs)

@@ -209,3 +209,21 @@ def test_score_writes_html_and_junit_directly(run_qa, write_jsonl, tmp_path):
     root = ET.parse(xml).getroot()
     assert [c.get("name") for c in root.iter("testcase")] == ["z1", "z2"]
     assert root.find(".//testcase[@name='z1']/failure") is not None
+
+
+def test_calibrate_against_reviews_in_the_db(run_qa, write_jsonl, tmp_path):
+    db = tmp_path / "qa.db"
+    rs = [result(f"r{k}", score=95.0, findings=[finding("ban.refusal", turn=1, span=(0, 3))]) for k in range(4)]
+    run_qa("history", "import", write_jsonl("a.jsonl", rs), "--db", db)
+    for k, verdict in enumerate(("--right", "--right", "--right", "--wrong")):
+        assert run_qa("review", "finding", f"r{k}", "ban.refusal", verdict, "--db", db)[0] == 0
+    run_qa("review", "finding", "r3", "1", "--right", "--db", db)       # changed their mind: the latest wins
+    run_qa("review", "finding", "r2", "1", "--wrong", "--db", db)
+    run_qa("review", "score", "r0", "85", "--db", db)
+    code, out, err = run_qa("calibrate", "--db", db, "-f", "json")
+    assert code == 0, err
+    rep = json.loads(out)
+    rule = rep["rules"][0]
+    assert (rule["tp"], rule["fp"]) == (3, 1) and rule["precision"] == 0.75 and rule["false_alarms"] == ["r2"]
+    assert rep["scores"] == {"n": 1, "mae": 10.0, "max_abs_error": 10.0}
+    assert run_qa("calibrate")[0] == 2
