@@ -5,7 +5,9 @@ This is the library behind ``qa rubric test`` and the pytest collector for rubri
 example becomes a one-turn conversation spoken by the rule's first scope role (``agent`` when the
 rule has no role), in the rubric's language and, if the rule is limited to channels, the first one.
 A conversation example is read like a canonical input record (``turns`` with ``role``/``text`` and
-optional times), so timing and triggered rules can be tested too.
+optional times), so timing and triggered rules can be tested too. A fail example may name the
+``evidence`` its findings must quote (``{text: 这个我办不了, evidence: 办不了}``), and a one-turn
+example its speaker (``{text: 我要投诉, role: customer}``).
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ def example_conversation(rubric: Rubric, rule: Rule, example: Example) -> Conver
             raise RubricError(f"example conversation is invalid: {exc.message}", path=rubric.path, line=example.line,
                               field=f"{rule.key_path('examples')}.{example.kind}" + (f".{exc.field}" if exc.field
                                                                                      else "")) from None
-    role = rule.scope.role[0] if rule.scope.role else "agent"
+    role = example.role or (rule.scope.role[0] if rule.scope.role else "agent")
     return Conversation(f"{rule.id}:{example.kind}", [Turn(role, example.text or "")], channel=channel,
                         language=rubric.language)
 
@@ -137,6 +139,11 @@ def run_example(rubric: Rubric, compiled, rule: Rule, ex: Example, index: int = 
         res.ok = False
         res.message = ("expected a finding, but the rule was not applicable: " + res.not_applicable
                        if res.not_applicable else "expected a finding, found none")
+    elif ex.kind == "fail" and ex.evidence and (missing := [e for e in ex.evidence
+                                                             if e not in {f.get("evidence") for f in res.findings}]):
+        res.ok = False
+        res.message = (f"expected evidence {', '.join(repr(m) for m in missing)}, found "
+                       + ", ".join(repr(f.get("evidence")) for f in res.findings))
     elif ex.kind == "pass" and res.findings:
         res.ok = False
         res.message = f"expected no finding, found {len(res.findings)}: {_found(res.findings)}"

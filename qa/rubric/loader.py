@@ -314,6 +314,39 @@ def rubric_hash(rubric: Rubric, parents) -> str:
     return "sha256:" + hashlib.sha256(blob).hexdigest()[:16]
 
 
+EXAMPLE_KEYS = ("text", "turns", "role", "evidence")
+CONVERSATION_EXAMPLE_KEYS = ("id", "channel", "language", "agent_id", "team", "started_at", "metadata")
+
+
+def _example(kind: str, item: Any, spath, line, where: str) -> Example:
+    """A string (one turn), ``{text, role?, evidence?}``, or a conversation ``{turns, evidence?, …}``."""
+    if isinstance(item, str):
+        return Example(kind, text=item, line=line)
+    if not isinstance(item, dict) or ("text" in item) == ("turns" in item):
+        raise RubricError("an example is a string (one turn), {text: …} or a conversation with turns",
+                          path=spath, line=line, field=where)
+    _check_keys(item, EXAMPLE_KEYS, spath, where, extra_allowed=CONVERSATION_EXAMPLE_KEYS if "turns" in item else ())
+    evidence = None
+    if "evidence" in item:
+        if kind != "fail":
+            raise _err("evidence belongs to fail examples (what the finding must quote)", spath, item, "evidence",
+                       f"{where}.evidence")
+        evidence = _str_list(item["evidence"], spath, item, "evidence", f"{where}.evidence")
+    role = item.get("role")
+    if role is not None and role not in ROLES:
+        raise _err(f"unknown role {role!r}; expected one of {list(ROLES)}", spath, item, "role", f"{where}.role",
+                   did_you_mean(str(role), ROLES))
+    if "turns" in item:
+        if role is not None:
+            raise _err("role is for one-turn examples; a conversation gives each turn's role", spath, item, "role",
+                       f"{where}.role")
+        conv = {k: v for k, v in _plain(item).items() if k != "evidence"}
+        return Example(kind, conversation=conv, line=line, evidence=evidence)
+    if not isinstance(item["text"], str):
+        raise _err("text must be a string", spath, item, "text", f"{where}.text")
+    return Example(kind, text=item["text"], line=line, role=role, evidence=evidence)
+
+
 def _key_lines(node: Any) -> dict[str, int]:
     out: dict[str, int] = {}
     for key in node:
@@ -425,13 +458,7 @@ def build_rule(node: Any, i: int, spath, checkers: dict, sections: dict, parent_
                 raise _err(f"examples.{kind} must be a list", spath, ex, kind, f"{where}.examples.{kind}")
             for j, item in enumerate(items):
                 line = line_of(items, j)
-                if isinstance(item, str):
-                    examples.append(Example(kind, text=item, line=line))
-                elif isinstance(item, dict) and "turns" in item:
-                    examples.append(Example(kind, conversation=_plain(item), line=line))
-                else:
-                    raise RubricError("an example is a string (one turn) or a conversation with turns",
-                                      path=spath, line=line, field=f"{where}.examples.{kind}[{j}]")
+                examples.append(_example(kind, item, spath, line, f"{where}.examples.{kind}[{j}]"))
 
     options: dict[str, Any] = {}
     for key, spec in options_spec.items():

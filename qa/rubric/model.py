@@ -55,6 +55,8 @@ class Example:
     text: str | None = None
     conversation: dict[str, Any] | None = None
     line: int | None = None
+    role: str | None = None                  # who speaks a one-turn example (default: the scope's first role)
+    evidence: tuple[str, ...] | None = None  # fail examples: text the findings must quote
 
 
 @dataclass

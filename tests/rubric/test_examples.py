@@ -77,3 +77,47 @@ def test_examples_of_a_disabled_rule_are_reported_not_skipped():
     assert run_examples(rubric) == []
     [res] = run_examples(rubric, ["r"])
     assert not res.ok and res.message == "the rule is disabled, so its examples cannot run"
+
+
+def test_fail_example_with_expected_evidence_and_role():
+    rubric = rubric_from_text("""id: t
+version: 1
+rules:
+  - id: r
+    checker: phrase
+    phrases: [不能, 我不能]
+    examples:
+      fail:
+        - {text: 这个我不能办, evidence: 我不能}
+        - {text: 这个我不能办, evidence: [不能]}
+        - {text: 不能, role: customer}
+  - id: c
+    checker: phrase
+    scope: {role: customer}
+    phrases: [投诉]
+    examples:
+      pass:
+        - {text: 我要投诉, role: agent}
+""", "t.yaml")
+    results = run_examples(rubric)
+    assert [(r.rule, r.index, r.ok) for r in results] == [("r", 0, True), ("r", 1, False), ("r", 2, True),
+                                                           ("c", 0, True)]
+    assert results[1].message == "expected evidence '不能', found '我不能'"
+
+
+@pytest.mark.parametrize("item, expected", [
+    ("{text: a, evidence: a, extra: 1}", "t.yaml:7 [rules[0] (r).examples.fail[0].extra]: unknown key 'extra'"),
+    ("{text: a, role: agnet}", "t.yaml:7 [rules[0] (r).examples.fail[0].role]: unknown role 'agnet'"),
+    ("{text: a, turns: []}", "t.yaml:7 [rules[0] (r).examples.fail[0]]: an example is a string"),
+])
+def test_example_item_errors(item, expected):
+    with pytest.raises(RubricError) as e:
+        rubric_from_text(f"id: t\nversion: 1\nrules:\n  - id: r\n    checker: phrase\n    phrases: [a]\n"
+                         f"    examples: {{fail: [{item}]}}\n", "t.yaml")
+    assert str(e.value).startswith(expected)
+
+
+def test_evidence_on_a_pass_example_is_an_error():
+    with pytest.raises(RubricError, match=r"evidence belongs to fail examples"):
+        rubric_from_text("id: t\nversion: 1\nrules:\n  - id: r\n    checker: phrase\n    phrases: [a]\n"
+                         "    examples:\n      pass:\n        - {text: b, evidence: a}\n", "t.yaml")
