@@ -15,8 +15,8 @@ def _documented() -> set[str]:
 
 
 @pytest.mark.parametrize("keys", [loader.TOP_KEYS, loader.RULE_KEYS, loader.SCOPE_KEYS, loader.UNLESS_KEYS,
-                                  loader.SCORING_KEYS, loader.SECTION_KEYS, ("fail", "pass")],
-                         ids=["top", "rule", "scope", "unless", "scoring", "section", "examples"])
+                                  loader.SCORING_KEYS, loader.SECTION_KEYS, ("fail", "pass"), loader.EXAMPLE_KEYS],
+                         ids=["top", "rule", "scope", "unless", "scoring", "section", "examples", "example"])
 def test_every_loader_key_is_documented(keys):
     assert set(keys) - _documented() == set()
 
