@@ -285,19 +285,26 @@ def _jsonl_only(paths: list[str], fmt: str) -> bool:
 
 def _raw_chunks(paths: list[str], options, stats, chunk_size: int, skip: int, files: list) -> Iterator[tuple]:
     """JSONL files as chunks of raw lines (parsed in the workers); oversized lines are rejected here."""
-    from qa.model import Reject, SourceRef
-    from qa.readers.encoding import open_binary, readline_safe
 
     limit = options.max_record_bytes
-    n = 0  # records so far (each non-blank line is one record)
+    counter = [0]  # records so far (each non-blank line is one record)
     for path in paths:
         files.append(path)
         stats.files += 1
+        yield from _file_chunks(path, options, limit, chunk_size, skip, counter)
+
+
+def _file_chunks(path: str, options, limit: int, chunk_size: int, skip: int, counter: list) -> Iterator[tuple]:
+    from qa.errors import ConfigError, InputError
+    from qa.model import Reject, SourceRef
+    from qa.readers.encoding import open_binary, readline_safe
+
+    lines: list[bytes] = []
+    first = 1
+    score = True
+    try:
         with open_binary(path) as fh:
             lineno = 0
-            lines: list[bytes] = []
-            first = 1
-            score = True
             while True:
                 raw = readline_safe(fh, limit + 1)
                 if not raw:
@@ -315,23 +322,33 @@ def _raw_chunks(paths: list[str], options, stats, chunk_size: int, skip: int, fi
                     if lines:
                         yield ("raw", path, first, lines, score)
                     lines, first = [], lineno + 1
-                    n += 1
+                    counter[0] += 1
                     yield ("items", [Reject(SourceRef(path, lineno),
                                             f"line is {size:,} bytes, over the {limit:,}-byte record limit")])
                     continue
                 body = raw[3:] if lineno == 1 and raw.startswith(b"\xef\xbb\xbf") else raw
                 if body.strip():
-                    n += 1
-                    if (n <= skip) != (not score) and lines:  # the resume boundary starts a new chunk
+                    counter[0] += 1
+                    done = counter[0] <= skip
+                    if done == score and lines:  # the resume boundary starts a new chunk
                         yield ("raw", path, first, lines, score)
                         lines, first = [], lineno
-                    score = n > skip
+                    score = not done
                 lines.append(raw)
                 if len(lines) >= chunk_size:
                     yield ("raw", path, first, lines, score)
                     lines, first = [], lineno + 1
-            if lines:
-                yield ("raw", path, first, lines, score)
+    except ConfigError:
+        raise
+    except InputError as exc:  # a whole-file problem (e.g. broken gzip): one reject, as the readers do
+        if lines:
+            yield ("raw", path, first, lines, score)
+        lines = []
+        counter[0] += 1
+        yield ("items", [Reject(SourceRef(exc.path or path, exc.line),
+                                exc.message + (f" — {exc.hint}" if exc.hint else ""), field=exc.field)])
+    if lines:
+        yield ("raw", path, first, lines, score)
 
 
 def outcomes(paths: list[str], job: Job, compiled, *, fmt: str, stats, jobs: int, skip: int = 0,

@@ -129,3 +129,37 @@ def test_real_jddc_chats_score_identically_with_two_jobs(shared_data, bench, tmp
     results = [json.loads(x) for x in outs[0].decode().splitlines()]
     assert len(results) == n == 994
     assert sum(len(r["findings"]) for r in results) > 100
+
+
+def test_pool_matches_serial_on_awkward_jsonl(make_corpus, rubric, tmp_path):
+    """BOM, blank lines, oversized lines, duplicates across files, gzip and a truncated gzip: the raw-line
+    pool path gives the same results, rejects (with lines) and counts as one job."""
+    import gzip
+
+    from qa.readers import ReadOptions
+    from qa.runner import RunSummary, score_stream
+
+    base = make_corpus(tmp_path / "base.jsonl", 700, seed=5).read_bytes().splitlines(keepends=True)
+    a = tmp_path / "a.jsonl"
+    a.write_bytes(b"\xef\xbb\xbf" + base[0] + b"\n   \n" + b"".join(base[1:300]) + b'{"id":"huge","turns":['
+                  + b'{"role":"agent","text":"x"},' * 400 + b'{"role":"agent","text":"x"}]}\n' + b"".join(base[300:400]))
+    b = tmp_path / "b.jsonl.gz"
+    b.write_bytes(gzip.compress(b"".join(base[390:600])))  # ten ids repeat those of a.jsonl
+    c = tmp_path / "c.jsonl.gz"
+    c.write_bytes(gzip.compress(b"".join(base[600:700]))[:-300])  # truncated: a whole-file reject at the end
+    paths = [str(a), str(b), str(c)]
+    runs = []
+    for jobs in (1, 2):
+        summary, rejects = RunSummary(), []
+        results = list(score_stream(paths, rubric, read_options=ReadOptions(max_record_bytes=8000), summary=summary,
+                                    on_reject=rejects.append, jobs=jobs))
+        runs.append((results, [r.to_dict() for r in rejects], summary.to_dict(), summary.read.to_dict()))
+    assert runs[0] == runs[1]
+    results, rejects, totals, read = runs[0]
+    reasons = [r["reason"] for r in rejects]
+    assert any("over the 8,000-byte record limit" in x for x in reasons)
+    assert sum("duplicate conversation id" in x for x in reasons) == 10
+    assert rejects[-1]["source"] == str(c) and "compressed" in rejects[-1]["reason"]
+    assert rejects[0]["line"] == 303 and rejects[0]["source"] == str(a)
+    assert read["files"] == 3 and read["read"] == read["accepted"] + read["rejected"]
+    assert len(results) == read["accepted"] > 550
