@@ -188,6 +188,21 @@ def period_key(day: date | None, period: str) -> str:
     raise ConfigError(f"unknown period {period!r}", hint=f"choose one of {', '.join(PERIODS)}")
 
 
+def period_start(key: str | None, period: str) -> date | None:
+    """The first day of the period labelled ``key``."""
+    if key is None or key == UNKNOWN or period == "all":
+        return None
+    if period == "day":
+        return date.fromisoformat(key)
+    if period == "week":
+        y, w = key.split("-W")
+        return date.fromisocalendar(int(y), int(w), 1)
+    if period == "month":
+        y, m = map(int, key.split("-"))
+        return date(y, m, 1)
+    return date(int(key), 1, 1)
+
+
 def previous_period(key: str, period: str) -> str | None:
     """The label of the period just before ``key`` (None for ``all`` and unknown dates)."""
     if period == "all" or key == UNKNOWN:
@@ -418,27 +433,37 @@ def aggregate(results: Iterable[dict], by: str | Iterable[str] = "agent", period
     policy = policy or Policy()
     since_d, until_d = parse_day(since, "--since"), parse_day(until, "--until")
     rows: dict[tuple, Row] = {}
+    context: dict[tuple, Row] = {}   # the period before --since, only to compute the first period's change
+    context_from = None
+    if since_d is not None and period != "all":
+        context_from = period_start(previous_period(period_key(since_d, period), period), period)
     excluded = total = 0
     for res in results:
         started = parse_time(res.get("started_at"))
         day = started.date() if started else None
+        group = {k: str(res.get("agent_id" if k == "agent" else k) or UNKNOWN) for k in keys}
         if (since_d or until_d) and (day is None or (since_d and day < since_d) or (until_d and day > until_d)):
             excluded += 1
+            if context_from is not None and day is not None and context_from <= day < since_d:
+                _add(_row(context, group, period_key(day, period)), res, policy, started)
             continue
         total += 1
-        group = {k: str(res.get("agent_id" if k == "agent" else k) or UNKNOWN) for k in keys}
         pk = period_key(day, period)
-        key = (tuple(group.values()), pk)
-        row = rows.get(key)
-        if row is None:
-            row = rows[key] = Row(group=group, period=pk)
-        _add(row, res, policy, started)
+        _add(_row(rows, group, pk), res, policy, started)
     out = list(rows.values())
     for row in out:
         _escalate(row, policy)
-    _rank_and_compare(out, period, policy)
+    _rank_and_compare(out, period, policy, list(context.values()))
     out.sort(key=lambda r: (r.period, r.low_volume, r.rank if r.rank is not None else 1 << 30, r.label))
     return Scorecard(keys, period, out, policy, since_d, until_d, excluded, total)
+
+
+def _row(rows: dict[tuple, Row], group: dict[str, str], pk: str) -> Row:
+    key = (tuple(group.values()), pk)
+    row = rows.get(key)
+    if row is None:
+        row = rows[key] = Row(group=group, period=pk)
+    return row
 
 
 def _add(row: Row, res: dict, policy: Policy, started: datetime | None) -> None:
@@ -503,9 +528,9 @@ def _escalate(row: Row, policy: Policy) -> None:
                       "agents_for_review": flagged, "steps": steps}
 
 
-def _rank_and_compare(rows: list[Row], period: str, policy: Policy) -> None:
+def _rank_and_compare(rows: list[Row], period: str, policy: Policy, context: list[Row] = ()) -> None:
     by_period: dict[str, list[Row]] = defaultdict(list)
-    index = {}
+    index = {(tuple(r.group.values()), r.period): r for r in context}
     for row in rows:
         by_period[row.period].append(row)
         index[(tuple(row.group.values()), row.period)] = row

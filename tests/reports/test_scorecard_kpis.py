@@ -175,3 +175,13 @@ def test_team_rows_walk_the_ladder_per_agent():
     # A1: t1 (30), t4 (60), t3 (review); A2: t2 (30) — not 4 steps of one ladder
     assert esc["complaints"] == 4 and esc["penalty"] == 120.0 and esc["agents_for_review"] == ["A1"]
     assert [(s["conversation_id"], s["step"]) for s in esc["steps"]] == [("t1", 1), ("t4", 2), ("t3", 3), ("t2", 1)]
+
+
+def test_since_still_compares_the_first_period_with_the_one_before():
+    data = _november_a1() + _october_a1()
+    sc = aggregate(data, period="month", since="2026-11-01")
+    assert [r.period for r in sc.rows] == ["2026-11"] and sc.total == 4 and sc.excluded == 5
+    assert sc.rows[0].to_dict()["change"]["mean_score"] == -15.0
+    mid = aggregate(data, period="month", since="2026-11-05").rows[0].to_dict()
+    assert mid["conversations"] == 3 and mid["change"]["mean_score"] == round((70 + 0 + 90) / 3 - 80, 4)
+    assert aggregate(_november_a1(), period="week", since="2026-11-02").rows[0].to_dict()["previous_period"] == "2026-W44"
