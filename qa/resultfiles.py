@@ -24,8 +24,17 @@ def _check(obj, path: str, line: int | None) -> dict:
                              hint="pass the output of `qa score -f jsonl`, not the conversations")
     if not isinstance(obj["score"], int | float) or isinstance(obj["score"], bool):
         raise InputError(f"score must be a number, got {obj['score']!r}", path=path, line=line, field="score")
-    if not isinstance(obj.get("findings", []), list):
+    findings = obj.get("findings", [])
+    if not isinstance(findings, list):
         raise InputError("findings must be a list", path=path, line=line, field="findings")
+    for k, f in enumerate(findings):
+        if not isinstance(f, dict) or not isinstance(f.get("rule"), str):
+            raise InputError("each finding must be an object with a rule id", path=path, line=line,
+                             field=f"findings[{k}]")
+    for key in ("labels", "metrics", "metadata", "rubric"):
+        if obj.get(key) is not None and not isinstance(obj[key], dict):
+            raise InputError(f"{key} must be an object, got {type(obj[key]).__name__}", path=path, line=line,
+                             field=key)
     return obj
 
 

@@ -227,3 +227,20 @@ def test_calibrate_against_reviews_in_the_db(run_qa, write_jsonl, tmp_path):
     assert (rule["tp"], rule["fp"]) == (3, 1) and rule["precision"] == 0.75 and rule["false_alarms"] == ["r2"]
     assert rep["scores"] == {"n": 1, "mae": 10.0, "max_abs_error": 10.0}
     assert run_qa("calibrate")[0] == 2
+
+
+def test_malformed_results_name_file_line_and_field(run_qa, tmp_path):
+    good = json.dumps(result("ok"), ensure_ascii=False)
+    cases = {
+        "findings[0]": {**result("x"), "findings": ["ban.refusal"]},
+        "labels": {**result("x"), "labels": ["服务态度"]},
+        "score": {**result("x"), "score": "95"},
+    }
+    for fld, bad in cases.items():
+        p = tmp_path / "bad.jsonl"
+        p.write_text(good + "\n\n" + json.dumps(bad, ensure_ascii=False) + "\n", encoding="utf-8")
+        code, _, err = run_qa("scorecard", p, "-f", "json")
+        assert code == 2 and f"bad.jsonl:3 [{fld}]" in err, err
+    p.write_text(good + "\n{not json\n", encoding="utf-8")
+    code, _, err = run_qa("scorecard", p, "-f", "json")
+    assert code == 2 and "bad.jsonl:2" in err and "invalid JSON" in err
