@@ -10,6 +10,11 @@ Rule examples as tests: ``test_examples = rubric_example_tests("my-rubric")`` in
 one test per ``examples`` entry of every rule (``pass`` must produce no finding of that rule, ``fail``
 at least one), with ids like ``my-rubric/ban.refusal/fail-2``.
 
+Or list rubrics in the pytest configuration and every rule example runs with the project's tests::
+
+    [tool.pytest.ini_options]
+    qa_rubrics = ["rubrics/*.yaml"]
+
 Case files: every ``*.qa.yaml`` (or ``*.qa.yml``) file pytest meets becomes test items::
 
     rubric: my-rubric              # name, or a path relative to this file
@@ -420,9 +425,41 @@ class ExampleFailure(Exception):
     pass
 
 
+class RubricFile(pytest.File):
+    """A rubric named by the ``qa_rubrics`` ini option: one item per rule example."""
+
+    def collect(self):
+        from qa.errors import QAError
+
+        try:
+            rubric = load(self.path)
+        except QAError as exc:
+            yield RubricLoadItem.from_parent(self, name="load", error=str(exc))
+            return
+        for ex in example_cases(rubric):
+            yield ExampleItem.from_parent(self, name=ex.id, case=ex)
+
+
+class RubricLoadItem(pytest.Item):
+    def __init__(self, *, error: str, **kw):
+        super().__init__(**kw)
+        self.error = error
+
+    def runtest(self):
+        raise ExampleFailure(f"rubric failed to load: {self.error}")
+
+    def repr_failure(self, excinfo):
+        return str(excinfo.value)
+
+    def reportinfo(self):
+        return self.path, None, f"rubric {self.path.name}"
+
+
 def pytest_addoption(parser):
     parser.addini("qa_case_files", type="args", default=list(CASE_FILE_PATTERNS),
                   help="glob patterns of qa case files to collect (default: *.qa.yaml *.qa.yml)")
+    parser.addini("qa_rubrics", type="args", default=[],
+                  help="rubric files (globs relative to the rootdir) whose rule examples run as tests")
 
 
 def pytest_collect_file(file_path: Path, parent):
@@ -430,6 +467,30 @@ def pytest_collect_file(file_path: Path, parent):
     if any(fnmatch.fnmatch(file_path.name, pat) for pat in patterns):
         return CaseFile.from_parent(parent, path=file_path)
     return None
+
+
+def _rubrics_requested(config, path: Path) -> bool:
+    """With explicit arguments, a rubric's examples run only if an argument names it or a folder above it."""
+    if getattr(config, "args_source", None) != pytest.Config.ArgsSource.ARGS:
+        return True
+    for arg in config.args:
+        target = Path(arg.split("::")[0]).resolve()
+        if target == path or target in path.parents:
+            return True
+    return False
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(session, config, items):
+    """Add the rule examples of the ``qa_rubrics`` rubrics (before -k/-m selection runs)."""
+    seen = {item.path for item in items if isinstance(item, ExampleItem)}
+    for spec in config.getini("qa_rubrics"):
+        for path in sorted(config.rootpath.glob(spec)):
+            path = path.resolve()
+            if path in seen or not _rubrics_requested(config, path):
+                continue
+            seen.add(path)
+            items.extend(RubricFile.from_parent(session, path=path).collect())
 
 
 # -- fixtures --------------------------------------------------------------------------------------

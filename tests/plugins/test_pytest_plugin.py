@@ -107,3 +107,22 @@ def test_rubric_example_tests_helper_and_fixtures(pytester):
     assert "test_demo.py::test_examples[demo/ban.refusal/fail-0] PASSED" in out
     assert "test_demo.py::test_examples[broken/load] FAILED" in out
     assert "rubric failed to load: broken.yaml:4 [rules[0] (a).checker]: unknown checker 'phrse'" in out
+
+
+def test_qa_rubrics_ini_option_runs_every_example_with_the_project_tests(pytester):
+    (pytester.path / "rubrics").mkdir()
+    (pytester.path / "rubrics" / "demo.yaml").write_text(RUBRIC, encoding="utf-8")
+    (pytester.path / "rubrics" / "broken.yaml").write_text("id: broken\nversion: 1\nrules: 3\n", encoding="utf-8")
+    pytester.makeini("[pytest]\ntestpaths = tests\nqa_rubrics = rubrics/*.yaml\n")
+    (pytester.path / "tests").mkdir()
+    (pytester.path / "tests" / "test_a.py").write_text("def test_a():\n    pass\n")
+    res = pytester.runpytest("-p", "no:cacheprovider", "-v")
+    res.assert_outcomes(passed=3, failed=2)
+    out = res.stdout.str()
+    assert "rubrics/demo.yaml::demo/ban.refusal/pass-1 FAILED" in out
+    assert "rubrics/broken.yaml::load FAILED" in out
+    assert "rubric failed to load: " in out and "rules must be a list" in out
+    res = pytester.runpytest("-p", "no:cacheprovider", "-k", "fail-0")
+    res.assert_outcomes(passed=1, deselected=4)
+    res = pytester.runpytest("-p", "no:cacheprovider", "tests/test_a.py")  # a file named: only that file
+    res.assert_outcomes(passed=1)
