@@ -24,7 +24,7 @@ JDDC_BANDS = {
     "courtesy.closing": (45, 70),         # 57
     "courtesy.hold.ask": (8, 22),         # 14
     "courtesy.apology": (50, 80),         # 64
-    "ban.refusal": (30, 48),              # 38
+    "ban.refusal": (15, 30),              # 22 (all read: 20 TP)
     "ban.dont_know": (5, 12),             # 8
     "ban.filler": (20, 32),               # 26
     "ban.blame": (1, 6),                  # 3
@@ -123,11 +123,11 @@ def test_jddc_readme_judgements_hold_on_the_real_sessions(shared_data, jddc_scor
 
 
 @pytest.mark.parametrize("review,floor", [("jddc_review_50.tsv", 0.9), ("jddc_review_50b.tsv", 0.85),
-                                          ("jddc_review_50c.tsv", 0.9)])
+                                          ("jddc_review_50c.tsv", 0.9), ("jddc_refusal_all.tsv", 0.85)])
 def test_judged_findings(shared_data, jddc_scored, review, floor):
     rh = _tool("rule_hits")
     rows = rh.review_status(jddc_scored, rh.read_review(HERE / review))
-    assert len(rows) == 50
+    assert len(rows) == (38 if "refusal" in review else 50)
     lost = [r for r in rows if r["judgement"] == "TP" and not r["fires"]]
     assert not lost, f"findings judged true no longer fire: {lost}"
     back = [r for r in rows if r["judgement"] == "FP" and r["note"].startswith("fixed") and r["fires"]]
