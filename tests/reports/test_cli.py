@@ -208,7 +208,10 @@ def test_score_writes_html_and_junit_directly(run_qa, write_jsonl, tmp_path):
     code, _, err = run_qa("score", convs, "-r", "zh-customer-service", "-f", "junit", "-o", xml)
     root = ET.parse(xml).getroot()
     assert [c.get("name") for c in root.iter("testcase")] == ["z1", "z2"]
-    assert root.find(".//testcase[@name='z1']/failure") is not None
+    res = tmp_path / "s.jsonl"
+    run_qa("score", convs, "-r", "zh-customer-service", "-f", "jsonl", "-o", res)
+    passed = {r["conversation_id"]: r["passed"] for r in map(json.loads, res.read_text(encoding="utf-8").splitlines())}
+    assert {c.get("name"): c.find("failure") is None for c in root.iter("testcase")} == passed
 
 
 def test_calibrate_against_reviews_in_the_db(run_qa, write_jsonl, tmp_path):
