@@ -177,7 +177,7 @@ def test_harper_valley_calls_pass_the_en_rubric(shared_data):
         mine = [f for f in res["findings"] if f["rule"] in own]
         assert mine == [], (conv.id, mine)
         assert res["passed"]
-        assert res["sections"]["etiquette"]["score"] == res["sections"]["etiquette"]["max"] == 30
+        assert res["sections"]["etiquette"]["score"] == res["sections"]["etiquette"]["max"] == 25
         # greeting and closing were judged (applicable) and met; call-only hold rule applies to calls
         assert "courtesy.greeting" not in res["not_applicable"]
         assert "courtesy.closing" not in res["not_applicable"]
@@ -195,7 +195,7 @@ def test_harper_valley_call_with_the_closing_cut_is_caught(shared_data):
     [(_, res)] = rh.score_all(ROOT / "rubrics" / "en-customer-service.yaml", [conv])
     own = _own_rule_ids("en-customer-service.yaml")
     assert [f["rule"] for f in res["findings"] if f["rule"] in own] == ["courtesy.closing"]
-    assert res["sections"]["etiquette"]["score"] == 25.0
+    assert res["sections"]["etiquette"]["score"] == 20.0
 
 
 def test_abcd_chats_on_the_en_rubric(shared_data):

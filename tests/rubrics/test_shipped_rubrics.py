@@ -39,6 +39,10 @@ def test_rubric_loads_with_policy_metadata(lang):
     assert [int(x) for x in r.version.split(".")] >= [1, 0, 0] and len(r.version.split(".")) == 3
     assert (r.scoring.base, r.scoring.pass_mark, r.scoring.fatal) == (100, 80, "zero")
     assert {"etiquette", "language", "norms", "complaint"} <= {s.id for s in r.sections}
+    # composed with the timing and complaint rubrics on one 100-point scale; complaint labels weigh nothing
+    assert r.extends == (f"cs-timing-{lang}", f"complaints-{lang}")
+    weights = {s.id: s.weight for s in r.sections}
+    assert sum(weights.values()) == 100 and weights["general"] == 0
     own = _own_rules(r)
     assert len(own) >= 15
     families = {rule.id.split(".")[0] for rule in own}
