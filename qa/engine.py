@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import functools
 import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from qa.model import Conversation, Finding, RuleOutcome
 from qa.normalize import NormalizeOptions
 from qa.prepared import Prepared
 from qa.rubric.model import Rubric, Rule
-from qa.scoring import score_findings
+from qa.scoring import ScorePlan, score_findings, score_plan
 from qa.text.phrases import PhraseIndex
 from qa.text.regex import compile_regex
 
@@ -48,6 +49,7 @@ class CompiledRubric:
     rules: list[CompiledRule]
     phrases: PhraseIndex
     normalize: NormalizeOptions
+    plan: ScorePlan | None = None
 
 
 def compile_rubric(rubric: Rubric, select: Iterable[str] | None = None,
@@ -89,7 +91,7 @@ def compile_rubric(rubric: Rubric, select: Iterable[str] | None = None,
             )
         compiled.append(CompiledRule(rule, checker, unless))
     phrases.build()
-    return CompiledRubric(rubric, compiled, phrases, norm)
+    return CompiledRubric(rubric, compiled, phrases, norm, score_plan(rubric))
 
 
 def _selects(selector: str, rule: Rule) -> bool:
@@ -147,6 +149,11 @@ def _apply_unless(p: Prepared, cr: CompiledRule, outcome: RuleOutcome) -> None:
     outcome.findings = kept
 
 
+@functools.lru_cache(maxsize=256)
+def _channel_reason(channels: tuple[str, ...], channel: str) -> str:
+    return f"rule applies to {'/'.join(channels)} conversations, this is a {channel}"
+
+
 def run_rules(p: Prepared, compiled: CompiledRubric) -> tuple[list[Finding], dict[str, str], dict, dict, list]:
     """Run every compiled rule on a prepared conversation."""
     findings: list[Finding] = []
@@ -157,8 +164,9 @@ def run_rules(p: Prepared, compiled: CompiledRubric) -> tuple[list[Finding], dic
     channel = p.conv.channel
     for cr in compiled.rules:
         rule = cr.rule
-        if rule.scope.channel is not None and channel not in rule.scope.channel:
-            not_applicable[rule.id] = f"rule applies to {'/'.join(rule.scope.channel)} conversations, this is a {channel}"
+        channels = rule.scope.channel
+        if channels is not None and channel not in channels:
+            not_applicable[rule.id] = _channel_reason(channels, channel)
             continue
         try:
             outcome = cr.checker.check(p)
@@ -198,7 +206,7 @@ def _score(conv: Conversation, compiled: CompiledRubric | Rubric):
     p = Prepared(conv, compiled)
     findings, na, metrics, labels, errors = run_rules(p, compiled)
     rubric = compiled.rubric
-    s = score_findings(rubric, findings, set(na))
+    s = score_findings(rubric, findings, na.keys(), plan=compiled.plan)
     labels.setdefault("complaint_types", [])
     result: dict[str, Any] = {
         "conversation_id": conv.id,

@@ -41,10 +41,40 @@ def rule_deduction(points: float, cap: float, n_findings: int, severity: str) ->
     return min(points * n_findings, cap)
 
 
-def score_findings(rubric: Rubric, findings: list[Finding], not_applicable: set[str],
-                   overridden: set[int] | None = None) -> Score:
-    """Compute the score; ``overridden`` holds indices of findings a reviewer marked wrong."""
+@dataclass(frozen=True)
+class ScorePlan:
+    """What scoring needs from a rubric, computed once per compiled rubric (scoring runs per conversation)."""
+
+    base: float
+    pass_mark: float
+    fatal_policy: str
+    sections: tuple[tuple[str, str, float], ...]            # (id, title, weight) in report order
+    rules: tuple[tuple[str, str, float, float, str], ...]   # (id, section, points, cap, severity) of active rules
+
+
+def score_plan(rubric: Rubric) -> ScorePlan:
     base = rubric.scoring.base
+    sections = [(s.id, s.title, s.weight) for s in rubric.sections]
+    known = {s.id for s in rubric.sections}
+    rules = []
+    for rule in rubric.active_rules:
+        sec = rule.section or GENERAL
+        if sec not in known:  # only the implicit general section can be missing (the loader checks the rest)
+            sections.append((sec, "General" if sec == GENERAL else sec, base))
+            known.add(sec)
+        rules.append((rule.id, sec, rule.points, rule.cap, rule.severity))
+    return ScorePlan(base, rubric.scoring.pass_mark, rubric.scoring.fatal, tuple(sections), tuple(rules))
+
+
+def score_findings(rubric: Rubric | None, findings: list[Finding], not_applicable: set[str],
+                   overridden: set[int] | None = None, plan: ScorePlan | None = None) -> Score:
+    """Compute the score; ``overridden`` holds indices of findings a reviewer marked wrong.
+
+    ``plan`` (from :func:`score_plan`) saves re-reading the rubric when scoring many conversations.
+    """
+    if plan is None:
+        plan = score_plan(rubric)
+    base = plan.base
     counts: dict[str, int] = {}
     fatal = False
     for k, f in enumerate(findings):
@@ -53,40 +83,35 @@ def score_findings(rubric: Rubric, findings: list[Finding], not_applicable: set[
         counts[f.rule] = counts.get(f.rule, 0) + 1
         if f.severity == "critical":
             fatal = True
-    weights = {s.id: s.weight for s in rubric.sections}
-    titles = {s.id: s.title for s in rubric.sections}
     sec_deducted: dict[str, float] = {}
-    sec_applicable: dict[str, bool] = {}
+    sec_applicable: set[str] = set()
     deductions: dict[str, float] = {}
-    for rule in rubric.active_rules:
-        sec = rule.section or GENERAL
-        if sec == GENERAL and GENERAL not in weights:
-            weights[GENERAL] = base
-            titles[GENERAL] = "General"
-        applicable = rule.id not in not_applicable
-        sec_applicable[sec] = sec_applicable.get(sec, False) or applicable
-        if not applicable:
+    for rid, sec, points, cap, severity in plan.rules:
+        if rid in not_applicable:
             continue
-        d = rule_deduction(rule.points, rule.cap, counts.get(rule.id, 0), rule.severity)
-        if d:
-            deductions[rule.id] = d
-            sec_deducted[sec] = sec_deducted.get(sec, 0.0) + d
+        sec_applicable.add(sec)
+        n = counts.get(rid)
+        if n:
+            d = rule_deduction(points, cap, n, severity)
+            if d:
+                deductions[rid] = d
+                sec_deducted[sec] = sec_deducted.get(sec, 0.0) + d
     sections: dict[str, dict] = {}
     total_w = 0.0
     total_kept = 0.0
-    for sec, w in weights.items():
-        if not sec_applicable.get(sec, False):
-            sections[sec] = {"title": titles.get(sec, sec), "score": None, "max": w, "applicable": False}
+    for sec, title, w in plan.sections:
+        if sec not in sec_applicable:
+            sections[sec] = {"title": title, "score": None, "max": w, "applicable": False}
             continue
         lost = min(w, sec_deducted.get(sec, 0.0))
-        sections[sec] = {"title": titles.get(sec, sec), "score": round(w - lost, 4), "max": w, "applicable": True}
+        sections[sec] = {"title": title, "score": round(w - lost, 4), "max": w, "applicable": True}
         total_w += w
         total_kept += w - lost
     score = base * total_kept / total_w if total_w > 0 else base
-    policy = rubric.scoring.fatal
+    policy = plan.fatal_policy
     fatal_fail = fatal and policy in ("zero", "fail")
     if fatal and policy == "zero":
         score = 0.0
     score = max(0.0, min(base, round(score, 2)))  # clamp after rounding: round(1.375, 2) is 1.38
-    passed = (not fatal_fail) and score >= rubric.scoring.pass_mark
+    passed = (not fatal_fail) and score >= plan.pass_mark
     return Score(score, base, passed, fatal, sections, deductions)

@@ -7,6 +7,8 @@ once for all of them. Where phrases of one rule overlap (不能 inside 我不能
 
 from __future__ import annotations
 
+import re
+
 from qa.checkers.base import NO_FINDINGS, Checker, Option
 from qa.errors import RubricError
 
@@ -36,6 +38,8 @@ class PhraseChecker(Checker):
     def __init__(self, rule, ctx):
         super().__init__(rule, ctx)
         self.group = ctx.add_phrases(self.opt("phrases"))
+        self.whole = self.opt("whole_turn")
+        self.cap = self.opt("max_per_turn") or 0
 
     def check(self, conv):
         hits = conv.hits.get(self.group)
@@ -52,12 +56,13 @@ class PhraseChecker(Checker):
             if kept and kept[-1][0] == h[0] and h[1] < kept[-1][2]:
                 continue  # overlaps a longer/earlier match of the same rule
             kept.append(h)
-        whole = self.opt("whole_turn")
-        cap = self.opt("max_per_turn") or 0
+        whole = self.whole
+        cap = self.cap
         per_turn: dict[int, int] = {}
+        texts = conv.texts
         for turn, s, e in kept:
-            if whole and _strip_decor(conv.texts[turn]) != _strip_decor(conv.texts[turn][s:e]):
-                continue
+            if whole and not (_DECOR_ONLY.fullmatch(texts[turn], 0, s) and _DECOR_ONLY.fullmatch(texts[turn], e)):
+                continue  # something other than punctuation/fillers surrounds the phrase
             if cap:
                 per_turn[turn] = per_turn.get(turn, 0) + 1
                 if per_turn[turn] > cap:
@@ -66,8 +71,4 @@ class PhraseChecker(Checker):
         return out
 
 
-_DECOR = str.maketrans("", "", " ~～。，,.!！?？、…-—_:：;；\"'“”‘’()（）[]【】<>《》")
-
-
-def _strip_decor(text: str) -> str:
-    return text.translate(_DECOR)
+_DECOR_ONLY = re.compile(r"[ ~～。，,.!！?？、…\-—_:：;；\"'“”‘’()（）\[\]【】<>《》]*")
