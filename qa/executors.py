@@ -207,11 +207,16 @@ def _run_chunk(chunk: tuple) -> list[tuple]:
     from qa.plugins import registry
 
     scratch = _scratch_file()
+    # A chunk starting with gzip's magic bytes would be taken for a compressed file: a leading blank
+    # line (skipped by the reader) prevents that.
+    pad = lines[0].startswith(b"\x1f\x8b")
     with open(scratch, "wb") as fh:
+        if pad:
+            fh.write(b"\n")
         fh.writelines(lines)
     out = []
     for rec in registry().readers["jsonl"].read(scratch, job.read_options):
-        src = SourceRef(path, first_line + rec.source.line - 1)
+        src = SourceRef(path, first_line + rec.source.line - 1 - pad)
         rec.source = src
         if isinstance(rec, Reject):
             out.append(("r", _redacted(rec, job)))

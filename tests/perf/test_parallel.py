@@ -163,3 +163,25 @@ def test_pool_matches_serial_on_awkward_jsonl(make_corpus, rubric, tmp_path):
     assert rejects[0]["line"] == 303 and rejects[0]["source"] == str(a)
     assert read["files"] == 3 and read["read"] == read["accepted"] + read["rejected"]
     assert len(results) == read["accepted"] > 550
+
+
+def test_every_line_its_own_chunk_matches_serial(make_corpus, rubric, tmp_path):
+    """Chunk boundaries anywhere (chunk size 1), even before a line that starts with gzip's magic bytes."""
+    from qa.executors import Job, outcomes
+    from qa.readers import ReadOptions, ReadStats
+
+    lines = make_corpus(tmp_path / "base.jsonl", 30, seed=9).read_bytes().splitlines(keepends=True)
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b"".join(lines[:10]) + b"\x1f\x8b not gzip, just garbage\n" + b"\n" + b"".join(lines[10:]))
+    job = Job(rubric, read_options=ReadOptions())
+    runs = []
+    for jobs in (1, 2):
+        stats = ReadStats()
+        got = list(outcomes([str(src)], job, __import__("qa.engine").engine.compile_rubric(rubric), fmt="auto",
+                            stats=stats, jobs=jobs, chunk_size=1))
+        runs.append(([(n, o[0], o[1] if o[0] == "c" else o[1].to_dict(), o[3] if o[0] == "c" else None)
+                      for n, o in got], stats.to_dict()))
+    assert runs[0] == runs[1]
+    rejects = [x for x in runs[0][0] if x[1] == "r"]
+    assert len(rejects) == 1 and rejects[0][2]["line"] == 11 and "UTF-8" in rejects[0][2]["reason"]
+    assert runs[0][1]["read"] == 31
