@@ -43,6 +43,7 @@ class PluginInfo:
     commands: list[str] = field(default_factory=list)
     hooks: list[str] = field(default_factory=list)
     source: str = "entry point"  # "entry point" | "builtin" | "--plugin"
+    error: str | None = None     # set only in listings: why the plugin could not be loaded
 
     def to_dict(self) -> dict[str, Any]:
         return {k: list(v) if isinstance(v, list) else v for k, v in self.__dict__.items()}
@@ -81,6 +82,14 @@ def _entry_points():
     return list(metadata.entry_points(group=ENTRY_POINT_GROUP))
 
 
+def _fail(message: str, plugin: str, hint: str | None = None, info: PluginInfo | None = None) -> PluginError:
+    """A PluginError that remembers which plugin caused it (so a listing can show it as broken)."""
+    err = PluginError(message, hint=hint)
+    err.plugin = plugin
+    err.info = info
+    return err
+
+
 def _describe(name: str, dist_name: str | None, version: str | None) -> str:
     if dist_name is None:
         return repr(name)
@@ -92,9 +101,9 @@ def _register(pm, module, name: str, what: str, disable_hint: str) -> None:
     try:
         pm.register(module, name=name)
     except pluggy.PluginValidationError as exc:
-        raise PluginError(f"plugin {what} has an invalid hook implementation: {exc}", hint=disable_hint) from None
+        raise _fail(f"plugin {what} has an invalid hook implementation: {exc}", name, disable_hint) from None
     except ValueError as exc:  # the same module or name registered twice
-        raise PluginError(f"plugin {what} cannot be registered: {exc}", hint=disable_hint) from None
+        raise _fail(f"plugin {what} cannot be registered: {exc}", name, disable_hint) from None
 
 
 def _register_entry_point(pm, ep, infos: dict[str, PluginInfo]) -> None:
@@ -106,8 +115,9 @@ def _register_entry_point(pm, ep, infos: dict[str, PluginInfo]) -> None:
     try:
         module = ep.load()
     except Exception as exc:  # a broken third-party package must not look like a qa bug
-        raise PluginError(f"plugin {what} failed to import {ep.value!r}: {type(exc).__name__}: {exc}",
-                          hint=hint) from exc
+        msg = f"plugin {what} failed to import {ep.value!r}: {type(exc).__name__}: {exc}"
+        info = PluginInfo(ep.name, ep.value, dist_name, version, source="entry point", error=msg)
+        raise _fail(msg, ep.name, hint, info) from exc
     _register(pm, module, ep.name, what, hint)
     source = "builtin" if ep.name == BUILTIN_NAME else "entry point"
     infos[ep.name] = PluginInfo(ep.name, getattr(module, "__name__", str(module)), dist_name, version,
@@ -119,8 +129,8 @@ def _register_module(pm, modname: str, infos: dict[str, PluginInfo]) -> None:
     try:
         module = importlib.import_module(modname)
     except Exception as exc:
-        raise PluginError(f"--plugin {modname!r} could not be imported: {type(exc).__name__}: {exc}",
-                          hint=hint) from exc
+        msg = f"--plugin {modname!r} could not be imported: {type(exc).__name__}: {exc}"
+        raise _fail(msg, modname, hint, PluginInfo(modname, modname, source="--plugin", error=msg)) from exc
     if pm.is_registered(module):
         return
     _register(pm, module, modname, repr(modname), hint)
@@ -151,18 +161,11 @@ def _collect(pm, infos: dict[str, PluginInfo]) -> Registry:
     def claim(kind: str, name: str, plugin: str) -> None:
         prev = owner.get((kind, name))
         if prev is not None and prev != plugin:
-            raise PluginError(
-                f"{kind} {name!r} is registered by both plugin {prev!r} and plugin {plugin!r}",
-                hint=f"disable one with --plugins-disable {plugin}",
-            )
+            raise _fail(f"{kind} {name!r} is registered by both plugin {prev!r} and plugin {plugin!r}", plugin,
+                        f"disable one with --plugins-disable {plugin}")
         owner[(kind, name)] = plugin
 
-    for plugin_name, info in infos.items():
-        plugin = pm.get_plugin(plugin_name)
-        if plugin is None:
-            continue
-        info.hooks = sorted(caller.name for caller in pm.get_hookcallers(plugin) or [])
-
+    def collect_one(plugin, plugin_name: str, info: PluginInfo) -> None:
         for hook_name, target, attr in (
             ("qa_checkers", checkers, "checkers"),
             ("qa_readers", readers, "readers"),
@@ -171,7 +174,8 @@ def _collect(pm, infos: dict[str, PluginInfo]) -> Registry:
             for item in _call_hook(plugin, plugin_name, hook_name):
                 name = getattr(item, "name", None)
                 if not name:
-                    raise PluginError(f"plugin {plugin_name!r} registered a {attr[:-1]} without a name: {item!r}")
+                    raise _fail(f"plugin {plugin_name!r} registered a {attr[:-1]} without a name: {item!r}",
+                                plugin_name)
                 claim(attr[:-1], name, plugin_name)
                 target[name] = item
                 getattr(info, attr).append(name)
@@ -182,6 +186,18 @@ def _collect(pm, infos: dict[str, PluginInfo]) -> Registry:
             claim("command", cmd.name, plugin_name)
             commands.append(cmd)
             info.commands.append(cmd.name)
+
+    for plugin_name, info in infos.items():
+        plugin = pm.get_plugin(plugin_name)
+        if plugin is None:
+            continue
+        info.hooks = sorted(caller.name for caller in pm.get_hookcallers(plugin) or [])
+        try:
+            collect_one(plugin, plugin_name, info)
+        except PluginError as exc:
+            if getattr(exc, "info", None) is None:
+                exc.info = PluginInfo(info.name, info.module, info.distribution, info.version, source=info.source)
+            raise
     return Registry(pm, infos, checkers, readers, reporters, rubric_paths, commands)
 
 
@@ -193,8 +209,8 @@ def _call_hook(plugin, plugin_name: str, hook_name: str) -> list:
     try:
         return list(impl() or [])
     except Exception as exc:
-        raise PluginError(f"plugin {plugin_name!r} failed in {hook_name}(): {type(exc).__name__}: {exc}",
-                          hint=f"fix or uninstall it, or run with --plugins-disable {plugin_name}") from exc
+        raise _fail(f"plugin {plugin_name!r} failed in {hook_name}(): {type(exc).__name__}: {exc}", plugin_name,
+                    f"fix or uninstall it, or run with --plugins-disable {plugin_name}") from exc
 
 
 _CACHE: dict[tuple, Registry] = {}
@@ -231,9 +247,8 @@ def get_registry(extra_modules: tuple[str, ...] = (), disabled: tuple[str, ...] 
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
         name = pm.get_name(exc.plugin) if exc.plugin is not None else "?"
-        raise PluginError(f"plugin {name!r} implements a hook qa does not define: {exc}",
-                          hint="see docs/hooks.md for the hook names; a typo in a hook name is the usual cause"
-                          ) from None
+        raise _fail(f"plugin {name!r} implements a hook qa does not define: {exc}", name,
+                    "see docs/hooks.md for the hook names; a typo in a hook name is the usual cause") from None
     reg = _collect(pm, infos)
     _CACHE[key] = reg
     return reg
@@ -246,6 +261,11 @@ def set_default_options(extra_modules: tuple[str, ...] = (), disabled: tuple[str
 
 
 _DEFAULT_OPTIONS: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+
+
+def default_options() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The ``(extra_modules, disabled)`` options :func:`registry` uses."""
+    return _DEFAULT_OPTIONS
 
 
 def registry() -> Registry:
@@ -278,3 +298,24 @@ def plugin_listing(reg: Registry | None = None, include_builtin: bool = False) -
                                  for f in Path(d).iterdir() if f.suffix in (".yaml", ".yml")})
         rows.append(row)
     return rows
+
+
+def diagnose(extra_modules: tuple[str, ...] = (), disabled: tuple[str, ...] = (),
+             include_builtin: bool = False) -> list[dict[str, Any]]:
+    """Like :func:`plugin_listing` for these options, but a plugin that fails to load is listed with its
+    ``error`` (and left out) instead of stopping the listing; the others are listed as usual."""
+    skip = list(disabled)
+    broken: list[dict[str, Any]] = []
+    while True:
+        try:
+            reg = get_registry(tuple(extra_modules), tuple(skip))
+            break
+        except PluginError as exc:
+            name = getattr(exc, "plugin", None)
+            if name is None or name in skip or name == BUILTIN_NAME:
+                raise
+            info = getattr(exc, "info", None) or PluginInfo(name, name)
+            info.error = str(exc)
+            broken.append({**info.to_dict(), "rubrics": []})
+            skip.append(name)
+    return plugin_listing(reg, include_builtin) + broken

@@ -20,28 +20,34 @@ def plugins():
 def list_plugins(fmt, include_builtin):
     """Each plugin with its distribution, version and what it registered.
 
+    A plugin that fails to load is listed as BROKEN with the reason (exit code 2); the others are
+    listed as usual.
+
     \b
     Examples:
       qa plugins list
       qa plugins list --all --format json
     """
-    from qa.plugins import plugin_listing
+    from qa.plugins import default_options, diagnose
 
-    rows = plugin_listing(include_builtin=include_builtin)
+    rows = diagnose(*default_options(), include_builtin=include_builtin)
+    broken = [r for r in rows if r["error"]]
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
-    if not rows:
+    elif not rows:
         click.echo("no plugins installed besides qa's builtins (use --all to show them too)")
-        return
-    for row in rows:
+    for row in rows if fmt == "text" else ():
         dist = f"{row['distribution']} {row['version'] or ''}".strip() if row["distribution"] else "no distribution"
         click.echo(f"{row['name']}  ({dist}; {row['source']}: {row['module']})")
         for kind in KINDS:
             if row[kind]:
                 click.echo(f"  {kind + ':':<11}{', '.join(row[kind])}")
-        if not any(row[k] for k in KINDS):
+        if row["error"]:
+            click.echo(f"  BROKEN: {row['error']}")
+        elif not any(row[k] for k in KINDS):
             click.echo("  registers nothing" + (f" (hooks: {', '.join(row['hooks'])})" if row["hooks"] else ""))
+    if broken:
+        raise click.exceptions.Exit(2)
 
 
 @plugins.command("new")

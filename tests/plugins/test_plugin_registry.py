@@ -109,3 +109,16 @@ def test_unimportable_plugin_module_option():
 def test_plugin_option_naming_a_registered_module_does_not_list_it_twice(qa_plugin):
     reg = qa_plugin("qa.builtin_plugin")  # already registered as builtin: not listed twice
     assert list(reg.plugins) == ["builtin"]
+
+
+def test_diagnose_lists_broken_plugins_with_their_error_and_the_working_ones(fake_dist, plugin_modules, monkeypatch):
+    fake_dist("acme-qa", "1.2.0", {"acme": "acme_broken", "acme_ok": "acme_good"},
+              acme_broken="import numpyy_not_installed\n", acme_good=GOOD)
+    plugin_modules(acme_typo="from qa import hookimpl\n\n@hookimpl\ndef qa_checker():\n    return []\n")
+    monkeypatch.setenv("QA_PLUGINS", "builtin,acme,acme_ok")
+    rows = {r["name"]: r for r in plugins.diagnose(("acme_typo",))}
+    assert sorted(rows) == ["acme", "acme_ok", "acme_typo"]
+    assert rows["acme_ok"]["checkers"] == ["acme_echo"] and rows["acme_ok"]["error"] is None
+    assert (rows["acme"]["distribution"], rows["acme"]["version"], rows["acme"]["checkers"]) == ("acme-qa", "1.2.0", [])
+    assert rows["acme"]["error"].startswith("plugin 'acme' (distribution acme-qa 1.2.0) failed to import")
+    assert "implements a hook qa does not define" in rows["acme_typo"]["error"]

@@ -100,6 +100,12 @@ def test_broken_installed_plugin_exits_2_with_the_fix_and_disabling_it_works(fak
                                   "--plugins-disable acme")
     res = run_qa("--plugins-disable", "acme", "score", "in.jsonl", "-r", "r.yaml", "-q", cwd=tmp_path, pythonpath=site)
     assert res.returncode == 0, res.stderr
+    res = run_qa("plugins", "list", "--all", cwd=tmp_path, pythonpath=site)
+    assert res.returncode == 2
+    assert res.stdout.splitlines()[0].startswith("builtin  (qa ")
+    assert ("acme  (acme-qa 1.2.0; entry point: acme_broken)\n  BROKEN: plugin 'acme' (distribution acme-qa 1.2.0) "
+            "failed to import 'acme_broken': ImportError: libacme.so — fix or uninstall it, or run with "
+            "--plugins-disable acme\n") in res.stdout
 
 
 def test_new_refuses_to_overwrite_and_rejects_unusable_names(tmp_path):
