@@ -164,11 +164,15 @@ def test(name, rules, fmt, verbose):
 @click.argument("new")
 @FORMAT
 def diff(old, new, fmt):
-    """Rules added, removed and changed (which keys) from rubric OLD to rubric NEW."""
-    from qa.rubric import load_rubric
-    from qa.rubric.diff import diff_rubrics
+    """Rules added, removed and changed (which keys) from rubric OLD to rubric NEW.
 
-    d = diff_rubrics(load_rubric(old), load_rubric(new))
+    \b
+    Either may be a committed version of a file, PATH@REV (any git revision):
+      qa rubric diff rubrics/zh-customer-service.yaml@v1.0.0 rubrics/zh-customer-service.yaml
+    """
+    from qa.rubric.diff import diff_rubrics, load_version
+
+    d = diff_rubrics(load_version(old), load_version(new))
     if fmt == "json":
         _echo_json(d.to_dict())
     else:

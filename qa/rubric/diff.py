@@ -98,3 +98,30 @@ def diff_rubrics(old: Rubric, new: Rubric) -> RubricDiff:
         if ch is not None:
             d.rubric[key] = ch
     return d
+
+
+def load_version(spec: str) -> Rubric:
+    """Load a rubric by name or path, or a committed version of a file: ``rubrics/zh.yaml@v1.2`` (any git
+    revision). A committed version's ``extends`` parents are resolved from the working tree."""
+    import subprocess
+    from pathlib import Path
+
+    from qa.errors import RubricError
+    from qa.rubric.loader import load_rubric, rubric_from_text
+
+    path, sep, rev = spec.rpartition("@")
+    if not sep or not path or not rev or not Path(path).is_file():
+        return load_rubric(spec)
+    p = Path(path).resolve()
+    try:
+        top = subprocess.run(["git", "-C", str(p.parent), "rev-parse", "--show-toplevel"], capture_output=True,
+                             text=True, check=True).stdout.strip()
+        rel = p.relative_to(Path(top).resolve()).as_posix()
+        text = subprocess.run(["git", "-C", top, "show", f"{rev}:{rel}"], capture_output=True, text=True,
+                              check=True, encoding="utf-8").stdout
+    except (OSError, subprocess.CalledProcessError, ValueError) as exc:
+        detail = getattr(exc, "stderr", "") or str(exc)
+        last = detail.strip().splitlines()[-1] if detail.strip() else str(exc)
+        raise RubricError(f"cannot read {path} at revision {rev!r}: {last}", path=path,
+                          hint="give PATH@REV with a git revision (tag, branch, commit) that has the file") from None
+    return rubric_from_text(text, f"{path}@{rev}")

@@ -79,3 +79,23 @@ def test_rubric_list_uses_the_search_path(capsys, monkeypatch, tmp_path):
 def test_unknown_rubric_is_a_usage_error(capsys):
     code, _, err = run(capsys, "rubric", "test", "no-such-rubric")
     assert code == 2 and err.startswith("Error: rubric 'no-such-rubric' not found")
+
+
+def test_rubric_diff_against_a_git_revision(capsys, tmp_path):
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("git not installed")
+    rubric = tmp_path / "r.yaml"
+    rubric.write_text(Path(MINI).read_text(encoding="utf-8"), encoding="utf-8")
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "r.yaml"], check=True)
+    subprocess.run([*git, "commit", "-qm", "v1"], check=True)
+    rubric.write_text(Path(DATA / "mini-v2.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    code, out, _ = run(capsys, "rubric", "diff", f"{rubric}@HEAD", str(rubric), "-f", "json")
+    d = json.loads(out)
+    assert code == 0 and d["added"] == ["ban.slang"] and d["old"]["version"] == "1.0.0"
+    code, _, err = run(capsys, "rubric", "diff", f"{rubric}@nosuchrev", str(rubric))
+    assert code == 2 and f"cannot read {rubric} at revision 'nosuchrev'" in err
