@@ -137,3 +137,49 @@ def test_resume_without_checkpoint_is_a_plain_run(big, tmp_path, rubric_path):
     out = tmp_path / "out.jsonl"
     assert score_to_file([str(big[0])], load_rubric(rubric_path), str(out), resume=True) == 0
     assert out.read_bytes() == big[1]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_resume_on_the_parsed_record_path(big, tmp_path, rubric_path, monkeypatch, jobs):
+    """Formats other than JSONL are read in the parent (serial, or sent to the pool as records): resume
+    works there too, with limits turning some conversations into rejects."""
+    import qa.executors
+    import qa.runner
+    from qa.limits import Limits
+    from qa.rubric import load_rubric
+    from qa.runner import score_to_file
+
+    monkeypatch.setattr(qa.executors, "_jsonl_only", lambda paths, fmt: False)
+    corpus, _, _ = big
+    rubric = load_rubric(rubric_path)
+    limits = Limits(max_text_chars=23)  # some generated turns are longer: those conversations are rejected
+    ref, ref_rej = tmp_path / "ref.jsonl", tmp_path / "ref.rej.jsonl"
+    score_to_file([str(corpus)], rubric, str(ref), rejects=str(ref_rej), limits=limits, jobs=1)
+    out, rej = tmp_path / "out.jsonl", tmp_path / "rej.jsonl"
+
+    class Boom(Exception):
+        pass
+
+    real = qa.runner.RunSummary.add_tally
+    seen = 0
+
+    def add(self, tally):
+        nonlocal seen
+        seen += 1
+        if seen > 700:
+            raise Boom
+        real(self, tally)
+
+    monkeypatch.setattr(qa.runner.RunSummary, "add_tally", add)
+    with pytest.raises(Boom):
+        score_to_file([str(corpus)], rubric, str(out), rejects=str(rej), limits=limits, jobs=jobs,
+                      commit_every=250, chunk_size=64)
+    monkeypatch.setattr(qa.runner.RunSummary, "add_tally", real)
+    summary = qa.runner.RunSummary()
+    skipped = score_to_file([str(corpus)], rubric, str(out), rejects=str(rej), limits=limits, jobs=jobs,
+                            resume=True, summary=summary, chunk_size=64)
+    assert skipped >= 500  # the commit after 500 results
+    assert out.read_bytes() == ref.read_bytes()
+    assert rej.read_bytes() == ref_rej.read_bytes()
+    assert len(ref_rej.read_text().splitlines()) > 100  # the limit really rejected conversations
+    assert summary.read.read == 6000 and summary.scored == len(ref.read_text().splitlines())
