@@ -79,10 +79,10 @@ def write_workbook(sc: dict, results: list[dict], out) -> None:
     _sheet(wb, "complaint types", [*sc["by"], "period", "complaint_type", "conversations", "share"], type_rows,
            {"share": PCT})
 
+    from qa.scorecard import complaint_types
+
     conv_rows = []
     for res in results:
-        from qa.scorecard import complaint_types
-
         conv_rows.append([res.get("conversation_id"), res.get("agent_id"), res.get("team"), res.get("channel"),
                           res.get("started_at"), res.get("score"), bool(res.get("passed")), bool(res.get("fatal")),
                           len(res.get("findings") or ()),
