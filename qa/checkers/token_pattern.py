@@ -45,9 +45,26 @@ class SharedMatcher:
         self.zh = language.startswith("zh")
         self.nlp = spacy_blank(language)
         self.matcher = Matcher(self.nlp.vocab, validate=True)
+        self.filters: list[tuple[frozenset[str], ...]] = []
+        self.always = False  # some pattern has no literal token, so every turn must be tokenised
 
     def add(self, key: str, patterns: list) -> None:
         self.matcher.add(key, patterns, greedy="LONGEST")
+        for pattern in patterns:
+            needed = required_literals(pattern)
+            if needed:
+                self.filters.append(needed)
+            else:
+                self.always = True
+
+    def may_match(self, text: str) -> bool:
+        """False when no pattern can match ``text``: a token every match needs does not occur in it.
+
+        Tokens are substrings of the text, so this skips tokenising most turns (jieba is the cost)."""
+        if self.always:
+            return True
+        low = text.lower()
+        return any(all(any(a in low for a in alts) for alts in f) for f in self.filters)
 
     def turn_matches(self, conv, turn: int) -> dict[str, list[tuple[int, int]]]:
         """``{rule key: [(start, end) in normalised text]}`` for one turn, computed once per conversation."""
@@ -58,6 +75,9 @@ class SharedMatcher:
         from spacy.tokens import Doc
 
         text = conv.texts[turn]
+        if not self.may_match(text):
+            cache[turn] = {}
+            return cache[turn]
         if self.zh:
             toks = conv.tokens(turn)
             if not toks:
@@ -151,6 +171,37 @@ class TokenPatternChecker(Checker):
                 if cap and n >= cap:
                     break
         return out
+
+
+_LITERAL_ATTRS = ("ORTH", "TEXT", "LOWER")  # not NORM: spaCy normalises "n't" to "not"
+
+
+def _min_count(op) -> int:
+    """How many times a token spec with this OP must occur at least."""
+    if op is None or op in ("+", "!+"):
+        return 0 if op == "!+" else 1
+    if isinstance(op, str) and op.startswith("{"):
+        low = op.strip("{}").split(",")[0]
+        return int(low) if low.isdigit() else 0
+    return 0  # ?, *, !
+
+
+def required_literals(pattern: list) -> tuple[frozenset[str], ...]:
+    """For each token every match must contain and that names its text (ORTH/TEXT/LOWER as a
+    string or IN list), the lower-cased alternatives. Empty when the pattern names no such token."""
+    out = []
+    for spec in pattern:
+        if not isinstance(spec, dict) or _min_count(spec.get("OP")) < 1:
+            continue
+        for attr, value in spec.items():
+            if str(attr).upper() not in _LITERAL_ATTRS:
+                continue
+            if isinstance(value, str) and value:
+                out.append(frozenset([value.lower()]))
+            elif isinstance(value, dict) and set(value) == {"IN"} and isinstance(value["IN"], list) and \
+                    value["IN"] and all(isinstance(v, str) and v for v in value["IN"]):
+                out.append(frozenset(v.lower() for v in value["IN"]))
+    return tuple(out)
 
 
 def _as_patterns(raw) -> list:

@@ -82,3 +82,44 @@ def test_spacy_and_jieba_load_only_for_token_pattern_rules(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_required_literals_of_a_pattern():
+    from qa.checkers.token_pattern import required_literals
+
+    assert required_literals([{"ORTH": "我"}, {"OP": "{0,3}"}, {"TEXT": {"REGEX": "^不"}}]) == (frozenset({"我"}),)
+    assert required_literals([{"LOWER": "I"}, {"LOWER": {"IN": ["Can", "could"]}, "OP": "+"},
+                              {"LOWER": "not", "OP": "?"}, {"NORM": "not"}]) == (
+        frozenset({"i"}), frozenset({"can", "could"}))
+    assert required_literals([{"ORTH": "x", "OP": "{2,}"}, {"ORTH": "y", "OP": "!"}]) == (frozenset({"x"}),)
+    assert required_literals([{"IS_DIGIT": True}]) == ()
+
+
+def test_literal_prefilter_changes_nothing(tmp_path):
+    """Turns without a pattern's literal tokens are not tokenised; the findings are the same as without the filter."""
+    from pathlib import Path
+
+    from qa.engine import compile_rubric
+    from qa.readers import read_conversations
+
+    sample = Path(__file__).resolve().parents[2] / "corpora" / "zh-chat-timed" / "sample.jsonl"
+    if not sample.exists():
+        pytest.skip("corpus sample not present")
+    convs = list(read_conversations([str(sample)]))
+    text = ZH + """  - id: free
+    checker: token-pattern
+    patterns: [[{TEXT: {REGEX: "^稍"}}, {IS_PUNCT: true, OP: "?"}]]
+"""
+
+    def findings(prefilter: bool):
+        compiled = compile_rubric(rubric_from_text(text, "t.yaml"))
+        shared = compiled.rules[0].checker.shared
+        shared.filters, shared.always = (shared.filters, shared.always) if prefilter else ([], True)
+        return [[(f["rule"], f["turn"], f["span"]) for f in score_conversation(c, compiled)["findings"]]
+                for c in convs]
+
+    # the rule without literals forces tokenising; compare a rubric without it as well
+    with_free = findings(True)
+    assert with_free == findings(False) and any(with_free)
+    text = ZH
+    assert findings(True) == findings(False)
