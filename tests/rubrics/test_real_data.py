@@ -31,7 +31,7 @@ JDDC_BANDS = {
     "ban.over_promise": (1, 5),           # 2
     "norm.repeat_back": (9, 20),          # 14
     "norm.follow_up_promise": (8, 18),    # 12
-    "norm.verify_before_reassure": (8, 18),  # 12
+    "ban.brush_off": (1, 3),              # 1: the README's 不会的呢 放心的呢 on a missing parcel
 }
 # rules that must stay silent on this sample: nothing abusive, vague or out-of-authority is said there
 JDDC_QUIET = {"ban.abuse": 0, "ban.vague": 0, "ban.pressure": 0, "norm.polite_repeat": 0, "norm.beyond_authority": 1,
@@ -67,6 +67,12 @@ def _own_rule_ids(name):
 
     path = str(ROOT / "rubrics" / name)
     return {r.id for r in load_rubric(path).rules if r.origin and r.origin.startswith(path)}
+
+
+def _load_zh():
+    from qa.rubric import load_rubric
+
+    return load_rubric(str(ROOT / "rubrics" / "zh-customer-service.yaml"))
 
 
 def _counts(scored):
@@ -120,6 +126,7 @@ def test_jddc_readme_judgements_hold_on_the_real_sessions(shared_data, jddc_scor
     assert any("一定是完好的" in t for t in agent_hits.get("ban.over_promise", []))
     assert not any("一定会尽快" in t for t in agent_hits.get("ban.over_promise", []))
     assert any("那是系统问题" in t for t in agent_hits.get("ban.blame", []))
+    assert [t[:7] for t in agent_hits.get("ban.brush_off", [])] == ["不会的呢 放心"]
 
 
 @pytest.mark.parametrize("review,floor", [("jddc_review_50.tsv", 0.9), ("jddc_review_50b.tsv", 0.85),
@@ -128,6 +135,10 @@ def test_judged_findings(shared_data, jddc_scored, review, floor):
     rh = _tool("rule_hits")
     rows = rh.review_status(jddc_scored, rh.read_review(HERE / review))
     assert len(rows) == (38 if "refusal" in review else 50)
+    # rows of a rule since retired (norm.verify_before_reassure, replaced by ban.brush_off) stay as a record
+    current = {r.id for r in _load_zh().rules}
+    rows = [r for r in rows if r["rule"] in current]
+    assert len(rows) >= 45 or "refusal" in review
     lost = [r for r in rows if r["judgement"] == "TP" and not r["fires"]]
     assert not lost, f"findings judged true no longer fire: {lost}"
     back = [r for r in rows if r["judgement"] == "FP" and r["note"].startswith("fixed") and r["fires"]]
