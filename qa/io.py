@@ -12,6 +12,14 @@ from typing import IO
 from qa.errors import QAError
 
 
+def _apply_umask(fd: int) -> None:
+    """mkstemp creates 0600 files; give the output the permissions a plain open() would."""
+    mask = os.umask(0)
+    os.umask(mask)
+    with contextlib.suppress(OSError):
+        os.fchmod(fd, 0o666 & ~mask)
+
+
 @contextlib.contextmanager
 def atomic_output(path: str | None, mode: str = "w", encoding: str | None = "utf-8", newline: str | None = None
                   ) -> Iterator[IO]:
@@ -33,6 +41,7 @@ def atomic_output(path: str | None, mode: str = "w", encoding: str | None = "utf
         fd, tmp = tempfile.mkstemp(prefix=".qa-", suffix=".tmp", dir=directory)
     except OSError as exc:
         raise QAError(f"cannot write here: {exc.strerror}", path=path) from None
+    _apply_umask(fd)
     try:
         with os.fdopen(fd, mode, encoding=encoding if "b" not in mode else None,
                        newline=newline if "b" not in mode else None) as fh:
