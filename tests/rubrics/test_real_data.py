@@ -29,7 +29,7 @@ JDDC_BANDS = {
     "ban.filler": (20, 32),               # 26
     "ban.blame": (1, 6),                  # 3
     "ban.over_promise": (1, 5),           # 2
-    "norm.repeat_back": (9, 20),          # 14
+    "norm.repeat_back": (6, 15),          # 10 (all read: 7 TP)
     "norm.follow_up_promise": (8, 18),    # 12
     "ban.brush_off": (1, 3),              # 1: the README's 不会的呢 放心的呢 on a missing parcel
 }
