@@ -21,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 # findings per rule on the 994 JDDC sessions with rubric 1.0.0: (low, high) around the measured count
 JDDC_BANDS = {
     "courtesy.greeting": (290, 390),      # measured 341 (many sessions of the 0.1% cut start mid-stream)
-    "courtesy.closing": (45, 70),         # 57
+    "courtesy.closing": (42, 65),         # 53
     "courtesy.hold.ask": (8, 22),         # 14
     "courtesy.apology": (50, 80),         # 64
     "ban.refusal": (15, 30),              # 22 (all read: 20 TP)
