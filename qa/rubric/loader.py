@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -100,13 +101,26 @@ def _int(value: Any, path, node, key, where: str) -> int:
     return value
 
 
+_BARE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+
+
 def find_rubric(name: str, search_paths: list[Path] | None = None, relative_to: str | None = None) -> Path:
-    """Resolve a rubric name or path to a file."""
+    """Resolve a rubric name or path to a file.
+
+    ``relative_to`` is set when resolving another rubric's ``extends`` entry. Rubrics may come from
+    someone else, so such an entry is either a bare rubric name (looked up in the search paths) or a
+    path inside the extending rubric's own folder: absolute paths and ``..`` are refused.
+    """
     candidates = []
     p = Path(name)
-    if relative_to and not p.is_absolute():
+    if relative_to:
+        if p.is_absolute() or ".." in p.parts or "\\" in name:
+            raise RubricError(f"extends entry {name!r} points outside the rubric's folder",
+                              path=relative_to, field="extends",
+                              hint="extend a rubric by name and put its folder on QA_RUBRIC_PATH")
         candidates.append(Path(relative_to).parent / p)
-    candidates.append(p)
+    else:
+        candidates.append(p)
     for c in candidates:
         if c.is_file():
             return c
@@ -115,11 +129,12 @@ def find_rubric(name: str, search_paths: list[Path] | None = None, relative_to: 
                 return c.with_suffix(suffix)
     if search_paths is None:
         search_paths = rubric_search_paths()
-    for d in search_paths:
-        for suffix in RUBRIC_SUFFIXES:
-            f = Path(d) / f"{name}{suffix}"
-            if f.is_file():
-                return f
+    if _BARE_NAME.fullmatch(name):
+        for d in search_paths:
+            for suffix in RUBRIC_SUFFIXES:
+                f = Path(d) / f"{name}{suffix}"
+                if f.is_file():
+                    return f
     known = sorted({f.stem for d in search_paths if Path(d).is_dir() for f in Path(d).iterdir()
                     if f.suffix in RUBRIC_SUFFIXES})
     raise RubricError(f"rubric {name!r} not found", hint=(did_you_mean(name, known) or "")
