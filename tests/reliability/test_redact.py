@@ -62,7 +62,8 @@ def test_redact_result_covers_evidence_messages_extra_and_metadata():
     assert r["findings"][0]["evidence"] == "打[PHONE]"
 
 
-def test_cli_redact_removes_pii_from_results_and_rejects(tmp_path):
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_cli_redact_removes_pii_from_results_and_rejects(tmp_path, jobs):
     rubric = tmp_path / "pii.yaml"
     rubric.write_text("""\
 id: pii
@@ -87,7 +88,7 @@ rules:
     for flag in ([], ["--redact"]):
         out, rej = tmp_path / f"o{len(flag)}.jsonl", tmp_path / f"r{len(flag)}.jsonl"
         r = subprocess.run([sys.executable, "-m", "qa", "score", str(src), "-r", str(rubric), "-o", str(out),
-                            "--rejects", str(rej), *flag], capture_output=True, text=True)
+                            "--rejects", str(rej), "--jobs", jobs, *flag], capture_output=True, text=True)
         assert r.returncode in (0, 1), r.stderr
         outs[bool(flag)] = (out.read_text(encoding="utf-8"), rej.read_text(encoding="utf-8"))
     plain, redacted = outs[False], outs[True]
