@@ -14,7 +14,8 @@ from pathlib import Path
 
 from qa.errors import ConfigError
 
-REPO_CORPORA = Path(__file__).resolve().parents[1] / "corpora"
+# qa/corpora is a symlink to the repository's corpora/ in a checkout and a copy inside a built wheel.
+REPO_CORPORA = Path(__file__).resolve().parent / "corpora"
 
 # (corpus folder, language, the shipped rubric it is scored with — which composes timing and complaints)
 CORPORA = (

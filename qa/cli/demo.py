@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 
@@ -30,7 +32,7 @@ def demo(workdir, corpora):
     for s in res.skipped:
         click.echo(f"skipped {s}", err=True)
     sc = aggregate(results_from((), str(res.db)), by="agent", period="month")
-    TableReporter().write_scorecard(sc, click.get_text_stream("stdout"), {})
+    TableReporter().write_scorecard(sc, sys.stdout, {})
     click.echo("")
     click.echo(f"history db:  {res.db}   (try: qa history compare {res.compares[0][1]} {res.compares[0][2]} "
                f"--db {res.db})")
