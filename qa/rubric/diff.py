@@ -7,6 +7,7 @@ changes (version, scoring, sections) are reported too, so a QA lead can see why 
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -47,19 +48,45 @@ class RubricDiff:
         return out
 
 
+SHOW_CHARS = 80
+
+
+def _short(x: Any) -> str:
+    text = x if isinstance(x, str) else json.dumps(x, ensure_ascii=False, sort_keys=True)
+    text = repr(text) if isinstance(x, str) else text
+    return text if len(text) <= SHOW_CHARS else text[: SHOW_CHARS - 1] + "…"
+
+
 def _show(ch: dict[str, Any]) -> str:
     if "added" in ch or "removed" in ch:
-        parts = [f"+{x!r}" for x in ch.get("added", [])] + [f"-{x!r}" for x in ch.get("removed", [])]
-        return " ".join(parts)
-    return f"{ch['from']!r} → {ch['to']!r}"
+        parts = [f"+{_short(x)}" for x in ch.get("added", [])] + [f"-{_short(x)}" for x in ch.get("removed", [])]
+        return " ".join(parts) or "reordered"
+    return f"{_short(ch['from'])} → {_short(ch['to'])}"
+
+
+def _key(x: Any) -> str:
+    return json.dumps(x, ensure_ascii=False, sort_keys=True, default=str)
 
 
 def _change(a: Any, b: Any) -> dict[str, Any] | None:
+    """The change from ``a`` to ``b``: items added/removed for lists, from/to otherwise."""
     if a == b:
         return None
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) and all(isinstance(x, str) for x in [*a, *b]):
-        return {"added": [x for x in b if x not in a], "removed": [x for x in a if x not in b]}
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        ka, kb = {_key(x) for x in a}, {_key(x) for x in b}
+        return {"added": [x for x in b if _key(x) not in ka], "removed": [x for x in a if _key(x) not in kb]}
     return {"from": a, "to": b}
+
+
+def _flatten(view: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested mappings become dotted keys (``trigger.phrases``) so a diff names the exact key that changed."""
+    out: dict[str, Any] = {}
+    for k, v in view.items():
+        if isinstance(v, dict) and v:
+            out.update(_flatten(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
 
 
 def _rule_view(rule: Rule) -> dict[str, Any]:
@@ -82,7 +109,7 @@ def diff_rubrics(old: Rubric, new: Rubric) -> RubricDiff:
     for rid, rule in new_rules.items():
         if rid not in old_rules:
             continue
-        a, b = _rule_view(old_rules[rid]), _rule_view(rule)
+        a, b = _flatten(_rule_view(old_rules[rid])), _flatten(_rule_view(rule))
         keys = {}
         for k in dict.fromkeys([*a, *b]):
             ch = _change(a.get(k), b.get(k))

@@ -99,3 +99,19 @@ def test_diff_lists_added_removed_and_changed_keys():
 def test_diff_of_identical_rubrics_is_empty():
     r = load_rubric(DATA / "mini.yaml")
     assert diff_rubrics(r, load_rubric(DATA / "mini.yaml")).empty
+
+
+def test_diff_names_the_nested_key_and_only_the_changed_list_items():
+    base = ("id: t\nversion: {v}\nrules:\n  - id: apology\n    checker: required\n    why: w\n"
+            "    phrases: [抱歉]\n    trigger: {{role: customer, phrases: [投诉, {extra}], unless: [不是投诉]}}\n"
+            "    examples:\n      fail: ['{fail}']\n")
+    old = rubric_from_text(base.format(v=1, extra="太慢", fail="好的"), "old.yaml")
+    new = rubric_from_text(base.format(v=2, extra="差评", fail="知道了"), "new.yaml")
+    d = diff_rubrics(old, new)
+    keys = d.changed["apology"]
+    assert set(keys) == {"trigger.phrases", "examples"}
+    assert keys["trigger.phrases"] == {"added": ["差评"], "removed": ["太慢"]}
+    lines = "\n".join(d.lines())
+    assert "trigger.phrases: +'差评' -'太慢'" in lines
+    assert "unless" not in lines
+    assert len(keys["examples"]["added"]) == 1 and len(keys["examples"]["removed"]) == 1
