@@ -266,8 +266,10 @@ class ComplaintTypeChecker(Checker):
                 continue
             found[spec.id] = {"score": score, "keywords": kept, "cues": supported}
         if not found and cue_hits:
-            cue_score = sum(self.cues.weight(p) for _t, p in {(h[0], h[3]) for h in cue_hits})
-            if cue_score >= self.opt("other_threshold"):
+            distinct = {(h[0], h[3]) for h in cue_hits}
+            cue_score = sum(self.cues.weight(p) for _t, p in distinct)
+            # weak cues ("!", weight < 1) intensify a complaint but never make one on their own
+            if cue_score >= self.opt("other_threshold") and any(self.cues.weight(p) >= 1.0 for _t, p in distinct):
                 found["other"] = {"score": cue_score, "keywords": [], "cues": cue_hits}
         return found
 
