@@ -159,16 +159,15 @@ def _num(v: Any) -> Any:
     return int(f) if f.is_integer() else f
 
 
-class SereTODReader(Reader):
-    name = "seretod"
-    extensions = (".json",)
-    description = "SereTOD MobileCS dialogues (China Mobile calls): [{id, content: [{[SPEAKER 1], [SPEAKER 2]…}]}]"
-    speaker_roles = {"[SPEAKER 1]": "agent", "[SPEAKER 2]": "customer"}
-    intent_keys = {"agent": "客服意图", "customer": "用户意图"}
+class JsonArrayDatasetReader(Reader):
+    """A dataset shipped as one JSON array of dialogues, read one element at a time.
 
-    def sniff(self, path: str, head: bytes) -> bool:
-        text = head_text(head).lstrip()
-        return text.startswith("[") and '"[SPEAKER 1]"' in text and '"content"' in text
+    Subclasses set ``id_key`` and ``language`` and turn one element into a canonical dict in
+    ``_conversation`` (raising InputError for a bad element, which becomes that element's reject).
+    """
+
+    id_key = "id"
+    language = "zh"
 
     def read(self, path: str, options: ReadOptions) -> Iterator[Conversation | Reject]:
         cfg = settings(options)
@@ -180,11 +179,28 @@ class SereTODReader(Reader):
             try:
                 d = self._conversation(item)
             except InputError as exc:
-                yield reject(src, exc, cid=item.get("id") if isinstance(item, dict) else None)
+                cid = item.get(self.id_key) if isinstance(item, dict) else None
+                yield reject(src, exc, cid=str(cid) if cid is not None else None)
                 continue
             if cfg.language is None:
-                d["language"] = "zh"
+                d["language"] = self.language
             yield build(d, src, cfg)
+
+    def _conversation(self, item: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+class SereTODReader(JsonArrayDatasetReader):
+    name = "seretod"
+    extensions = (".json",)
+    description = "SereTOD MobileCS dialogues (China Mobile calls): [{id, content: [{[SPEAKER 1], [SPEAKER 2]…}]}]"
+    speaker_roles = {"[SPEAKER 1]": "agent", "[SPEAKER 2]": "customer"}
+    intent_keys = {"agent": "客服意图", "customer": "用户意图"}
+
+    def sniff(self, path: str, head: bytes) -> bool:
+        text = head_text(head).lstrip()
+        return text.startswith("[") and '"[SPEAKER 1]"' in text and '"content"' in text
+
 
     def _conversation(self, item: Any) -> dict[str, Any]:
         if not isinstance(item, dict):
@@ -218,8 +234,10 @@ class SereTODReader(Reader):
         return {"id": str(cid), "channel": "call", "turns": turns, "metadata": {"source": "seretod-mobilecs"}}
 
 
-class AbcdReader(Reader):
+class AbcdReader(JsonArrayDatasetReader):
     name = "abcd"
+    id_key = "convo_id"
+    language = "en"
     extensions = (".json",)
     description = "ABCD (Action-Based Conversations Dataset) chats: [{convo_id, scenario, original: [[speaker, text]]}]"
     speaker_roles = {"agent": "agent", "customer": "customer", "action": "system"}
@@ -228,21 +246,6 @@ class AbcdReader(Reader):
         text = head_text(head).lstrip()
         return text.startswith("[") and '"convo_id"' in text and '"original"' in text
 
-    def read(self, path: str, options: ReadOptions) -> Iterator[Conversation | Reject]:
-        cfg = settings(options)
-        for index, line, item in iter_array(path, cfg.encoding, options.max_record_bytes, options.progress):
-            src = SourceRef(path, line)
-            if isinstance(item, InputError):
-                yield reject(src, item, field=f"[{index}]")
-                return
-            try:
-                d = self._conversation(item)
-            except InputError as exc:
-                yield reject(src, exc, cid=str(item.get("convo_id")) if isinstance(item, dict) else None)
-                continue
-            if cfg.language is None:
-                d["language"] = "en"
-            yield build(d, src, cfg)
 
     def _conversation(self, item: Any) -> dict[str, Any]:
         if not isinstance(item, dict):
