@@ -26,7 +26,7 @@ from typing import Any
 from qa.errors import InputError
 from qa.model import Conversation, Reject, SourceRef
 from qa.readers.base import Reader, ReadOptions
-from qa.readers.common import Settings, build, settings, stem
+from qa.readers.common import Settings, build, settings, stem, turn_lines
 from qa.readers.encoding import detect_encoding, iter_lines, read_head
 from qa.readers.jsondoc import head_text
 
@@ -199,14 +199,4 @@ class _Conv:
         agents = {t.get("speaker") for t in self.turns if t["role"] == "agent" and t.get("speaker")}
         if len(agents) == 1:
             d["agent_id"] = agents.pop()
-        lines = self.lines
-
-        def field_line(fld: str) -> int | None:
-            if fld.startswith("turns["):
-                try:
-                    return lines[int(fld[6:fld.index("]")])]
-                except (ValueError, IndexError):
-                    return None
-            return None
-
-        return build(d, SourceRef(path, self.line), cfg, field_line)
+        return build(d, SourceRef(path, self.line), cfg, turn_lines(self.lines))

@@ -82,6 +82,20 @@ def stem(path: str) -> str:
     return name.rsplit(".", 1)[0] if "." in name else name
 
 
+def turn_lines(lines: list[int], default: int | None = None) -> Callable[[str], int | None]:
+    """A ``field_line`` for :func:`build`: ``turns[i]…`` → ``lines[i]``, anything else → ``default``."""
+
+    def field_line(fld: str) -> int | None:
+        if fld.startswith("turns["):
+            try:
+                return lines[int(fld[6:fld.index("]")])]
+            except (ValueError, IndexError):
+                return None
+        return default
+
+    return field_line
+
+
 def build(d: dict[str, Any], src: SourceRef, options_set: Settings | None = None,
           field_line: Callable[[str], int | None] | None = None, raw: str | None = None) -> Conversation | Reject:
     """Check a canonical dict (the same checks as JSONL input) and return the conversation or a reject.

@@ -21,7 +21,7 @@ from typing import Any
 from qa.errors import ConfigError, InputError
 from qa.model import Conversation, Reject, SourceRef
 from qa.readers.base import Reader, ReadOptions
-from qa.readers.common import Settings, build, parse_when, settings, stem
+from qa.readers.common import Settings, build, parse_when, settings, stem, turn_lines
 from qa.readers.encoding import detect_encoding, iter_lines, read_head
 from qa.readers.mapping import DEFAULT_NULLS, MappingSpec
 
@@ -230,15 +230,7 @@ def _flush(group: _Group, path: str, cfg: Settings, layout: Layout | None) -> It
     d = {"id": group.id, "channel": cfg.channel or "chat", **group.conv, "turns": group.turns}
     if cfg.language:
         d["language"] = cfg.language
-    lines = group.lines
-
-    def field_line(fld: str) -> int | None:
-        if fld.startswith("turns["):
-            try:
-                return lines[int(fld[6:fld.index("]")])]
-            except (ValueError, IndexError):
-                return None
-        return group.line
+    field_line = turn_lines(group.lines, group.line)
 
     rec = build(d, SourceRef(path, group.line), cfg, field_line)
     if isinstance(rec, Reject) and rec.field and rec.field.startswith("turns["):

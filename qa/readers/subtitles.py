@@ -15,7 +15,7 @@ from typing import Any
 from qa.errors import InputError
 from qa.model import Conversation, Reject, SourceRef
 from qa.readers.base import Reader, ReadOptions
-from qa.readers.common import Settings, build, reject, settings, stem
+from qa.readers.common import Settings, build, reject, settings, stem, turn_lines
 from qa.readers.encoding import detect_encoding, iter_lines, read_head
 from qa.readers.jsondoc import head_text
 from qa.readers.roles import unknown_role_hint
@@ -101,14 +101,7 @@ class _SubtitleReader(Reader):
         if not turns:
             return reject(src, InputError("no cues with text", field="turns"), cid=cid)
         d = {"id": cid, "channel": "call", "turns": turns}
-
-        def field_line(fld: str) -> int | None:
-            if fld.startswith("turns["):
-                try:
-                    return lines[int(fld[6:fld.index("]")])]
-                except (ValueError, IndexError):
-                    return None
-            return None
+        field_line = turn_lines(lines)
 
         return build(d, src, cfg, field_line)
 
