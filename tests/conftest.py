@@ -24,3 +24,20 @@ def shared_data():
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared research data not found at {SHARED_DATA} (set QA_SHARED_DATA)")
     return SHARED_DATA
+
+
+@pytest.fixture
+def run_qa(capsys):
+    """Run the qa CLI in-process: returns (exit code, stdout, stderr)."""
+    from qa.cli import main
+
+    def run(*args):
+        try:
+            main([str(a) for a in args])
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

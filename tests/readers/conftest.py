@@ -11,23 +11,6 @@ def data_dir() -> Path:
 
 
 @pytest.fixture
-def run_qa(capsys):
-    """Run the qa CLI in-process: returns (exit code, stdout, stderr)."""
-    from qa.cli import main
-
-    def run(*args: str):
-        try:
-            main([str(a) for a in args])
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
-
-
-@pytest.fixture
 def read_all():
     """Every record of some files through read_records: (conversations, rejects, stats)."""
     from qa.model import Reject
