@@ -18,6 +18,17 @@ if TYPE_CHECKING:  # pragma: no cover
 SENTENCE_END = frozenset("。！？!?；;…~\n")
 
 
+def enclosing(text: str, start: int, end: int, stops) -> tuple[int, int]:
+    """The stretch of ``text`` around ``[start, end)`` bounded by characters in ``stops`` (a sentence, a clause)."""
+    s = start
+    while s > 0 and text[s - 1] not in stops:
+        s -= 1
+    e = end
+    while e < len(text) and text[e] not in stops:
+        e += 1
+    return s, e
+
+
 class Prepared:
     def __init__(self, conv: Conversation, compiled: CompiledRubric):
         self.conv = conv
@@ -118,14 +129,7 @@ class Prepared:
         return any(h[0] == turn for h in self.hits.get(gid, ()))
 
     def sentence_bounds(self, turn: int, start: int, end: int) -> tuple[int, int]:
-        text = self.texts[turn]
-        s = start
-        while s > 0 and text[s - 1] not in SENTENCE_END:
-            s -= 1
-        e = end
-        while e < len(text) and text[e] not in SENTENCE_END:
-            e += 1
-        return s, e
+        return enclosing(self.texts[turn], start, end, SENTENCE_END)
 
     # -- tokens --------------------------------------------------------------------------------
 

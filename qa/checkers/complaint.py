@@ -30,6 +30,7 @@ from typing import Any
 
 from qa.checkers.base import Checker, Option
 from qa.errors import RubricError
+from qa.prepared import enclosing
 
 CLAUSE_END = frozenset("。！？!?；;…~\n，,、")
 QUESTION_END = frozenset("?？")
@@ -201,13 +202,7 @@ class ComplaintTypeChecker(Checker):
 
     @staticmethod
     def _clause(text: str, start: int, end: int) -> tuple[int, int]:
-        s = start
-        while s > 0 and text[s - 1] not in CLAUSE_END:
-            s -= 1
-        e = end
-        while e < len(text) and text[e] not in CLAUSE_END:
-            e += 1
-        return s, e
+        return enclosing(text, start, end, CLAUSE_END)
 
     def _negated(self, conv, neg_hits, t: int, s: int) -> bool:
         cs, _ = self._clause(conv.texts[t], s, s)
