@@ -261,3 +261,45 @@ def test_sigint_on_a_non_resumable_output_leaves_no_file_and_prints_a_summary(tm
     assert "Traceback" not in err
     assert "read " in err and "scored " in err and "interrupted" in err
     assert _leftovers(out_dir) == []
+
+
+PLUGIN = '''
+from qa import hookimpl
+from qa.checkers.base import Checker
+
+
+class Bomb(Checker):
+    name = "bomb"
+    description = "fails on one conversation"
+
+    def check(self, conv):
+        if "炸" in conv.conv.turns[0].text:
+            raise ValueError("checker blew up")
+        return self.outcome()
+
+
+@hookimpl
+def qa_checkers():
+    return [Bomb]
+'''
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_failing_plugin_checker_isolated_and_reported_by_the_exit_code(tmp_path, jobs):
+    (tmp_path / "boom_plugin.py").write_text(PLUGIN, encoding="utf-8")
+    rubric = tmp_path / "r.yaml"
+    rubric.write_text('id: b\nversion: "1"\nrules:\n  - {id: x.bomb, checker: bomb}\n'
+                      '  - {id: x.ban, checker: phrase, phrases: [不知道]}\n', encoding="utf-8")
+    src = _write(tmp_path / "in.jsonl", [_conv(f"c{k}", [{"role": "agent", "text": "炸了，不知道" if k == 7 else "不知道"}])
+                                         for k in range(40)])
+    out = tmp_path / "o.jsonl"
+    env = dict(os.environ, PYTHONPATH=str(tmp_path) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    r = subprocess.run([sys.executable, "-m", "qa", "--plugin", "boom_plugin", "score", str(src), "-r", str(rubric),
+                        "-o", str(out), "--jobs", jobs], capture_output=True, text=True, env=env)
+    assert r.returncode == 1, r.stderr
+    assert "scored 40" in r.stderr and "1 with checker errors" in r.stderr
+    results = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    bad = [x for x in results if x.get("errors")]
+    assert [x["conversation_id"] for x in bad] == ["c7"]
+    assert bad[0]["errors"][0]["error"] == "ValueError: checker blew up"
+    assert all(f["rule"] == "x.ban" for x in results for f in x["findings"]) and len(results) == 40
