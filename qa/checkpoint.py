@@ -35,9 +35,14 @@ class ResumeError(QAError):
 
 
 def fingerprint(paths: list[str]) -> list[dict[str, Any]]:
-    """What identifies the inputs: path, size, modification time and a hash of the first MB of each."""
+    """What identifies the inputs: path, size, modification time and a hash of the first MB of each file."""
     out = []
     for p in paths:
+        if os.path.isdir(p):  # a directory a reader expands: every file in it, by size and time
+            files = sorted((os.path.relpath(os.path.join(d, f), p), os.stat(os.path.join(d, f)))
+                           for d, _, names in os.walk(p) for f in names)
+            out.append({"path": os.path.abspath(p), "files": [[n, st.st_size, st.st_mtime_ns] for n, st in files]})
+            continue
         try:
             st = os.stat(p)
             with open(p, "rb") as fh:

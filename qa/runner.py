@@ -159,8 +159,8 @@ def score_to_file(paths: Iterable[str], rubric: Rubric, output: str, *, rejects:
     """Score into ``output`` (JSONL) resumably; returns how many input records were skipped as already done.
 
     Results are appended to ``output.partial`` and committed with a checkpoint (see :mod:`qa.checkpoint`)
-    every ``commit_every`` results (default 1000, or ``$QA_CHECKPOINT_EVERY``) or ``commit_seconds``; when the run completes the partial file
-    becomes ``output``. After a crash or SIGKILL, the same call with ``resume=True`` continues after
+    every ``commit_every`` results (default 1000, or ``$QA_CHECKPOINT_EVERY``) or ``commit_seconds``;
+    when the run completes the partial file becomes ``output``. After a crash or SIGKILL, the same call with ``resume=True`` continues after
     the last commit: every conversation ends up in ``output`` exactly once. Ctrl-C commits what is
     done and raises :class:`Interrupted`.
     """

@@ -183,3 +183,20 @@ def test_resume_on_the_parsed_record_path(big, tmp_path, rubric_path, monkeypatc
     assert rej.read_bytes() == ref_rej.read_bytes()
     assert len(ref_rej.read_text().splitlines()) > 100  # the limit really rejected conversations
     assert summary.read.read == 6000 and summary.scored == len(ref.read_text().splitlines())
+
+
+def test_fingerprint_changes_with_the_input(tmp_path):
+    from qa.checkpoint import fingerprint
+
+    f = tmp_path / "a.jsonl"
+    f.write_text('{"id": "1"}\n')
+    d = tmp_path / "dir"
+    (d / "sub").mkdir(parents=True)
+    (d / "sub" / "x.json").write_text("{}")
+    before = fingerprint([str(f), str(d)])
+    assert before == fingerprint([str(f), str(d)])
+    f.write_text('{"id": "2"}\n')  # same size, new content
+    os.utime(f, ns=(before[0]["mtime_ns"], before[0]["mtime_ns"]))  # even with the old time
+    assert fingerprint([str(f)])[0]["head"] != before[0]["head"]
+    (d / "sub" / "y.json").write_text("{}")
+    assert fingerprint([str(d)])[0] != before[1]
