@@ -195,10 +195,15 @@ def _scratch_file() -> str:
 
 
 def _run_chunk(chunk: tuple) -> list[tuple]:
-    """Score one chunk in a worker: ``("items", [packed conv | Reject])`` or ``("raw", path, line, lines, score)``."""
+    """Score one chunk in a pool worker (the job and compiled rubric were set up by the initializer)."""
+    return run_chunk(chunk, _STATE["job"], _STATE["compiled"], _scratch_file())
+
+
+def run_chunk(chunk: tuple, job: Job, compiled, scratch: str) -> list[tuple]:
+    """Outcomes of ``("items", [packed conv | Reject])`` or ``("raw", path, first_line, lines, score)``;
+    raw lines are parsed by the registered ``jsonl`` reader through the file ``scratch``."""
     from qa.model import Reject
 
-    job, compiled = _STATE["job"], _STATE["compiled"]
     if chunk[0] == "items":
         return [("r", _redacted(it, job)) if isinstance(it, Reject) else outcome_for(unpack(it), job, compiled)
                 for it in chunk[1]]
@@ -206,10 +211,9 @@ def _run_chunk(chunk: tuple) -> list[tuple]:
     from qa.model import SourceRef
     from qa.plugins import registry
 
-    scratch = _scratch_file()
-    # A chunk starting with gzip's magic bytes would be taken for a compressed file: a leading blank
-    # line (skipped by the reader) prevents that.
-    pad = lines[0].startswith(b"\x1f\x8b")
+    # A chunk starting with gzip's magic bytes would be taken for a compressed file, and a byte-order
+    # mark is only skipped on a file's first line: a leading blank line (skipped) keeps both as in the file.
+    pad = lines[0].startswith(b"\x1f\x8b") or (first_line > 1 and lines[0].startswith(b"\xef\xbb\xbf"))
     with open(scratch, "wb") as fh:
         if pad:
             fh.write(b"\n")
@@ -299,18 +303,25 @@ def _raw_chunks(paths: list[str], options, stats, chunk_size: int, skip: int, fi
         yield from _file_chunks(path, options, limit, chunk_size, skip, counter)
 
 
-def _file_chunks(path: str, options, limit: int, chunk_size: int, skip: int, counter: list) -> Iterator[tuple]:
+def _file_chunks(path: str, options, limit: int, chunk_size: int, skip: int, counter: list,
+                 byte_range: tuple[int, int, int] | None = None) -> Iterator[tuple]:
+    """One file as chunks; ``byte_range = (start, end, first_line)`` reads only the lines starting in
+    ``[start, end)`` of an uncompressed file."""
     from qa.errors import ConfigError, InputError
     from qa.model import Reject, SourceRef
     from qa.readers.encoding import open_binary, readline_safe
 
+    start, end, first = byte_range or (0, None, 1)
     lines: list[bytes] = []
-    first = 1
     score = True
     try:
         with open_binary(path) as fh:
-            lineno = 0
+            lineno = first - 1
+            if start:
+                fh.seek(start)
             while True:
+                if end is not None and fh.tell() >= end:
+                    break
                 raw = readline_safe(fh, limit + 1)
                 if not raw:
                     break
@@ -366,7 +377,7 @@ def outcomes(paths: list[str], job: Job, compiled, *, fmt: str, stats, jobs: int
     """
     from dataclasses import replace
 
-    from qa.model import Reject, SourceRef
+    from qa.model import Reject
     from qa.readers import read_records
 
     options = job.read_options
@@ -379,28 +390,13 @@ def outcomes(paths: list[str], job: Job, compiled, *, fmt: str, stats, jobs: int
         for batch in ordered_pool(chunks, wjob, jobs, max_in_flight):
             for o in batch:
                 n += 1
-                kind = o[0]
-                if kind != "r":
-                    cid = o[1] if kind == "c" else o[1].conversation_id
-                    if cid in seen:
-                        src = o[1].source if kind == "l" else SourceRef(*o[4]) if o[4] else SourceRef(files[-1])
-                        o = ("r", _redacted(Reject(src, f"duplicate conversation id {cid!r}", field="id",
-                                                   conversation_id=cid), job))
-                        kind = "r"
-                    else:
-                        seen.add(cid)
-                if kind == "c":
-                    stats.accepted += 1
-                    stats.read += 1
-                    stats.turns += o[2]
-                else:
-                    stats.add_reject(o[1])
+                o = account(o, seen, stats, job, files)
                 if n <= skip:
                     continue
-                if kind == "c" and o[3] is None:
+                if o[0] == "c" and o[3] is None:
                     raise QAError("cannot resume: the checkpoint does not match how this input reads",
                                   hint="run without --resume to start afresh")
-                yield n, (o if kind != "l" else ("r", o[1]))
+                yield n, o
         return
     records = read_records(paths, fmt, options, stats)
     if jobs > 1:
@@ -424,6 +420,30 @@ def outcomes(paths: list[str], job: Job, compiled, *, fmt: str, stats, jobs: int
             continue
         o = ("r", _redacted(rec, job)) if isinstance(rec, Reject) else outcome_for(rec, job, compiled)
         yield n, _counted(o, stats)
+
+
+def account(o: tuple, seen: set, stats, job: Job, files: list) -> tuple:
+    """Count an outcome of raw JSONL lines in ``stats`` as ``read_records`` would: a repeated id becomes a
+    duplicate reject, a limit reject a plain reject."""
+    from qa.model import Reject, SourceRef
+
+    kind = o[0]
+    if kind != "r":
+        cid = o[1] if kind == "c" else o[1].conversation_id
+        if cid in seen:
+            src = o[1].source if kind == "l" else SourceRef(*o[4]) if o[4] else SourceRef(files[-1])
+            o = ("r", _redacted(Reject(src, f"duplicate conversation id {cid!r}", field="id",
+                                       conversation_id=cid), job))
+            kind = "r"
+        else:
+            seen.add(cid)
+    if kind == "c":
+        stats.accepted += 1
+        stats.read += 1
+        stats.turns += o[2]
+        return o
+    stats.add_reject(o[1])
+    return o if kind == "r" else ("r", o[1])
 
 
 def _counted(o: tuple, stats) -> tuple:
@@ -464,37 +484,86 @@ def expand_sources(sources: Iterable[str]) -> list[str]:
     return out
 
 
-def score_partition(path: str, index: int, out_dir: str, rubric: Rubric, fmt: str, read_options, select, ignore,
-                    state) -> dict[str, Any]:
-    """One Dask task: read ``path``, score it, write ``part-<index>.jsonl`` (+ rejects) atomically; tallies back."""
-    import json
+DEFAULT_PART_BYTES = 64 << 20
 
-    from qa.engine import score_conversation
+
+def split_jsonl(path: str, part_bytes: int = DEFAULT_PART_BYTES) -> list[tuple[int, int, int]]:
+    """Byte ranges ``(start, end, first_line)`` of about ``part_bytes`` each, cut at line ends."""
+    size = os.path.getsize(path)
+    bounds = [0]
+    with open(path, "rb") as fh:
+        while bounds[-1] + part_bytes < size:
+            fh.seek(bounds[-1] + part_bytes)
+            fh.readline()
+            if fh.tell() >= size:
+                break
+            bounds.append(fh.tell())
+        bounds.append(size)
+        firsts = [1]
+        fh.seek(0)
+        line = 1
+        for a, b in zip(bounds[:-2], bounds[1:-1], strict=True):
+            left = b - a
+            while left:
+                block = fh.read(min(left, 1 << 20))
+                line += block.count(b"\n")
+                left -= len(block)
+            firsts.append(line)
+    return [(a, b, f) for a, b, f in zip(bounds[:-1], bounds[1:], firsts, strict=True)]
+
+
+def _partitions(paths: list[str], fmt: str, part_bytes: int) -> list[tuple[str, tuple | None]]:
+    """(path, byte range or None for the whole file): uncompressed JSONL files are split by size."""
+    out: list[tuple[str, tuple | None]] = []
+    for p in paths:
+        plain = False
+        if _jsonl_only([p], fmt) and os.path.getsize(p) > part_bytes:
+            with open(p, "rb") as fh:
+                plain = fh.read(2) != b"\x1f\x8b"
+        out.extend((p, r) for r in split_jsonl(p, part_bytes)) if plain else out.append((p, None))
+    return out
+
+
+def score_partition(path: str, index: int, out_dir: str, job: Job, fmt: str, state,
+                    byte_range: tuple[int, int, int] | None = None) -> dict[str, Any]:
+    """One Dask task: score a file (or a byte range of a JSONL file), write ``part-<index>.jsonl`` and
+    ``part-<index>.rejects.jsonl`` atomically; only the tallies travel back."""
+    import tempfile
+
     from qa.io import atomic_output
-    from qa.model import Reject
-    from qa.readers import ReadStats, read_records
-    from qa.runner import RunSummary
+    from qa.readers import ReadStats
+    from qa.runner import RunSummary, reject_line
 
     _restore_plugins(state)
-    compiled = compiled_for(rubric, select, ignore)
+    compiled = compiled_for(job.rubric, job.select, job.ignore)
     summary = RunSummary(read=ReadStats())
     rejects: list[str] = []
     examples: list[str] = []
     name = f"part-{index:05d}"
-    with atomic_output(os.path.join(out_dir, name + ".jsonl")) as out:
-        for rec in read_records([path], fmt, read_options, summary.read):
-            if isinstance(rec, Reject):
-                rejects.append(json.dumps(rec.to_dict(), ensure_ascii=False) + "\n")
+    with atomic_output(os.path.join(out_dir, name + ".jsonl")) as out, \
+            tempfile.NamedTemporaryFile(prefix="qa-part-", suffix=".jsonl") as scratch:
+        if _jsonl_only([path], fmt):
+            seen: set[str] = set()
+            summary.read.files += 1
+            chunks = _file_chunks(path, job.read_options, job.read_options.max_record_bytes, DEFAULT_CHUNK, 0, [0],
+                                  byte_range)
+            found = (account(o, seen, summary.read, job, [path])
+                     for chunk in chunks for o in run_chunk(chunk, job, compiled, scratch.name))
+        else:
+            found = (o for _, o in outcomes([path], job, compiled, fmt=fmt, stats=summary.read, jobs=1))
+        for o in found:
+            if o[0] == "r":
+                rejects.append(reject_line(o[1]))
                 if len(examples) < 20:
-                    examples.append(str(rec))
+                    examples.append(str(o[1]))
                 continue
-            result = score_conversation(rec, compiled)
-            summary.add(result)
-            out.write(json.dumps(result, ensure_ascii=False, separators=(",", ":")) + "\n")
+            line, tally = o[3]
+            out.write(line)
+            summary.add_tally(tally)
     with atomic_output(os.path.join(out_dir, name + ".rejects.jsonl")) as rej:
         rej.writelines(rejects)
-    return {"path": path, "part": name, "summary": summary_state(summary),
-            "rejects": examples}
+    return {"path": path, "range": list(byte_range) if byte_range else None, "part": name,
+            "summary": summary_state(summary), "rejects": examples}
 
 
 def summary_state(summary) -> dict[str, Any]:
@@ -525,14 +594,18 @@ def merge_summary(summary, state: dict[str, Any], with_read: bool = True) -> Non
 
 
 def dask_score(sources: Iterable[str], rubric: Rubric, out_dir: str, *, scheduler: Any, fmt: str = "auto",
-               read_options=None, select=(), ignore=(), summary=None) -> list[dict[str, Any]]:
-    """Score every input file as one task on a Dask cluster; returns per-partition records in input order.
+               read_options=None, select=(), ignore=(), summary=None, redact: bool = False, limits=None,
+               part_bytes: int = DEFAULT_PART_BYTES) -> list[dict[str, Any]]:
+    """Score the inputs as tasks on a Dask cluster; returns per-partition records in input order.
 
-    ``scheduler`` is an address (``tcp://host:8786``) or a ``distributed.Client``. ``out_dir`` (a
-    directory every worker can write) receives ``part-NNNNN.jsonl`` per input file, in input order,
-    plus a ``_SUCCESS`` manifest listing the parts once every part is written.
+    A task is one input file, or one ``part_bytes`` slice (cut at a line end) of an uncompressed JSONL
+    file. ``scheduler`` is an address (``tcp://host:8786``) or a ``distributed.Client``. ``out_dir`` (a
+    directory every worker can write) receives ``part-NNNNN.jsonl`` per partition, in input order, plus
+    a ``_SUCCESS`` manifest listing the parts once every part is written.
     """
     import json
+
+    from qa.limits import DEFAULT as DEFAULT_LIMITS
 
     try:
         from distributed import Client
@@ -551,9 +624,11 @@ def dask_score(sources: Iterable[str], rubric: Rubric, out_dir: str, *, schedule
         raise ConfigError(f"cannot reach the Dask scheduler {scheduler!r}: {exc}") from None
     try:
         state = plugin_state()
-        futures = [client.submit(score_partition, os.path.abspath(p), i, os.path.abspath(out_dir), rubric, fmt,
-                                 read_options or ReadOptions(), tuple(select), tuple(ignore), state, pure=False)
-                   for i, p in enumerate(paths)]
+        job = Job(rubric, tuple(select), tuple(ignore), "line", redact, limits or DEFAULT_LIMITS,
+                  read_options or ReadOptions())
+        futures = [client.submit(score_partition, os.path.abspath(p), i, os.path.abspath(out_dir), job, fmt, state,
+                                 rng, pure=False)
+                   for i, (p, rng) in enumerate(_partitions(paths, fmt, part_bytes))]
         parts = client.gather(futures)
     finally:
         if own:
@@ -561,7 +636,7 @@ def dask_score(sources: Iterable[str], rubric: Rubric, out_dir: str, *, schedule
     if summary is not None:
         for p in parts:
             merge_summary(summary, p["summary"])
-    manifest = {"parts": [{"part": p["part"], "source": p["path"], "scored": p["summary"]["scored"],
+    manifest = {"parts": [{"part": p["part"], "source": p["path"], "bytes": p["range"], "scored": p["summary"]["scored"],
                            "rejected": p["summary"]["read"]["rejected"]} for p in parts],
                 "rubric": rubric.ref()}
     from qa.io import atomic_output

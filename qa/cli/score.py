@@ -75,7 +75,7 @@ def score(ctx, sources, rubric_name, input_format, mapping, encoding, rejects, s
             if not output or output == "-":
                 raise ConfigError("--scheduler needs -o DIRECTORY for the partitioned output")
             parts = dask_score(sources, rubric, output, scheduler=scheduler, fmt=fmt, read_options=ropts,
-                               select=select, ignore=ignore, summary=summary)
+                               select=select, ignore=ignore, summary=summary, redact=redact)
             rej.count = summary.read.rejected
             rej.examples = [p for part in parts for p in part["rejects"]][:rej.keep]
         elif resumable:

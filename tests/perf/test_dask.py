@@ -68,3 +68,26 @@ def test_unreachable_scheduler_is_a_clear_error(inputs, rubric_path, tmp_path):
                        text=True, timeout=120, env=dict(os.environ, QA_DASK_TIMEOUT="2s"))
     assert r.returncode == 2
     assert "cannot reach the Dask scheduler" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_big_jsonl_files_are_split_into_byte_ranges(cluster, make_corpus, rubric, tmp_path):
+    from qa.executors import dask_score, split_jsonl
+
+    src = make_corpus(tmp_path / "day.jsonl", 200, seed=4, bad_every=33)
+    ranges = split_jsonl(str(src), 60_000)
+    assert len(ranges) >= 5 and ranges[0][:1] == (0,) and ranges[-1][1] == src.stat().st_size
+    with open(src, "rb") as fh:
+        data = fh.read()
+    for start, _, first_line in ranges:  # each range starts a line, numbered as in the file
+        assert start == 0 or data[start - 1:start] == b"\n"
+        assert data[:start].count(b"\n") + 1 == first_line
+    out = tmp_path / "parts"
+    with distributed.Client(cluster) as client:
+        parts = dask_score([str(src)], rubric, str(out), scheduler=client, part_bytes=60_000)
+    assert len(parts) == len(ranges)
+    lines, rejects = [], []
+    for p in parts:
+        lines += (out / f"{p['part']}.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+        rejects += [json.loads(x) for x in (out / f"{p['part']}.rejects.jsonl").read_text().splitlines()]
+    assert lines == _serial_lines([src], rubric)
+    assert [r["line"] for r in rejects] == list(range(33, 201, 33))
