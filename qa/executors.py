@@ -179,24 +179,25 @@ def _init_worker(job: Job, state) -> None:
     _STATE["compiled"] = compiled_for(job.rubric, job.select, job.ignore)
 
 
-def _scratch_file() -> str:
+def _scratch_file() -> str | None:
+    """This worker's scratch file for raw chunks: an anonymous in-memory file (Linux memfd), which
+    vanishes with the process however it ends. None where memfd is unavailable."""
     path = _STATE.get("scratch")
-    if path is None:
-        import atexit
-        import tempfile
-
-        shm = "/dev/shm"
-        fd, path = tempfile.mkstemp(prefix="qa-chunk-", suffix=".jsonl",
-                                    dir=shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None)
-        os.close(fd)
-        atexit.register(lambda: os.path.exists(path) and os.unlink(path))
-        _STATE["scratch"] = path
+    if path is None and hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd"):
+        fd = os.memfd_create("qa-chunk")
+        path = _STATE["scratch"] = f"/proc/self/fd/{fd}"
     return path
 
 
 def _run_chunk(chunk: tuple) -> list[tuple]:
     """Score one chunk in a pool worker (the job and compiled rubric were set up by the initializer)."""
-    return run_chunk(chunk, _STATE["job"], _STATE["compiled"], _scratch_file())
+    scratch = _scratch_file()
+    if scratch is not None:
+        return run_chunk(chunk, _STATE["job"], _STATE["compiled"], scratch)
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(prefix="qa-chunk-", suffix=".jsonl") as tmp:
+        return run_chunk(chunk, _STATE["job"], _STATE["compiled"], tmp.name)
 
 
 def run_chunk(chunk: tuple, job: Job, compiled, scratch: str) -> list[tuple]:

@@ -187,3 +187,21 @@ def test_every_line_its_own_chunk_matches_serial(make_corpus, rubric, tmp_path):
     assert [r[2]["line"] for r in rejects] == [11, 13]  # garbage; a byte-order mark in the middle of the file
     assert "UTF-8" in rejects[0][2]["reason"]
     assert runs[0][1]["read"] == 31
+
+
+def test_workers_leave_no_scratch_files(corpus, rubric_path, tmp_path):
+    """Raw chunks go through an in-memory file; nothing is left in /dev/shm or the temp dir, even when the
+    run is killed (pool workers end without running atexit handlers)."""
+    import glob
+    import subprocess
+    import sys
+    import tempfile
+
+    def scratch():
+        return set(glob.glob("/dev/shm/qa-chunk-*")) | set(glob.glob(f"{tempfile.gettempdir()}/qa-chunk-*"))
+
+    before = scratch()
+    r = subprocess.run([sys.executable, "-m", "qa", "score", str(corpus), "-r", str(rubric_path), "-o",
+                        str(tmp_path / "o.jsonl"), "--jobs", "2"], capture_output=True, text=True)
+    assert r.returncode in (0, 1), r.stderr
+    assert scratch() == before
