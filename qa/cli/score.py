@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -30,10 +33,12 @@ from qa.model import SEVERITIES
               help="Continue an interrupted `-o FILE` JSONL run after its last checkpoint (a fresh run if none).")
 @click.option("--redact", is_flag=True, help="Replace phone numbers, ID and bank-card numbers, e-mails in evidence "
                                              "and rejects by [PHONE] [ID] [CARD] [EMAIL].")
+@click.option("--db", default=None, type=click.Path(dir_okay=False),
+              help="Also store the run in this history database (SQLite; see `qa history`).")
 @click.option("--quiet", "-q", is_flag=True, help="No summary on stderr.")
 @click.pass_context
 def score(ctx, sources, rubric_name, input_format, mapping, encoding, rejects, strict, select, ignore, output_format,
-          output, fail_under, fail_on, jobs, scheduler, resume, redact, quiet):
+          output, fail_under, fail_on, jobs, scheduler, resume, redact, db, quiet):
     """Score SOURCES (files in any format `qa ingest` reads) against a rubric.
 
     \b
@@ -42,6 +47,7 @@ def score(ctx, sources, rubric_name, input_format, mapping, encoding, rejects, s
       qa score calls/*.json -r en-customer-service -f jsonl -o results.jsonl --fail-under 80
       qa score day.jsonl -r zh-customer-service -o day.scores.jsonl --resume   # after a crash
       qa score 'shared/day/*.jsonl' -r zh-customer-service --scheduler tcp://10.0.0.5:8786 -o shared/out/
+      qa score day.jsonl -r zh-customer-service -o day.scores.jsonl --db qa.db   # keep history
     Writing JSONL to a file (-o) checkpoints as it goes: rerun with --resume after a crash or kill.
     Exit codes: 0 ok, 1 quality gate failed, 2 usage or configuration error, 3 rejects under --strict,
     130 interrupted (Ctrl-C).
@@ -62,6 +68,8 @@ def score(ctx, sources, rubric_name, input_format, mapping, encoding, rejects, s
     select = tuple(select) or tuple(cfg.get("select", ()))
     ignore = tuple(ignore) or tuple(cfg.get("ignore", ()))
     scheduler = scheduler or cfg.get("scheduler")
+    db = db or cfg.get("db")
+    history = _HistoryTee(db) if db else None
     jobs = jobs or cfg.get("jobs") or _default_jobs(sources)
     summary = RunSummary()
     rej = RejectTally()
@@ -78,17 +86,24 @@ def score(ctx, sources, rubric_name, input_format, mapping, encoding, rejects, s
                                select=select, ignore=ignore, summary=summary, redact=redact)
             rej.count = summary.read.rejected
             rej.examples = [p for part in parts for p in part["rejects"]][:rej.keep]
+            if history:
+                history.files = sorted(str(p) for p in Path(output).glob("part-*.jsonl")
+                                       if not p.name.endswith(".rejects.jsonl"))
         elif resumable:
             skipped = score_to_file(sources, rubric, output, rejects=rejects, fmt=fmt, read_options=ropts,
                                     summary=summary, reject_tally=rej, select=select, ignore=ignore, jobs=jobs,
                                     resume=resume, redact=redact)
             if skipped and not quiet:
                 click.echo(f"resumed after {skipped:,} record(s) already scored", err=True)
+            if history:
+                history.files = [output]
         else:
             with RejectsWriter(rejects) as writer:
                 rej = writer
                 results = score_stream(sources, rubric, fmt=fmt, read_options=ropts, summary=summary,
                                        on_reject=writer, select=select, ignore=ignore, jobs=jobs, redact=redact)
+                if history:
+                    results = history.tee(results)
                 mode = "wb" if reporter.binary else "w"
                 with atomic_output(output, mode) as out:
                     reporter.write_results(results, out, {"rubric_label": f"{rubric.id} {rubric.version}"})
@@ -100,6 +115,11 @@ def score(ctx, sources, rubric_name, input_format, mapping, encoding, rejects, s
         raise Interrupted("interrupted; no output was written", path=output) from None
     if not quiet:
         _print_summary(summary, rej, rejects)
+    if history:
+        info = history.store(sources)
+        if not quiet:
+            verb = "stored" if info.created else "replaced (same input and rubric)"
+            click.echo(f"history: run {info.id} {verb} in {db}", err=True)
     reasons = summary.gate(fail_under, fail_on)
     for r in reasons:
         click.echo(f"quality gate failed: {r}", err=True)
@@ -107,6 +127,42 @@ def score(ctx, sources, rubric_name, input_format, mapping, encoding, rejects, s
         ctx.exit(EXIT_REJECTED)
     if reasons or summary.errors:
         ctx.exit(EXIT_GATE_FAILED)
+
+
+class _HistoryTee:
+    """Keeps a run's results for the history store: the JSONL output file itself when there is one,
+    otherwise a temporary copy written while the results stream past."""
+
+    def __init__(self, db: str):
+        self.db = db
+        self.files: list[str] = []
+        self._tmp: str | None = None
+
+    def tee(self, results):
+        import json
+        import tempfile
+
+        fd, self._tmp = tempfile.mkstemp(prefix=".qa-history-", suffix=".jsonl",
+                                         dir=os.path.dirname(os.path.abspath(self.db)) or ".")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            for r in results:
+                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+                yield r
+        self.files = [self._tmp]
+
+    def store(self, sources):
+        from qa.resultfiles import read_results
+        from qa.store import fingerprint_files, record_run
+
+        files = [p for p in sources if os.path.isfile(p)]
+        try:
+            return record_run(self.db, read_results(self.files),
+                              input_fingerprint=fingerprint_files(files) if files else None,
+                              source=", ".join(os.path.basename(p) for p in sources))
+        finally:
+            if self._tmp:
+                with contextlib.suppress(OSError):
+                    os.unlink(self._tmp)
 
 
 def _print_summary(s, rej, rejects) -> None:
@@ -122,8 +178,6 @@ def _print_summary(s, rej, rejects) -> None:
 
 def _default_jobs(sources) -> int:
     """All cores for real work; one process when the inputs are small (a pool would only add start-up)."""
-    import os
-
     from qa.executors import default_jobs
 
     try:
