@@ -491,7 +491,7 @@ def build_rule(node: Any, i: int, spath, checkers: dict, sections: dict, parent_
         raise _err("enabled must be true or false", spath, node, "enabled", f"{where}.enabled")
     rule = Rule(
         id=rid, checker=cname, title=str(node.get("title", rid)), severity=severity, points=points,
-        max_points=max_points, section=section, why=str(node.get("why", "")),
+        max_points=max_points, section=section, why=str(node.get("why", "")).strip(),
         source=str(node["source"]) if node.get("source") is not None else None, tags=tags,
         message=str(node["message"]) if node.get("message") is not None else None, scope=scope,
         unless=unless, examples=examples, options=options, enabled=enabled,

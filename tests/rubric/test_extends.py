@@ -99,3 +99,11 @@ def test_hash_ignores_comments_and_formatting(tmp_path):
     assert load_rubric(a).hash == load_rubric(b).hash
     b.write_text(b.read_text(encoding="utf-8").replace("- x", "- y"), encoding="utf-8")
     assert load_rubric(a).hash != load_rubric(b).hash
+
+
+def test_why_written_as_a_yaml_block_has_no_stray_newlines():
+    from qa.rubric import rubric_from_text
+
+    r = rubric_from_text("id: t\nversion: '1'\nrules:\n  - id: a\n    checker: phrase\n    phrases: [x]\n"
+                         "    why: >\n      first line\n      second line\n", "t.yaml")
+    assert r.rule("a").why == "first line second line"
