@@ -3,6 +3,10 @@
 Only plain data is constructed (``yaml.SafeLoader``); any ``!!python`` tag is refused. Each mapping
 becomes a :class:`LineDict` whose ``lines`` maps a key to its 1-based line number, so validation
 errors can say "rubric.yaml:42 [rules[3].phrases]".
+
+Parsing uses libyaml (``yaml.CSafeLoader``, about 6× faster) when PyYAML was built with it. Its error
+texts differ from PyYAML's, so a document libyaml refuses is parsed again by the pure-Python loader,
+whose error is the one reported: messages are the same with or without libyaml.
 """
 
 from __future__ import annotations
@@ -38,6 +42,12 @@ class _Loader(yaml.SafeLoader):
     pass
 
 
+_FastLoader = None
+if getattr(yaml, "__with_libyaml__", False):
+    class _FastLoader(yaml.CSafeLoader):  # type: ignore[no-redef]
+        pass
+
+
 def _construct_mapping(loader, node):
     loader.flatten_mapping(node)
     out = LineDict()
@@ -62,12 +72,19 @@ def _construct_sequence(loader, node):
     return out
 
 
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+for _cls in (_Loader, _FastLoader):
+    if _cls is not None:
+        _cls.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+        _cls.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
 def load_yaml(text: str, path: str | None = None) -> Any:
     """Parse YAML text safely; syntax errors become RubricError with the line."""
+    if _FastLoader is not None:
+        try:
+            return yaml.load(text, Loader=_FastLoader)  # noqa: S506 - _FastLoader derives from CSafeLoader
+        except (yaml.YAMLError, RubricError):
+            pass  # report the error exactly as the pure-Python loader words it
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from SafeLoader
     except RubricError as exc:
