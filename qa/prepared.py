@@ -6,6 +6,7 @@ once, scanned once by the phrase automaton, and tokenised at most once (only if 
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from qa.model import Conversation, Finding
@@ -47,37 +48,50 @@ class Prepared:
         self._scope_cache: dict[int, list[int]] = {}
         self._scope_sets: dict[int, frozenset[int]] = {}
         self._tokens: dict[int, list[tuple[str, int, int]]] = {}
-        self._t0: Any = None
         self.cache: dict[str, Any] = {}
 
     # -- time ----------------------------------------------------------------------------------
 
-    @property
+    @cached_property
     def has_call_times(self) -> bool:
         return any(t.start is not None for t in self.conv.turns)
 
-    @property
+    @cached_property
     def has_chat_times(self) -> bool:
         return any(t.ts is not None for t in self.conv.turns)
 
-    def turn_time(self, i: int) -> float | None:
-        """Seconds from the conversation start at which turn ``i`` began, if known."""
-        t = self.conv.turns[i]
-        if t.start is not None:
-            return t.start
-        if t.ts is not None:
-            if self._t0 is None:
-                first = next((x.ts for x in self.conv.turns if x.ts is not None), None)
-                start = self.conv.started_at
+    @cached_property
+    def turn_times(self) -> list[float | None]:
+        """Seconds from the conversation start at which each turn began, where known (see ``turn_time``)."""
+        conv = self.conv
+        t0: Any = None
+        out: list[float | None] = []
+        for t in conv.turns:
+            if t.start is not None:
+                out.append(t.start)
+            elif t.ts is not None:
+                if t0 is None:
+                    first = next((x.ts for x in conv.turns if x.ts is not None), None)
+                    start = conv.started_at
+                    try:
+                        t0 = min(start, first) if start is not None and first is not None else (start or first)
+                    except TypeError:
+                        t0 = first
                 try:
-                    self._t0 = min(start, first) if start is not None and first is not None else (start or first)
+                    out.append((t.ts - t0).total_seconds())
                 except TypeError:
-                    self._t0 = first
-            try:
-                return (t.ts - self._t0).total_seconds()
-            except TypeError:
-                return None
-        return None
+                    out.append(None)
+            else:
+                out.append(None)
+        return out
+
+    def turn_time(self, i: int) -> float | None:
+        """Seconds from the conversation start at which turn ``i`` began, if known.
+
+        A call turn's ``start``; a chat message's ``ts`` less ``started_at`` or the first ``ts``, whichever
+        is earlier. All turns are computed once, on first use.
+        """
+        return self.turn_times[i]
 
     # -- scope ---------------------------------------------------------------------------------
 

@@ -1,16 +1,23 @@
-"""What every timing checker shares: its tag, which turns are speech, and how text is counted."""
+"""What every timing checker shares: its tag, which turns are speech, and how text is counted.
+
+Per-turn facts several checkers need (is it speech, how many units) are computed once per
+conversation and kept in ``Prepared.cache``.
+"""
 
 from __future__ import annotations
 
 import re
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from qa.checkers.base import Checker
 from qa.model import Conversation, Turn
 
+if TYPE_CHECKING:  # pragma: no cover
+    from qa.prepared import Prepared
+
 _TAG_RE = re.compile(r"\[[^\]]*\]|<[^>]*>")
 _CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_CHAR_RE = re.compile(r"[^\W_]")
+_NON_CHAR_RE = re.compile(r"[\W_]")  # all but letters and digits; punctuation is the rarer kind
 _WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 
@@ -37,7 +44,18 @@ def is_speech(turn: Turn) -> bool:
     Chat messages always count: ``[图片]`` or ``[表情]`` is something the customer sent."""
     if turn.meta.get("no_text") or (turn.start is None and turn.end is None):
         return True
-    return bool(_TAG_RE.sub("", turn.text).strip())
+    text = turn.text
+    if "[" in text or "<" in text:
+        text = _TAG_RE.sub("", text)
+    return bool(text.strip())
+
+
+def speech_flags(conv: Prepared) -> list[bool]:
+    """:func:`is_speech` of every turn, computed once per conversation."""
+    flags = conv.cache.get("timing.speech")
+    if flags is None:
+        flags = conv.cache["timing.speech"] = [is_speech(t) for t in conv.conv.turns]
+    return flags
 
 
 def speaker_key(turn: Turn) -> str:
@@ -69,10 +87,20 @@ def by_speaker(conv: Conversation, segs) -> dict[str, list[tuple[float, float]]]
 def count_units(text: str, unit: str) -> int:
     """Characters (letters and digits; punctuation, spaces and tags ignored) or words (a CJK character
     counts as one word)."""
-    text = _TAG_RE.sub(" ", text)
+    if "[" in text or "<" in text:
+        text = _TAG_RE.sub(" ", text)
     if unit == "chars":
-        return len(_CHAR_RE.findall(text))
+        return len(text) - len(_NON_CHAR_RE.findall(text))
     return len(_WORD_RE.findall(_CJK_RE.sub(" \\g<0> ", text)))
+
+
+def unit_counts(conv: Prepared, unit: str) -> list[int]:
+    """:func:`count_units` of every turn's text, computed once per conversation and unit."""
+    key = "timing.units." + unit
+    counts = conv.cache.get(key)
+    if counts is None:
+        counts = conv.cache[key] = [count_units(t.text, unit) for t in conv.conv.turns]
+    return counts
 
 
 def unit_for(language: str, unit: str) -> str:

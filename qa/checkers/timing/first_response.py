@@ -12,7 +12,7 @@ Metric: ``first_response_s``.
 from __future__ import annotations
 
 from qa.checkers.base import Option
-from qa.checkers.timing.common import TimingChecker, is_speech
+from qa.checkers.timing.common import TimingChecker, speech_flags
 
 
 class FirstResponseChecker(TimingChecker):
@@ -32,9 +32,10 @@ class FirstResponseChecker(TimingChecker):
         if not (conv.has_chat_times or conv.has_call_times):
             return self.not_applicable("no turn has a time (ts or start)")
         answer_roles = set(self.opt("answer_roles"))
-        answers = [i for i, t in enumerate(c.turns) if t.role in answer_roles and is_speech(t)]
+        speech = speech_flags(conv)
+        answers = [i for i, t in enumerate(c.turns) if t.role in answer_roles and speech[i]]
         if self.opt("from") == "customer":
-            first_c = next((i for i, t in enumerate(c.turns) if t.role == "customer" and is_speech(t)), None)
+            first_c = next((i for i in conv.turns_with_roles(("customer",)) if speech[i]), None)
             if first_c is None:
                 return self.not_applicable("the customer never wrote or spoke")
             origin = conv.turn_time(first_c)

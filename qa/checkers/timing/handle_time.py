@@ -11,7 +11,7 @@ Metrics: ``handle_time_s``, ``talk_ratio_agent``.
 from __future__ import annotations
 
 from qa.checkers.base import Option
-from qa.checkers.timing.common import TimingChecker, call_segments, count_units, no_text
+from qa.checkers.timing.common import TimingChecker, call_segments, no_text, unit_counts
 from qa.checkers.timing.intervals import total
 
 
@@ -35,12 +35,12 @@ class HandleTimeChecker(TimingChecker):
             agent = total((s, e) for i, s, e in segs if c.turns[i].role == "agent")
             cust = total((s, e) for i, s, e in segs if c.turns[i].role == "customer")
         elif conv.has_chat_times:
-            times = [x for x in (conv.turn_time(i) for i in range(len(c.turns))) if x is not None]
-            duration = max(times)
+            duration = max(x for x in conv.turn_times if x is not None)
             agent = cust = 0.0
             if not no_text(c):
-                agent = sum(count_units(t.text, "chars") for t in c.turns if t.role == "agent")
-                cust = sum(count_units(t.text, "chars") for t in c.turns if t.role == "customer")
+                counts = unit_counts(conv, "chars")
+                agent = sum(counts[i] for i in conv.turns_with_roles(("agent",)))
+                cust = sum(counts[i] for i in conv.turns_with_roles(("customer",)))
         else:
             return self.not_applicable("no turn has a time (ts or start/end)")
         out = self.outcome()

@@ -7,7 +7,7 @@ otherwise, counted like ``speech_rate``) sets it in the rubric. Each message ove
 from __future__ import annotations
 
 from qa.checkers.base import Option
-from qa.checkers.timing.common import TimingChecker, count_units, no_text, unit_for
+from qa.checkers.timing.common import TimingChecker, no_text, unit_counts, unit_for
 
 
 class LongMessageChecker(TimingChecker):
@@ -30,8 +30,9 @@ class LongMessageChecker(TimingChecker):
             return self.not_applicable("no agent message")
         limit = self.opt("max_units")
         out = self.outcome()
+        counts = unit_counts(conv, unit)
         for i in scoped:
-            n = count_units(c.turns[i].text, unit)
+            n = counts[i]
             if n > limit:
                 text = c.turns[i].text
                 out.findings.append(self.finding(

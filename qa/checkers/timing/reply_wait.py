@@ -15,7 +15,7 @@ Metrics: ``reply_wait_mean_s``, ``reply_wait_max_s``, ``replies``, ``reply_unans
 from __future__ import annotations
 
 from qa.checkers.base import Option
-from qa.checkers.timing.common import TimingChecker, is_speech
+from qa.checkers.timing.common import TimingChecker, speech_flags
 
 
 class ReplyWaitChecker(TimingChecker):
@@ -37,8 +37,9 @@ class ReplyWaitChecker(TimingChecker):
         answer_roles = set(self.opt("answer_roles"))
         bursts: list[tuple[list[int], int]] = []
         burst: list[int] = []
+        speech = speech_flags(conv)
         for i, t in enumerate(c.turns):
-            if not is_speech(t):
+            if not speech[i]:
                 continue
             if t.role == "customer":
                 burst.append(i)
@@ -50,9 +51,10 @@ class ReplyWaitChecker(TimingChecker):
         waits: list[float] = []
         out = self.outcome()
         limit = self.opt("max_s")
+        times = conv.turn_times
         for turns, answer in bursts:
             origin = self._origin(conv, turns)
-            t = conv.turn_time(answer)
+            t = times[answer]
             if origin is None or t is None:
                 continue
             wait = max(0.0, t - origin)
@@ -82,8 +84,6 @@ class ReplyWaitChecker(TimingChecker):
             ends = [c.turns[i].end if c.turns[i].end is not None else c.turns[i].start for i in turns]
             ends = [e for e in ends if e is not None]
             return max(ends) if ends else None
-        times = [conv.turn_time(i) for i in turns]
-        times = [x for x in times if x is not None]
-        if not times:
-            return None
-        return times[0] if self.opt("measure_from") == "first" else times[-1]
+        times = conv.turn_times
+        order = turns if self.opt("measure_from") == "first" else reversed(turns)
+        return next((times[i] for i in order if times[i] is not None), None)

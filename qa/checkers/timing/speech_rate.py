@@ -14,7 +14,7 @@ Metric: ``speech_rate_agent`` (average rate of the agent turns, when the rule sc
 from __future__ import annotations
 
 from qa.checkers.base import Option
-from qa.checkers.timing.common import TimingChecker, count_units, no_text, unit_for
+from qa.checkers.timing.common import TimingChecker, no_text, unit_counts, unit_for
 from qa.errors import RubricError
 
 
@@ -50,9 +50,11 @@ class SpeechRateChecker(TimingChecker):
         roles = self.rule.scope.role or ("agent",)
         scoped = conv.turns_in_scope(self.rule) if self.rule.scope.role else conv.turns_with_roles(roles)
         rates: list[tuple[int, int, float]] = []
+        counts = unit_counts(conv, unit)
+        min_units = self.opt("min_units")
         for i in scoped:
-            n = count_units(c.turns[i].text, unit)
-            if n < self.opt("min_units"):
+            n = counts[i]
+            if n < min_units:
                 continue
             d = self._duration(conv, i)
             if d is None or d <= 0:
@@ -98,8 +100,9 @@ class SpeechRateChecker(TimingChecker):
             return t.end - t.start if t.end is not None else None
         if i == 0:
             return None
-        now = conv.turn_time(i)
-        prev = conv.turn_time(i - 1)
+        times = conv.turn_times
+        now = times[i]
+        prev = times[i - 1]
         if now is None or prev is None or now - prev > self.opt("max_typing_s"):
             return None
         return now - prev
