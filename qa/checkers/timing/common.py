@@ -27,7 +27,7 @@ class TimingChecker(Checker):
     tag: ClassVar[str] = ""
 
     def finding(self, conv, turn, span, message, *, time=None, evidence=None, **extra):
-        f = super().finding(conv, turn, span, message, time=time, evidence=evidence, **extra)
+        f = conv.make_finding(self.rule, turn, span, message, time=time, evidence=evidence, extra=extra)
         if self.tag and self.tag not in f.tags:
             f.tags = (*f.tags, self.tag)
         return f

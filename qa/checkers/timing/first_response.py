@@ -31,9 +31,8 @@ class FirstResponseChecker(TimingChecker):
         c = conv.conv
         if not (conv.has_chat_times or conv.has_call_times):
             return self.not_applicable("no turn has a time (ts or start)")
-        answer_roles = set(self.opt("answer_roles"))
         speech = speech_flags(conv)
-        answers = [i for i, t in enumerate(c.turns) if t.role in answer_roles and speech[i]]
+        answers = [i for i in conv.turns_with_roles(sorted(set(self.opt("answer_roles")))) if speech[i]]
         if self.opt("from") == "customer":
             first_c = next((i for i in conv.turns_with_roles(("customer",)) if speech[i]), None)
             if first_c is None:

@@ -52,8 +52,9 @@ class ReplyWaitChecker(TimingChecker):
         out = self.outcome()
         limit = self.opt("max_s")
         times = conv.turn_times
+        from_first = self.opt("measure_from") == "first"
         for turns, answer in bursts:
-            origin = self._origin(conv, turns)
+            origin = self._origin(conv, turns, from_first)
             t = times[answer]
             if origin is None or t is None:
                 continue
@@ -78,12 +79,14 @@ class ReplyWaitChecker(TimingChecker):
         })
         return out
 
-    def _origin(self, conv, turns: list[int]) -> float | None:
+    def _origin(self, conv, turns: list[int], from_first: bool) -> float | None:
         c = conv.conv
         if c.turns[turns[0]].start is not None or c.channel == "call":
             ends = [c.turns[i].end if c.turns[i].end is not None else c.turns[i].start for i in turns]
             ends = [e for e in ends if e is not None]
             return max(ends) if ends else None
         times = conv.turn_times
-        order = turns if self.opt("measure_from") == "first" else reversed(turns)
-        return next((times[i] for i in order if times[i] is not None), None)
+        for i in (turns if from_first else reversed(turns)):
+            if times[i] is not None:
+                return times[i]
+        return None

@@ -52,11 +52,12 @@ class SpeechRateChecker(TimingChecker):
         rates: list[tuple[int, int, float]] = []
         counts = unit_counts(conv, unit)
         min_units = self.opt("min_units")
+        max_typing_s = self.opt("max_typing_s")
         for i in scoped:
             n = counts[i]
             if n < min_units:
                 continue
-            d = self._duration(conv, i)
+            d = self._duration(conv, i, max_typing_s)
             if d is None or d <= 0:
                 continue
             rates.append((i, n, d))
@@ -92,7 +93,8 @@ class SpeechRateChecker(TimingChecker):
             return f"is above {hi:g}"
         return None
 
-    def _duration(self, conv, i: int) -> float | None:
+    @staticmethod
+    def _duration(conv, i: int, max_typing_s: float) -> float | None:
         t = conv.conv.turns[i]
         if t.start is not None:
             if t.words:
@@ -103,6 +105,6 @@ class SpeechRateChecker(TimingChecker):
         times = conv.turn_times
         now = times[i]
         prev = times[i - 1]
-        if now is None or prev is None or now - prev > self.opt("max_typing_s"):
+        if now is None or prev is None or now - prev > max_typing_s:
             return None
         return now - prev
