@@ -60,8 +60,8 @@ class NormalizedText:
 
 _FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
 _FULLWIDTH[0x3000] = 0x20
-_FULLWIDTH_RE = re.compile("[\uff01-\uff5e\u3000]")
 _WS_RE = re.compile(r"\s{2,}|^\s+|\s+$|[\t\r\n\f\v\u00a0\u2000-\u200b\u3000]")
+_WS_ANY_RE = re.compile(r"[\s\u200b]")  # a quick test: _WS_RE can only match where one of these is
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
 # A pinyin note right after a hanzi: "服務(wù)", "認(r èn)", "進(\njìn)", full-width parentheses too. At least
 # one tone mark is required so "密码(abc)" is left alone.
@@ -177,23 +177,45 @@ def _ws_repl(m: re.Match) -> str:
     return " "
 
 
+@functools.lru_cache(maxsize=4)
+def _char_table(width: bool, t2s: bool) -> tuple[frozenset, dict]:
+    """The per-character steps (full-width → half-width, then single-character t2s) as one table.
+
+    Both steps map one character to one character, so a single ``str.translate`` does both and keeps
+    offsets. Returns the characters the table changes (plus the ambiguous t2s characters, whose
+    phrase exceptions need the step-by-step path) and the table.
+    """
+    table: dict[int, int | str] = dict(_FULLWIDTH) if width else {}
+    ambiguous: frozenset = frozenset()
+    if t2s:
+        _, trans = _t2s_trans()
+        table = {**trans, **{src: trans.get(dst, dst) for src, dst in table.items()}}  # widened, then simplified
+        ambiguous = _t2s_phrases()[0]
+    return frozenset(map(chr, table)) | ambiguous, table
+
+
 def normalize_text(text: str, options: NormalizeOptions) -> NormalizedText:
     """Normalise one turn's text; fast when nothing needs to change."""
     t = text
     origin: list[int] | None = None
     if options.strip_pinyin and ("(" in t or "（" in t):
         t, origin = _apply_sub(t, origin, _PINYIN_RE, lambda m: "")
-    if options.width and _FULLWIDTH_RE.search(t):
-        t = t.translate(_FULLWIDTH)  # length-preserving
-    if options.t2s and not t.isascii():
-        t = _t2s(t)  # length-preserving by construction of the tables
+    if (options.width or options.t2s) and not t.isascii():  # ASCII text has nothing to widen or simplify
+        touched, table = _char_table(options.width, options.t2s)
+        if not touched.isdisjoint(t):
+            if options.t2s and not _t2s_phrases()[0].isdisjoint(t):  # phrase exceptions: one step at a time
+                if options.width:
+                    t = t.translate(_FULLWIDTH)
+                t = _t2s(t)
+            else:
+                t = t.translate(table)  # length-preserving
     if options.lowercase:
         low = t.lower()
         if len(low) == len(t):
             t = low
         else:  # rare characters whose lower case is longer (e.g. 'İ'): go char by char
             t, origin = _apply_sub(t, origin, re.compile(r"[^\W\d_]", re.UNICODE), lambda m: m.group(0).lower())
-    if options.whitespace and _WS_RE.search(t):
+    if options.whitespace and _WS_ANY_RE.search(t) and _WS_RE.search(t):
         t, origin = _apply_sub(t, origin, _WS_RE, _ws_repl)
     if origin is not None and len(origin) != len(t):  # pragma: no cover - guarded by construction
         raise AssertionError("normalisation lost track of offsets")

@@ -1,4 +1,10 @@
-"""The canonical conversation format: dict <-> Conversation, with precise errors."""
+"""The canonical conversation format: dict <-> Conversation, with precise errors.
+
+Most records are valid, so a turn is first tried on a fast path that only accepts the plain case
+(known keys, string text, ISO time, finite non-negative call times, no words). Anything else goes
+through the full validation, which is the only place errors are raised, so messages never depend
+on the fast path.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +16,19 @@ from qa.model import CHANNELS, ROLES, Conversation, SourceRef, Turn, Word
 
 TOP_KEYS = {"id", "channel", "language", "agent_id", "team", "started_at", "metadata", "turns", "format_version"}
 TURN_KEYS = {"role", "text", "ts", "start", "end", "speaker", "words", "meta"}
+_PLAIN_TURN_KEYS = frozenset(TURN_KEYS - {"words"})
+_INF = float("inf")
+
+
+def _iso(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
 
 
 def parse_time(value: Any, field: str) -> datetime:
     if not isinstance(value, str):
         raise InputError(f"expected an ISO 8601 time string, got {type(value).__name__}", field=field)
     try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
+        dt = _iso(value)
     except ValueError:
         raise InputError(f"not an ISO 8601 time: {value!r}", field=field) from None
     return dt
@@ -44,7 +56,7 @@ def conversation_from_dict(d: Any, source: SourceRef | None = None) -> Conversat
     """Build a Conversation from its canonical dict, raising InputError naming the bad field."""
     if not isinstance(d, dict):
         raise InputError(f"expected a JSON object per line, got {type(d).__name__}")
-    unknown = set(d) - TOP_KEYS
+    unknown = set(d) - TOP_KEYS if not TOP_KEYS.issuperset(d) else None
     if unknown:
         raise InputError(f"unknown key(s) {sorted(unknown)}; allowed: {sorted(TOP_KEYS)}", field=sorted(unknown)[0])
     cid = d.get("id")
@@ -64,7 +76,7 @@ def conversation_from_dict(d: Any, source: SourceRef | None = None) -> Conversat
     raw_turns = d.get("turns")
     if not isinstance(raw_turns, list) or not raw_turns:
         raise InputError("turns must be a non-empty list", field="turns")
-    turns = [turn_from_dict(t, i) for i, t in enumerate(raw_turns)]
+    turns = [_plain_turn(t) or turn_from_dict(t, i) for i, t in enumerate(raw_turns)]
     check_time_order(turns)
     return Conversation(
         id=cid,
@@ -77,6 +89,38 @@ def conversation_from_dict(d: Any, source: SourceRef | None = None) -> Conversat
         metadata=metadata,
         source=source,
     )
+
+
+def _plain_turn(t: Any) -> Turn | None:
+    """The Turn for a plain, valid turn dict; None when it needs the full validation of :func:`turn_from_dict`."""
+    if type(t) is not dict or not _PLAIN_TURN_KEYS.issuperset(t):
+        return None
+    role = t.get("role")
+    text = t.get("text")
+    if role not in ROLES or type(text) is not str or not text or text.isspace():
+        return None
+    ts = t.get("ts")
+    if ts is not None:
+        if type(ts) is not str:
+            return None
+        try:
+            ts = _iso(ts) if ts.endswith("Z") else datetime.fromisoformat(ts)
+        except ValueError:
+            return None
+    start = t.get("start")
+    end = t.get("end")
+    if start is not None or end is not None:
+        for value in (start, end):
+            if value is not None and (type(value) not in (int, float) or not 0 <= value < _INF):
+                return None
+        if start is not None and end is not None and end < start:
+            return None
+    speaker = t.get("speaker")
+    meta = t.get("meta")
+    if (speaker is not None and type(speaker) is not str) or (meta is not None and type(meta) is not dict):
+        return None
+    return Turn(role=role, text=text, ts=ts, start=None if start is None else float(start),
+                end=None if end is None else float(end), speaker=speaker, words=None, meta=meta or {})
 
 
 def turn_from_dict(t: Any, i: int) -> Turn:

@@ -15,9 +15,13 @@ class JsonlReporter(Reporter):
     extension = ".jsonl"
     description = "one result object per line (the documented output contract)"
 
+    _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
     def write_results(self, results, out, options):
+        encode = self._encode
+        write = out.write
         for r in results:
-            out.write(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n")
+            write(encode(r) + "\n")
 
 
 class JsonReporter(Reporter):
