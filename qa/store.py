@@ -6,6 +6,8 @@
   instead of adding new ones, so a rerun is idempotent.
 - Several processes may write at once: WAL journal, a busy timeout, and every write in one
   ``BEGIN IMMEDIATE`` transaction (a writer waits for the other; nothing is half-written).
+- Several processes may create the same new file at once: the WAL switch and the schema creation
+  are retried while SQLite answers "locked" without waiting (it does so for the WAL switch).
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import random
 import sqlite3
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -111,6 +115,26 @@ def _identity(r: dict) -> bytes:
     return json.dumps(ident, ensure_ascii=False, default=str).encode()
 
 
+def _is_lock_error(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def _retry_while_locked(step: Callable[[], None], budget_s: float = BUSY_TIMEOUT_S) -> None:
+    """Run ``step``; while SQLite answers "locked"/"busy" without waiting, retry with growing, jittered sleeps."""
+    deadline = time.monotonic() + budget_s
+    pause = 0.005
+    while True:
+        try:
+            step()
+            return
+        except sqlite3.OperationalError as exc:
+            if not _is_lock_error(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause * (0.5 + random.random()))
+        pause = min(pause * 2, 0.25)
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -124,13 +148,16 @@ class Store:
             raise StoreError("the database's directory does not exist", path=path)
         try:
             self.db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-            self.db.row_factory = sqlite3.Row
-            self.db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            self.db.execute("PRAGMA foreign_keys = ON")
-            if path != ":memory:":
-                self.db.execute("PRAGMA journal_mode = WAL")
-            self._migrate()
         except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open the history database: {exc}", path=path) from None
+        try:
+            self.db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA foreign_keys = ON")
+            _retry_while_locked(self._use_wal)
+            _retry_while_locked(self._migrate)
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
             raise StoreError(f"not a usable qa history database: {exc}", path=path) from None
 
     def __enter__(self) -> Store:
@@ -143,6 +170,18 @@ class Store:
         self.db.close()
 
     # -- schema
+
+    def _use_wal(self) -> None:
+        """Switch a file to WAL once; WAL is a property of the file, so later opens find it already set.
+
+        The switch needs the file to itself and SQLite does not run the busy handler for it, so a
+        process creating the database while another does gets "database is locked" at once:
+        :func:`_retry_while_locked` retries, and a switch made by the other process counts as done.
+        """
+        if self.path == ":memory:":
+            return
+        if self.db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            self.db.execute("PRAGMA journal_mode = WAL").fetchone()
 
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]

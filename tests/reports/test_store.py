@@ -175,3 +175,42 @@ def test_migrations_upgrade_an_older_file_in_place(tmp_path, monkeypatch):
     monkeypatch.setattr(store, "SCHEMA_VERSION", 1)
     with pytest.raises(StoreError, match="newer than this qa"):
         store.Store(db)
+
+
+def _create_and_write(paths, tag, barrier, errors):
+    for k, path in enumerate(paths):
+        barrier.wait()
+        try:
+            record_run(path, [result(f"{tag}-{k}-{i}", agent=tag) for i in range(5)], input_fingerprint=tag)
+        except Exception as exc:  # noqa: BLE001 - the parent reports what went wrong
+            errors.put(f"{tag} round {k}: {type(exc).__name__}: {exc}")
+
+
+def test_processes_creating_the_same_new_database_at_once(tmp_path):
+    """6 processes open one brand-new file at the same instant, 20 times: schema creation and the WAL switch
+    race each other; every process must get through and every run must land."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    procs, rounds = 6, 20
+    paths = [str(tmp_path / f"new-{k}.db") for k in range(rounds)]
+    barrier, errors = ctx.Barrier(procs), ctx.Queue()
+    workers = [ctx.Process(target=_create_and_write, args=(paths, f"P{p}", barrier, errors)) for p in range(procs)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=120)
+    failures = []
+    while not errors.empty():
+        failures.append(errors.get())
+    assert failures == []
+    assert [w.exitcode for w in workers] == [0] * procs
+    for path in paths:
+        con = sqlite3.connect(path)
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        runs = con.execute("SELECT input_fingerprint, conversations FROM runs ORDER BY input_fingerprint").fetchall()
+        assert runs == [(f"P{p}", 5) for p in range(procs)]
+        assert con.execute("SELECT count(*) FROM results").fetchone()[0] == procs * 5
+        con.close()
