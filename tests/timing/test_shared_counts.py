@@ -29,12 +29,13 @@ def test_tags_never_count_and_words_count_cjk_characters_one_by_one():
     assert count_units("<a>b", "words") == 1
 
 
-def test_unit_counts_are_computed_once_per_conversation_and_unit():
+def test_unit_counts_are_counted_once_per_conversation_turn_and_unit():
     p = prepared([chat("customer", "在吗[图片]"), chat("agent", "您好 hello world")])
-    chars = unit_counts(p, "chars")
+    assert unit_counts(p, "chars", [1]) == [None, 12]
+    chars = unit_counts(p, "chars", [0, 1])
     assert chars == [2, 12]
-    assert unit_counts(p, "chars") is chars
-    assert unit_counts(p, "words") == [2, 4]
+    assert unit_counts(p, "chars", []) is chars
+    assert unit_counts(p, "words", [0, 1]) == [2, 4]
 
 
 def test_speech_flags_skip_tag_only_call_turns_but_keep_chat_stickers():

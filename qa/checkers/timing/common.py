@@ -7,6 +7,7 @@ conversation and kept in ``Prepared.cache``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
 from qa.checkers.base import Checker
@@ -62,19 +63,26 @@ def speaker_key(turn: Turn) -> str:
     return turn.speaker if turn.speaker else turn.role
 
 
-def call_segments(conv: Conversation) -> tuple[list[tuple[int, float, float]], list[int]]:
-    """``(turn, start, end)`` of every speech turn with both times, and the turns lacking one."""
+def call_segments(conv: Prepared) -> tuple[list[tuple[int, float, float]], list[int]]:
+    """``(turn, start, end)`` of every speech turn with both times, and the turns lacking one.
+
+    Computed once per conversation and shared: callers must not modify the lists."""
+    got = conv.cache.get("timing.segments")
+    if got is not None:
+        return got
     segs: list[tuple[int, float, float]] = []
     missing: list[int] = []
-    for i, t in enumerate(conv.turns):
+    speech = speech_flags(conv)
+    for i, t in enumerate(conv.conv.turns):
         if t.start is None and t.end is None:
             continue
         if t.start is None or t.end is None:
             missing.append(i)
             continue
-        if is_speech(t):
+        if speech[i]:
             segs.append((i, t.start, t.end))
-    return segs, missing
+    got = conv.cache["timing.segments"] = (segs, missing)
+    return got
 
 
 def by_speaker(conv: Conversation, segs) -> dict[str, list[tuple[float, float]]]:
@@ -91,15 +99,23 @@ def count_units(text: str, unit: str) -> int:
         text = _TAG_RE.sub(" ", text)
     if unit == "chars":
         return len(text) - len(_NON_CHAR_RE.findall(text))
-    return len(_WORD_RE.findall(_CJK_RE.sub(" \\g<0> ", text)))
+    if _CJK_RE.search(text):
+        text = _CJK_RE.sub(" \\g<0> ", text)
+    return len(_WORD_RE.findall(text))
 
 
-def unit_counts(conv: Prepared, unit: str) -> list[int]:
-    """:func:`count_units` of every turn's text, computed once per conversation and unit."""
+def unit_counts(conv: Prepared, unit: str, turns: Iterable[int]) -> list[int | None]:
+    """:func:`count_units` of the text of each turn in ``turns``, indexed by turn.
+
+    Counted at most once per conversation, turn and unit; turns not asked for yet are ``None``."""
     key = "timing.units." + unit
     counts = conv.cache.get(key)
     if counts is None:
-        counts = conv.cache[key] = [count_units(t.text, unit) for t in conv.conv.turns]
+        counts = conv.cache[key] = [None] * len(conv.conv.turns)
+    all_turns = conv.conv.turns
+    for i in turns:
+        if counts[i] is None:
+            counts[i] = count_units(all_turns[i].text, unit)
     return counts
 
 

@@ -31,16 +31,18 @@ class HandleTimeChecker(TimingChecker):
             ends = [t.end if t.end is not None else t.start for t in c.turns]
             ends = [e for e in ends if e is not None]
             duration = max(ends)
-            segs, _ = call_segments(c)
+            segs, _ = call_segments(conv)
             agent = total((s, e) for i, s, e in segs if c.turns[i].role == "agent")
             cust = total((s, e) for i, s, e in segs if c.turns[i].role == "customer")
         elif conv.has_chat_times:
             duration = max(x for x in conv.turn_times if x is not None)
             agent = cust = 0.0
             if not no_text(c):
-                counts = unit_counts(conv, "chars")
-                agent = sum(counts[i] for i in conv.turns_with_roles(("agent",)))
-                cust = sum(counts[i] for i in conv.turns_with_roles(("customer",)))
+                agents = conv.turns_with_roles(("agent",))
+                customers = conv.turns_with_roles(("customer",))
+                counts = unit_counts(conv, "chars", agents + customers)
+                agent = sum(counts[i] for i in agents)
+                cust = sum(counts[i] for i in customers)
         else:
             return self.not_applicable("no turn has a time (ts or start/end)")
         out = self.outcome()

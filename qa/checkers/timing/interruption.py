@@ -57,7 +57,7 @@ class InterruptionChecker(TimingChecker):
         return [(s, e)]
 
     def check(self, conv):
-        segs, _missing = call_segments(conv.conv)
+        segs, _missing = call_segments(conv)
         turns = conv.conv.turns
         agent = [x for x in segs if turns[x[0]].role == "agent"]
         if not agent:

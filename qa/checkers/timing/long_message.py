@@ -30,7 +30,7 @@ class LongMessageChecker(TimingChecker):
             return self.not_applicable("no agent message")
         limit = self.opt("max_units")
         out = self.outcome()
-        counts = unit_counts(conv, unit)
+        counts = unit_counts(conv, unit, scoped)
         for i in scoped:
             n = counts[i]
             if n > limit:

@@ -42,14 +42,14 @@ class SilenceChecker(TimingChecker):
 
     def check(self, conv):
         c = conv.conv
-        segs, missing = call_segments(c)
+        segs, missing = call_segments(conv)
         if missing:
             i = missing[0]
             which = "end" if c.turns[i].start is not None else "start"
             return self.not_applicable(f"turn {i + 1} has no {which} time, so silences cannot be measured")
         if not segs:
             return self.not_applicable("no turn has call times (start/end)")
-        segs.sort(key=lambda x: (x[1], x[0]))
+        segs = sorted(segs, key=lambda x: (x[1], x[0]))
         tl = timeline(by_speaker(c, segs))
         starts = [x[1] for x in segs]
         out = self.outcome()

@@ -50,7 +50,7 @@ class SpeechRateChecker(TimingChecker):
         roles = self.rule.scope.role or ("agent",)
         scoped = conv.turns_in_scope(self.rule) if self.rule.scope.role else conv.turns_with_roles(roles)
         rates: list[tuple[int, int, float]] = []
-        counts = unit_counts(conv, unit)
+        counts = unit_counts(conv, unit, scoped)
         min_units = self.opt("min_units")
         max_typing_s = self.opt("max_typing_s")
         for i in scoped:
