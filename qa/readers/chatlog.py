@@ -68,8 +68,11 @@ class ChatLogReader(Reader):
         pattern_text = options.line_pattern or (cfg.spec.line_pattern if cfg.spec else None)
         try:
             patterns = (re.compile(pattern_text),) if pattern_text else PATTERNS
-        except re.error as exc:
+        except (re.error, OverflowError, RecursionError) as exc:
             raise InputError(f"invalid line pattern: {exc}", field="line_pattern") from None
+        if not {"speaker", "text"} <= set(patterns[0].groupindex):
+            raise InputError("the line pattern needs named groups (?P<speaker>…) and (?P<text>…)",
+                             field="line_pattern")
         sep_text = cfg.spec.separator if cfg.spec and cfg.spec.separator else None
         separator = re.compile(sep_text) if sep_text else SEPARATOR
         m = _FILE_DATE.search(stem(path))
@@ -140,14 +143,14 @@ class _Conv:
 
     def add(self, m: re.Match, no: int, raw: str, cfg: Settings) -> None:
         groups = m.groupdict()
-        speaker = groups["speaker"].strip()
+        speaker = (groups["speaker"] or "").strip()
         role = cfg.role(speaker)
         if role is None:
             from qa.readers.roles import unknown_role_hint
 
             self.fail(no, f"unknown speaker {speaker!r}", "speaker", raw, hint=unknown_role_hint(speaker))
             return
-        turn: dict[str, Any] = {"role": role, "text": groups["text"]}
+        turn: dict[str, Any] = {"role": role, "text": groups["text"] or ""}
         if speaker.casefold() not in ("agent", "customer", "客服", "客户", "用户", "坐席", "system", "bot"):
             turn["speaker"] = speaker
         try:
@@ -173,13 +176,17 @@ class _Conv:
         tm = groups.get("time")
         if not tm:
             return None
-        day = _parse_date(groups["date"]) if groups.get("date") else self.day
-        if day is None:
-            return None
-        parts = tm.split(":")
-        sec = float(parts[2]) if len(parts) > 2 else 0.0
-        t = datetime(day.year, day.month, day.day, int(parts[0]), int(parts[1]), int(sec),
-                     round((sec - int(sec)) * 1e6))
+        try:
+            day = _parse_date(groups["date"]) if groups.get("date") else self.day
+            if day is None:
+                return None
+            parts = tm.split(":")
+            sec = float(parts[2]) if len(parts) > 2 else 0.0
+            t = datetime(day.year, day.month, day.day, int(parts[0]), int(parts[1]), int(sec),
+                         round((sec - int(sec)) * 1e6))
+        except (ValueError, IndexError, OverflowError) as exc:
+            shown = " ".join(v for v in (groups.get("date"), tm) if v)
+            raise ValueError(f"not a time: {shown!r} ({exc})") from None
         if not groups.get("date") and self.last_time is not None and t < self.last_time - timedelta(hours=12):
             t += timedelta(days=1)  # the log went past midnight
             self.day = t.date()

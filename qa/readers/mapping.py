@@ -182,6 +182,9 @@ def _load(path: str, mtime: int) -> MappingSpec:
                 continue
             if v is not None and not isinstance(v, (str, int)):
                 raise err(f"{key}.{k} must name a column", f"{key}.{k}", node, k)
+    if turn.get("ts_format") is not None and not isinstance(turn["ts_format"], str):
+        raise err("turn.ts_format must be a strptime format such as '%Y-%m-%d %H:%M:%S'", "turn.ts_format", turn,
+                  "ts_format")
     group = conv.get("group", "consecutive")
     if group not in GROUPS:
         raise err(f"unknown grouping {group!r}; expected one of {list(GROUPS)}", "conversation.group", conv, "group",
@@ -232,7 +235,7 @@ def _load(path: str, mtime: int) -> MappingSpec:
 
             try:
                 compiled = re.compile(pat)
-            except re.error as exc:
+            except (re.error, OverflowError, RecursionError) as exc:
                 raise err(f"invalid regular expression: {exc}", key) from None
             if key == "line_pattern" and not {"speaker", "text"} <= set(compiled.groupindex):
                 raise err("line_pattern needs named groups (?P<speaker>…) and (?P<text>…)", key)
