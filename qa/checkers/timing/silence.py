@@ -55,6 +55,7 @@ class SilenceChecker(TimingChecker):
         out = self.outcome()
         hold_s = 0.0
         window = self.opt("announce_window")
+        holding = {turn for turn, _, _ in conv.hits.get(self.hold_group, ())}
         for gs, ge in tl.silences:
             if gs <= tl.origin:
                 continue  # before anyone spoke
@@ -63,7 +64,7 @@ class SilenceChecker(TimingChecker):
             after = segs[k][0] if k < len(segs) else None
             recent = [x[0] for x in before[-window:]]
             announced = next((i for i in reversed(recent)
-                              if c.turns[i].role == "agent" and conv.turn_has(self.hold_group, i)), None)
+                              if c.turns[i].role == "agent" and i in holding), None)
             length = ge - gs
             prev = before[-1][0] if before else None
             if announced is not None:
