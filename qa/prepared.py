@@ -45,7 +45,7 @@ class Prepared:
         for i, t in enumerate(conv.turns):
             role_idx.setdefault(t.role, []).append(i)
         self.role_idx = role_idx
-        self._scope_cache: dict[int, list[int]] = {}
+        self._scope_cache: dict[int | tuple, list[int]] = {}
         self._scope_sets: dict[int, frozenset[int]] = {}
         self._tokens: dict[int, list[tuple[str, int, int]]] = {}
         self.cache: dict[str, Any] = {}
@@ -106,22 +106,29 @@ class Prepared:
         """Indices of the turns a rule's scope selects, in order.
 
         ``within_s`` drops turns known to start later than that; a turn without a time stays in scope
-        (the limit applies "where times exist"). ``timed=False`` ignores ``within_s``.
+        (the limit applies "where times exist"). ``timed=False`` ignores ``within_s``. Cached per scope
+        object, and shared between rules whose scopes select alike (most rules look at all agent turns).
         """
         scope: Scope = getattr(rule_or_scope, "scope", rule_or_scope)
         key = id(scope) if timed else -id(scope)
-        cached = self._scope_cache.get(key)
+        cache = self._scope_cache
+        cached = cache.get(key)
         if cached is not None:
             return cached
-        idx = self.turns_with_roles(scope.role)
-        if scope.first:
-            idx = idx[: scope.first]
-        elif scope.last:
-            idx = idx[-scope.last:]
-        if timed and scope.within_s is not None:
-            limit = scope.within_s
-            idx = [i for i in idx if (tt := self.turn_time(i)) is None or tt <= limit]
-        self._scope_cache[key] = idx
+        limit = scope.within_s if timed else None
+        roles = scope.role
+        alike = (tuple(roles) if roles is not None else None, scope.first, scope.last, limit)
+        idx = cache.get(alike)
+        if idx is None:
+            idx = self.turns_with_roles(scope.role)
+            if scope.first:
+                idx = idx[: scope.first]
+            elif scope.last:
+                idx = idx[-scope.last:]
+            if limit is not None:
+                idx = [i for i in idx if (tt := self.turn_time(i)) is None or tt <= limit]
+            cache[alike] = idx
+        cache[key] = idx
         return idx
 
     def scope_set(self, rule_or_scope) -> frozenset[int]:
@@ -179,7 +186,9 @@ class Prepared:
                 message = rule.message.format(**fields)
             except (KeyError, IndexError, ValueError, AttributeError):
                 message = rule.message  # a template naming an unknown field is shown as written
+        extra = dict(extra) if extra else {}
+        if span is not None:
+            extra["_norm_span"] = span
         return Finding(rule=rule.id, checker=rule.checker, severity=rule.severity, message=message, turn=turn,
                        span=orig_span, time=time, evidence=evidence, points=rule.points, tags=rule.tags,
-                       speaker=speaker, extra=dict(extra or {}, _norm_span=span) if span is not None
-                       else dict(extra or {}))
+                       speaker=speaker, extra=extra)

@@ -48,6 +48,8 @@ class Lexicon:
     group: int
     weights: dict[str, float]
     stems: frozenset[str] = frozenset()
+    #: Some phrase starts or ends with an ASCII letter/digit, so its hits need a word-boundary check.
+    ascii_edges: bool = True
 
     def weight(self, phrase: str) -> float:
         return self.weights.get(phrase, 0.0)
@@ -127,6 +129,11 @@ class ComplaintTypeChecker(Checker):
         qm = self.opt("question_markers") or []
         self.questions = self._lexicon(dict.fromkeys(qm, 1.0)) if qm else None
         self.titles = {t.id: t.title for t in self.types}
+        self.negation_window = self.opt("negation_window")
+        self.threshold = self.opt("threshold")
+        self.strong = self.opt("strong")
+        self.other_threshold = self.opt("other_threshold")
+        self.cue_per_turn = self.opt("cue_scope") == "turn"
         self.model = None
         if self.opt("mode") != "keywords":
             self.model = _load_model(self.opt("model"), path, rule, ctx)
@@ -144,7 +151,9 @@ class ComplaintTypeChecker(Checker):
             norm[p] = max(norm.get(p, 0.0), w)
             if stem:
                 stems.add(p)
-        return Lexicon(self.ctx.add_phrases(list(norm)), norm, frozenset(stems))
+        group = self.ctx.add_phrases(list(norm))
+        edges = any(_ascii_word(p[0]) or _ascii_word(p[-1]) for p in self.ctx.phrases.phrases(group))
+        return Lexicon(group, norm, frozenset(stems), edges)
 
     @classmethod
     def validate_rule(cls, rule, path):
@@ -180,21 +189,27 @@ class ComplaintTypeChecker(Checker):
 
     # -- matching -------------------------------------------------------------------------------
 
-    def _hits(self, conv, lex: Lexicon | None, scoped: set[int]) -> list[tuple[int, int, int, str]]:
+    def _hits(self, conv, lex: Lexicon | None, scoped) -> list[tuple[int, int, int, str]]:
         """Surviving-boundary hits ``(turn, start, end, phrase)``, longest first where they overlap."""
         if lex is None:
             return []
-        raw = sorted((h for h in conv.hits.get(lex.group, ()) if h[0] in scoped),
-                     key=lambda h: (h[0], h[1], -(h[2] - h[1])))
+        hits = conv.hits.get(lex.group)
+        if not hits:
+            return []
+        raw = [h for h in hits if h[0] in scoped]
+        raw.sort(key=_longest_first)
+        texts = conv.texts
+        edges = lex.ascii_edges
         out: list[tuple[int, int, int, str]] = []
         for t, s, e in raw:
-            text = conv.texts[t]
+            text = texts[t]
             phrase = text[s:e]
-            if _ascii_word(phrase[0]) and s > 0 and _ascii_word(text[s - 1]):
-                continue
-            if (_ascii_word(phrase[-1]) and e < len(text) and _ascii_word(text[e])
-                    and phrase not in lex.stems):
-                continue
+            if edges:
+                if _ascii_word(phrase[0]) and s > 0 and _ascii_word(text[s - 1]):
+                    continue
+                if (_ascii_word(phrase[-1]) and e < len(text) and _ascii_word(text[e])
+                        and phrase not in lex.stems):
+                    continue
             if out and out[-1][0] == t and s < out[-1][2]:
                 continue
             out.append((t, s, e, phrase))
@@ -204,45 +219,51 @@ class ComplaintTypeChecker(Checker):
     def _clause(text: str, start: int, end: int) -> tuple[int, int]:
         return enclosing(text, start, end, CLAUSE_END)
 
-    def _negated(self, conv, neg_hits, t: int, s: int) -> bool:
-        cs, _ = self._clause(conv.texts[t], s, s)
-        window = self.opt("negation_window")
-        return any(nt == t and ne <= s and ns >= cs and s - ne <= window for nt, ns, ne, _ in neg_hits)
+    def _negated(self, conv, neg_by_turn: dict[int, list], t: int, s: int, clause_start: int | None = None) -> bool:
+        """A negation word ends at most ``negation_window`` characters before ``s``, in the same clause."""
+        negs = neg_by_turn.get(t)
+        if not negs:
+            return False
+        cs = self._clause(conv.texts[t], s, s)[0] if clause_start is None else clause_start
+        window = self.negation_window
+        return any(ne <= s and ns >= cs and s - ne <= window for _nt, ns, ne, _ in negs)
 
-    def _question(self, conv, q_hits, t: int, s: int, e: int) -> bool:
-        text = conv.texts[t]
-        cs, ce = self._clause(text, s, e)
-        if ce < len(text) and text[ce] in QUESTION_END:
-            return True
-        return any(qt == t and qs >= cs and qe <= ce for qt, qs, qe, _ in q_hits)
-
-    def _keyword_labels(self, conv, scoped: set[int]) -> dict[str, dict]:
-        neg = self._hits(conv, self.negations, scoped)
-        qs = self._hits(conv, self.questions, scoped)
-        cue_hits = [h for h in self._hits(conv, self.cues, scoped) if not self._negated(conv, neg, h[0], h[1])]
-
-        def cue_in_clause(t, s, e):
-            cs, ce = self._clause(conv.texts[t], s, e)
-            return any(ct == t and cs <= c_s and c_e <= ce for ct, c_s, c_e, _ in cue_hits)
+    def _keyword_labels(self, conv, scoped) -> dict[str, dict]:
+        neg_by_turn = _by_turn(self._hits(conv, self.negations, scoped))
+        q_by_turn = _by_turn(self._hits(conv, self.questions, scoped))
+        cue_hits = [h for h in self._hits(conv, self.cues, scoped) if not self._negated(conv, neg_by_turn, h[0], h[1])]
+        cue_by_turn = _by_turn(cue_hits)
+        texts = conv.texts
 
         type_hits = {spec.id: self._hits(conv, spec.lexicon, scoped) for spec in self.types}
-        spans = [(h[0], h[1], h[2], tid) for tid, hs in type_hits.items() for h in hs]
+        spans_by_turn: dict[int, list[tuple[int, int, str]]] = {}
+        for tid, hs in type_hits.items():
+            for h in hs:
+                spans_by_turn.setdefault(h[0], []).append((h[1], h[2], tid))
 
         def outranked(tid, t, s, e):  # an overlapping longer phrase of another type wins (退款还没到 ⊃ 还没到)
-            return any(ot == t and otid != tid and os_ < e and s < oe and oe - os_ > e - s
-                       for ot, os_, oe, otid in spans)
+            return any(otid != tid and os_ < e and s < oe and oe - os_ > e - s for os_, oe, otid in spans_by_turn[t])
+
+        def question_without_cue(t, s, e, cs, ce):
+            text = texts[t]
+            if not (ce < len(text) and text[ce] in QUESTION_END
+                    or any(qs >= cs and qe <= ce for _qt, qs, qe, _ in q_by_turn.get(t, ()))):
+                return False
+            return not any(cs <= c_s and c_e <= ce for _ct, c_s, c_e, _ in cue_by_turn.get(t, ()))
 
         found: dict[str, dict] = {}
         for spec in self.types:
             kept = []
+            weight = spec.lexicon.weight if spec.lexicon is not None else None
             for t, s, e, phrase in type_hits[spec.id]:
                 if outranked(spec.id, t, s, e):
                     continue
-                if self._negated(conv, neg, t, s):
+                cs, ce = self._clause(texts[t], s, e)
+                if self._negated(conv, neg_by_turn, t, s, cs):
                     continue
-                if self._question(conv, qs, t, s, e) and not cue_in_clause(t, s, e):
+                if question_without_cue(t, s, e, cs, ce):
                     continue
-                kept.append((t, s, e, phrase, spec.lexicon.weight(phrase)))
+                kept.append((t, s, e, phrase, weight(phrase)))
             if not kept:
                 continue
             seen: set[tuple[int, str]] = set()
@@ -251,20 +272,21 @@ class ComplaintTypeChecker(Checker):
                 if (t, phrase) not in seen:
                     seen.add((t, phrase))
                     score += w
-            if self.opt("cue_scope") == "turn":
-                supported = [c for c in cue_hits if c[0] in {k[0] for k in kept}]
+            if self.cue_per_turn:
+                kept_turns = {k[0] for k in kept}
+                supported = [c for c in cue_hits if c[0] in kept_turns]
             else:
                 supported = cue_hits
             if max(k[4] for k in kept) < 1.0:
                 continue  # topic words (weight < 1) support a type but never label it alone
-            if score < self.opt("threshold") or (not supported and score < self.opt("strong")):
+            if score < self.threshold or (not supported and score < self.strong):
                 continue
             found[spec.id] = {"score": score, "keywords": kept, "cues": supported}
         if not found and cue_hits:
             distinct = {(h[0], h[3]) for h in cue_hits}
             cue_score = sum(self.cues.weight(p) for _t, p in distinct)
             # weak cues ("!", weight < 1) intensify a complaint but never make one on their own
-            if cue_score >= self.opt("other_threshold") and any(self.cues.weight(p) >= 1.0 for _t, p in distinct):
+            if cue_score >= self.other_threshold and any(self.cues.weight(p) >= 1.0 for _t, p in distinct):
                 found["other"] = {"score": cue_score, "keywords": [], "cues": cue_hits}
         return found
 
@@ -289,7 +311,7 @@ class ComplaintTypeChecker(Checker):
     def check(self, conv):
         out = self.outcome()
         scoped_list = conv.turns_in_scope(self.rule)
-        scoped = set(scoped_list)
+        scoped = conv.scope_set(self.rule)
         mode = self.opt("mode")
         kw = self._keyword_labels(conv, scoped) if mode != "model" else {}
         ml = self._model_labels(conv, scoped_list) if mode != "keywords" else {}
@@ -345,6 +367,17 @@ class ComplaintTypeChecker(Checker):
         else:
             anchor = (ml["turn"], (0, len(conv.texts[ml["turn"]]))) if ml else (kw["cues"][0][0], kw["cues"][0][1:3])
         return entry, anchor
+
+
+def _longest_first(h: tuple[int, int, int]) -> tuple[int, int, int]:
+    return h[0], h[1], h[1] - h[2]
+
+
+def _by_turn(hits: list[tuple]) -> dict[int, list[tuple]]:
+    out: dict[int, list[tuple]] = {}
+    for h in hits:
+        out.setdefault(h[0], []).append(h)
+    return out
 
 
 def _load_model(model_path: str | None, rubric_path: str | None, rule, ctx):

@@ -18,6 +18,8 @@ reported once.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+
 from qa.checkers.base import Checker, Option
 from qa.errors import RubricError, did_you_mean
 from qa.model import ROLES
@@ -49,6 +51,9 @@ class RequiredChecker(Checker):
         for lst in all_of or []:
             self.groups.append(ctx.add_phrases([str(x) for x in lst]))
         self.need = 1 if phrases else (self.opt("min_groups") or len(self.groups))
+        self.window = self.opt("window")
+        self.direction = self.opt("direction")
+        self.include_self = self.opt("include_trigger_turn")
         trig = self.opt("trigger")
         self.trigger_group = None
         self.trigger_unless = None
@@ -106,10 +111,13 @@ class RequiredChecker(Checker):
                                       field=rule.key_path("trigger.role"),
                                       hint=did_you_mean(str(r), ROLES) or f"roles: {', '.join(ROLES)}")
 
-    def _satisfied(self, conv, turns: set[int]) -> bool:
+    def _satisfied(self, conv, turns) -> bool:
+        """At least ``need`` requirement groups have a hit in ``turns`` (a set)."""
         got = 0
+        hits = conv.hits
         for g in self.groups:
-            if any(h[0] in turns for h in conv.hits.get(g, ())):
+            found = hits.get(g)
+            if found and any(h[0] in turns for h in found):
                 got += 1
                 if got >= self.need:
                     return True
@@ -141,37 +149,48 @@ class RequiredChecker(Checker):
         return self.opt("missing_message") or f"{self.rule.title}: {default}"
 
     def check(self, conv):
+        if self.trigger_group is not None:
+            return self._check_triggered(conv)
         scoped = conv.turns_in_scope(self.rule)
-        if self.trigger_group is None:
-            if not scoped:
-                roles = "/".join(self.rule.scope.role or ("any",))
-                return self.not_applicable(f"no {roles} turns in scope")
-            out = self.outcome()
-            if not self._satisfied(conv, set(scoped)):
-                out.findings.append(self._missing_finding(conv, scoped))
-            return out
-        return self._check_triggered(conv, scoped)
+        if not scoped:
+            roles = "/".join(self.rule.scope.role or ("any",))
+            return self.not_applicable(f"no {roles} turns in scope")
+        out = self.outcome()
+        if not self._satisfied(conv, conv.scope_set(self.rule)):
+            out.findings.append(self._missing_finding(conv, scoped))
+        return out
 
-    def _check_triggered(self, conv, scoped: list[int]):
+    def _trigger_turns(self, conv) -> list[int]:
+        """Turns where the trigger fires: a trigger phrase, said by a trigger role, without an ``unless`` phrase."""
+        hits = conv.hits.get(self.trigger_group)
+        if not hits:
+            return []
         roles = self.trigger_roles
-        trig_turns = sorted({h[0] for h in conv.hits.get(self.trigger_group, ())
-                             if roles is None or conv.conv.turns[h[0]].role in roles})
+        turns = conv.conv.turns
+        trig_turns = sorted({h[0] for h in hits if roles is None or turns[h[0]].role in roles})
         if self.trigger_unless is not None:
             trig_turns = [t for t in trig_turns if not conv.turn_has(self.trigger_unless, t)]
+        return trig_turns
+
+    def _check_triggered(self, conv):
+        trig_turns = self._trigger_turns(conv)
         if not trig_turns:
             return self.not_applicable("the trigger never occurred")
+        scoped = conv.turns_in_scope(self.rule)  # ascending
         out = self.outcome()
-        window = self.opt("window")
-        direction = self.opt("direction")
-        include_self = self.opt("include_trigger_turn")
+        window = self.window
+        direction = self.direction
+        include_self = self.include_self
         last_checked = -1
         for t in trig_turns:
             if t <= last_checked and direction == "after":
                 continue  # a burst of triggers is answered by one response
-            after = [i for i in scoped if i > t][:window]
-            before = [i for i in scoped if i < t][-window:]
+            k = bisect_right(scoped, t)
+            after = scoped[k:k + window]
+            k = bisect_left(scoped, t)
+            before = scoped[max(0, k - window):k]
             look = set(after if direction == "after" else before if direction == "before" else before + after)
-            if include_self and t in scoped:
+            if include_self and t in conv.scope_set(self.rule):
                 look.add(t)
             if not self._satisfied(conv, look):
                 span_turn = t
