@@ -13,6 +13,11 @@ from qa.readers.encoding import open_binary as _open_binary
 from qa.readers.encoding import readline_safe
 
 
+def _conversation_id(d) -> str | None:
+    """The id of a rejected record, when it has a usable one."""
+    return d.get("id") if isinstance(d, dict) and isinstance(d.get("id"), str) else None
+
+
 class JsonlReader(Reader):
     name = "jsonl"
     extensions = (".jsonl", ".jsonl.gz", ".ndjson", ".json.gz")
@@ -66,11 +71,10 @@ class JsonlReader(Reader):
                 except RecursionError:
                     yield Reject(src, "invalid JSON: nested too deeply", raw=text[:1000])
                     continue
-                cid = d.get("id") if isinstance(d, dict) and isinstance(d.get("id"), str) else None
                 try:
                     conv = conversation_from_dict(d, src)
                 except InputError as exc:
-                    yield Reject(src, exc.message, field=exc.field, raw=text, conversation_id=cid)
+                    yield Reject(src, exc.message, field=exc.field, raw=text, conversation_id=_conversation_id(d))
                     continue
                 if check_schema:
                     from qa.readers.schema import schema_problems
@@ -78,7 +82,7 @@ class JsonlReader(Reader):
                     problems = schema_problems(d)
                     if problems:
                         fld, msg = problems[0]
-                        yield Reject(src, msg, field=fld, raw=text, conversation_id=cid)
+                        yield Reject(src, msg, field=fld, raw=text, conversation_id=_conversation_id(d))
                         continue
                 if options.channel:
                     conv.channel = options.channel
