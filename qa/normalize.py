@@ -178,12 +178,12 @@ def _ws_repl(m: re.Match) -> str:
 
 
 @functools.lru_cache(maxsize=4)
-def _char_table(width: bool, t2s: bool) -> tuple[frozenset, dict]:
+def _char_table(width: bool, t2s: bool) -> tuple[frozenset, dict, re.Pattern | None]:
     """The per-character steps (full-width → half-width, then single-character t2s) as one table.
 
     Both steps map one character to one character, so a single ``str.translate`` does both and keeps
-    offsets. Returns the characters the table changes (plus the ambiguous t2s characters, whose
-    phrase exceptions need the step-by-step path) and the table.
+    offsets. Returns the characters the table changes (plus the ambiguous t2s characters), the table,
+    and a pattern finding the ambiguous characters, whose phrase exceptions need the step-by-step path.
     """
     table: dict[int, int | str] = dict(_FULLWIDTH) if width else {}
     ambiguous: frozenset = frozenset()
@@ -191,7 +191,9 @@ def _char_table(width: bool, t2s: bool) -> tuple[frozenset, dict]:
         _, trans = _t2s_trans()
         table = {**trans, **{src: trans.get(dst, dst) for src, dst in table.items()}}  # widened, then simplified
         ambiguous = _t2s_phrases()[0]
-    return frozenset(map(chr, table)) | ambiguous, table
+    # a small character class: faster than frozenset.isdisjoint, which builds a string per character
+    ambiguous_re = re.compile("[" + "".join(map(re.escape, sorted(ambiguous))) + "]") if ambiguous else None
+    return frozenset(map(chr, table)) | ambiguous, table, ambiguous_re
 
 
 def normalize_text(text: str, options: NormalizeOptions) -> NormalizedText:
@@ -201,9 +203,9 @@ def normalize_text(text: str, options: NormalizeOptions) -> NormalizedText:
     if options.strip_pinyin and ("(" in t or "（" in t):
         t, origin = _apply_sub(t, origin, _PINYIN_RE, lambda m: "")
     if (options.width or options.t2s) and not t.isascii():  # ASCII text has nothing to widen or simplify
-        touched, table = _char_table(options.width, options.t2s)
+        touched, table, ambiguous_re = _char_table(options.width, options.t2s)
         if not touched.isdisjoint(t):
-            if options.t2s and not _t2s_phrases()[0].isdisjoint(t):  # phrase exceptions: one step at a time
+            if ambiguous_re is not None and ambiguous_re.search(t):  # phrase exceptions: one step at a time
                 if options.width:
                     t = t.translate(_FULLWIDTH)
                 t = _t2s(t)
