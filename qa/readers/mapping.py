@@ -93,16 +93,16 @@ class MappingSpec:
 
 
 def load_mapping(path: str) -> MappingSpec:
-    """Read and check a mapping file (cached per path and modification time)."""
+    """Read and check a mapping file (cached per path, modification time, size and inode)."""
     try:
-        mtime = os.stat(path).st_mtime_ns
+        st = os.stat(path)
     except OSError as exc:
         raise ConfigError(f"cannot read mapping file: {exc.strerror}", path=path) from None
-    return _load(os.path.abspath(path), mtime)
+    return _load(os.path.abspath(path), (st.st_mtime_ns, st.st_size, st.st_ino))
 
 
 @functools.lru_cache(maxsize=16)
-def _load(path: str, mtime: int) -> MappingSpec:
+def _load(path: str, version: tuple[int, int, int]) -> MappingSpec:
     from qa.rubric.yamlsafe import LineDict, line_of, load_yaml
 
     try:

@@ -3,6 +3,7 @@ ConfigError, and the delimited, chat-log, subtitle and ASR readers raise nothing
 account for every record (accepted + rejected = read)."""
 
 import json
+import os
 
 import yaml
 from hypothesis import HealthCheck, example, given, settings
@@ -12,7 +13,7 @@ from qa.errors import ConfigError, QAError
 from qa.readers import ReadOptions, ReadStats, read_records
 from qa.readers.mapping import load_mapping
 
-BUDGET = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+BUDGET = settings(max_examples=int(os.environ.get("QA_FUZZ_EXAMPLES", "60")), deadline=None, suppress_health_check=list(HealthCheck))
 
 leaf = st.one_of(st.none(), st.booleans(), st.integers(-3, 12), st.floats(allow_nan=True), st.text(max_size=12))
 value = st.recursive(leaf, lambda kids: st.one_of(st.lists(kids, max_size=3),
@@ -61,6 +62,7 @@ near_valid_turn = st.dictionaries(st.sampled_from(["ts_format", "start", "end", 
                                   st.one_of(COLUMN, st.sampled_from(["%Y-%m-%d %H:%M:%S", "%", "%Q"])),
                                   max_size=3).map(lambda t: {**BASE, "turn": {**BASE["turn"], **t}})
 any_mapping = st.one_of(mapping, near_valid, near_valid_turn)
+reader_mapping = st.one_of(st.none(), st.just(BASE), near_valid, near_valid_turn, mapping)
 
 GOOD_MAPPING = """\
 format: csv
@@ -123,7 +125,10 @@ def test_load_mapping_raises_only_config_errors(tmp_path_factory, m):
 
 cell = st.one_of(st.sampled_from(["c1", "c2", "A", "C", "", "NULL", "2026-11-02 10:00:00", "1762048800", "您好",
                                   "a,b", '"q"', "x\ty"]), st.text(max_size=8))
-rows = st.lists(st.lists(cell, min_size=0, max_size=6), min_size=0, max_size=10)
+good_row = st.tuples(st.sampled_from(["c1", "c2"]), st.sampled_from(["A", "C", "c"]), st.sampled_from(["您好", "请稍等", "x"]),
+                    st.sampled_from(["2026-11-02 10:00:00", "1762048800", "", "2026-11-02T10:00:00Z"]),
+                    st.sampled_from(["a1", ""])).map(list)
+rows = st.lists(st.one_of(good_row, good_row, st.lists(cell, min_size=0, max_size=6)), min_size=0, max_size=10)
 
 
 def _csv(header: bool, body: list[list[str]], delimiter: str) -> bytes:
@@ -133,7 +138,7 @@ def _csv(header: bool, body: list[list[str]], delimiter: str) -> bytes:
 
 
 @BUDGET
-@given(any_mapping, st.booleans(), rows, st.sampled_from([",", "\t"]),
+@given(st.one_of(st.just(BASE), any_mapping), st.booleans(), rows, st.sampled_from([",", "\t"]),
        st.binary(max_size=12))
 @example({**BASE, "turn": {**BASE["turn"], "ts_format": 5}}, True, [["c1", "A", "您好", "2026-11-02", "a1"]], ",",
          b"")
@@ -155,7 +160,7 @@ CHAT_LINE = st.one_of(
 
 
 @BUDGET
-@given(st.one_of(any_mapping, st.none()), st.lists(CHAT_LINE, max_size=12), st.one_of(st.none(), REGEX),
+@given(reader_mapping, st.lists(CHAT_LINE, max_size=12), st.one_of(st.none(), REGEX),
        st.sampled_from([None, {"*": "agent"}]))
 @example(None, ["A: x"], ".", None)  # found: KeyError 'speaker' for a --line-pattern without the named groups
 @example(None, ["A: x"], "a{4294967296}", None)  # found: OverflowError compiling the pattern
@@ -178,7 +183,7 @@ CUE_TEXT = st.one_of(st.sampled_from(["<v Agent>您好</v>", "<v.loud 客户>喂
 
 
 @BUDGET
-@given(st.one_of(any_mapping, st.none()), st.booleans(), st.lists(st.tuples(st.sampled_from(["", "1", "x"]), TIMING,
+@given(reader_mapping, st.booleans(), st.lists(st.tuples(st.sampled_from(["", "1", "x"]), TIMING,
                                                                         st.lists(CUE_TEXT, max_size=3)), max_size=6))
 def test_subtitle_readers_with_random_mappings_and_cues(tmp_path_factory, m, vtt, cues):
     tmp = tmp_path_factory.mktemp("sub")
@@ -191,13 +196,20 @@ def test_subtitle_readers_with_random_mappings_and_cues(tmp_path_factory, m, vtt
         assert stats.read == 1  # one call per file, scored or rejected
 
 
-SPEAKER = st.one_of(st.sampled_from(["SPEAKER_00", "SPEAKER_01", "spk_0", "ch_0", "AGENT", "CUSTOMER"]), leaf)
-NUM = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-5, 10**12),
+SPEAKER = st.one_of(st.sampled_from(["SPEAKER_00", "SPEAKER_01", "spk_0", "ch_0", "AGENT", "CUSTOMER"]),
+                    st.sampled_from(["SPEAKER_00", "SPEAKER_01", "AGENT", "CUSTOMER"]), leaf)
+NUM = st.one_of(st.floats(0, 600), st.floats(0, 600), st.floats(allow_nan=True, allow_infinity=True), st.integers(-5, 10**12),
                 st.sampled_from(["1.5", "abc", "", "1e400"]), leaf)
+good_segment = st.fixed_dictionaries({"text": st.sampled_from(["您好", "hello there"]), "start": st.floats(0, 10),
+                                     "end": st.floats(10, 20), "speaker": st.sampled_from(["SPEAKER_00", "SPEAKER_01"])})
+good_item = st.fixed_dictionaries({"type": st.just("pronunciation"), "start_time": st.sampled_from(["1.0", "2.5"]),
+                                  "end_time": st.sampled_from(["2.5", "3.0"]),
+                                  "speaker_label": st.sampled_from(["spk_0", "spk_1"]),
+                                  "alternatives": st.just([{"content": "您好"}])})
 whisper = st.fixed_dictionaries({}, optional={
     "language": leaf,
-    "segments": st.one_of(st.lists(st.one_of(st.fixed_dictionaries(
-        {"text": st.one_of(st.text(max_size=10), leaf)},
+    "segments": st.one_of(st.lists(good_segment, min_size=1, max_size=3), st.lists(st.one_of(good_segment, st.fixed_dictionaries(
+        {"text": st.one_of(st.sampled_from(["您好", "hello there", " "]), st.text(max_size=10), leaf)},
         optional={"start": NUM, "end": NUM, "speaker": SPEAKER,
                   "words": st.one_of(st.lists(st.fixed_dictionaries({}, optional={"word": leaf, "start": NUM,
                                                                                   "end": NUM}), max_size=3), value)}),
@@ -205,26 +217,29 @@ whisper = st.fixed_dictionaries({}, optional={
 item = st.fixed_dictionaries({}, optional={
     "type": st.sampled_from(["pronunciation", "punctuation", "other"]), "start_time": NUM, "end_time": NUM,
     "speaker_label": SPEAKER,
-    "alternatives": st.one_of(st.lists(st.fixed_dictionaries({}, optional={"content": leaf}), max_size=2), value)})
+    "alternatives": st.one_of(st.lists(st.fixed_dictionaries(
+        {}, optional={"content": st.one_of(st.sampled_from(["您好", "ok", "."]), leaf)}), min_size=1, max_size=2),
+        value)})
 transcribe = st.one_of(
     st.fixed_dictionaries({}, optional={
         "jobName": leaf, "results": st.one_of(st.fixed_dictionaries({}, optional={
             "language_code": st.one_of(st.sampled_from(["zh-CN", "en-US"]), leaf), "items": st.one_of(
-                st.lists(item, max_size=5), value),
+                st.lists(good_item, min_size=1, max_size=3), st.lists(st.one_of(good_item, item), max_size=5), value),
             "speaker_labels": st.one_of(st.fixed_dictionaries({"segments": st.lists(st.fixed_dictionaries(
                 {"items": st.lists(item, max_size=3)}), max_size=2)}), value),
             "channel_labels": st.one_of(st.fixed_dictionaries({"channels": st.lists(st.fixed_dictionaries(
                 {}, optional={"channel_label": SPEAKER, "items": st.lists(item, max_size=3)}), max_size=2)}),
                 value)}), value)}),
     st.fixed_dictionaries({"Transcript": st.lists(st.one_of(st.fixed_dictionaries({}, optional={
-        "ParticipantRole": SPEAKER, "Content": leaf, "BeginOffsetMillis": NUM, "EndOffsetMillis": NUM,
+        "ParticipantRole": SPEAKER, "Content": st.one_of(st.sampled_from(["您好", "thanks"]), leaf), "BeginOffsetMillis": NUM, "EndOffsetMillis": NUM,
         "Sentiment": leaf}), value), max_size=4)}, optional={"LanguageCode": leaf, "JobName": leaf}))
 
 
 @BUDGET
-@given(st.one_of(any_mapping, st.none()), st.one_of(st.tuples(st.just("whisper"), whisper),
+@given(reader_mapping, st.one_of(st.tuples(st.just("whisper"), whisper),
                                                 st.tuples(st.just("transcribe"), transcribe)),
-       st.sampled_from([None, {"*": "agent"}, {"SPEAKER_00": "agent", "SPEAKER_01": "customer"}]))
+       st.sampled_from([None, {"*": "agent"}, {"SPEAKER_00": "agent", "SPEAKER_01": "customer", "spk_0": "agent",
+                                               "spk_1": "customer"}]))
 def test_asr_readers_with_random_documents(tmp_path_factory, m, kind_doc, roles):
     kind, doc = kind_doc
     tmp = tmp_path_factory.mktemp("asr")
@@ -233,3 +248,14 @@ def test_asr_readers_with_random_documents(tmp_path_factory, m, kind_doc, roles)
     recs, stats = _read(path, kind, ReadOptions(mapping=mpath, roles=roles))
     if recs is not None:
         assert stats.read == 1
+
+
+def test_a_rewritten_mapping_is_reloaded_even_with_the_same_modification_time(tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_text("channel: chat\n")
+    st_before = os.stat(path)
+    assert load_mapping(str(path)).channel == "chat"
+    path.write_text("channel: call\nlanguage: en\n")
+    os.utime(path, ns=(st_before.st_atime_ns, st_before.st_mtime_ns))  # a coarse-clock file system
+    spec = load_mapping(str(path))
+    assert (spec.channel, spec.language) == ("call", "en")
