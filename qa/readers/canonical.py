@@ -17,7 +17,7 @@ from qa.model import CHANNELS, ROLES, Conversation, SourceRef, Turn, Word
 TOP_KEYS = {"id", "channel", "language", "agent_id", "team", "started_at", "metadata", "turns", "format_version"}
 TURN_KEYS = {"role", "text", "ts", "start", "end", "speaker", "words", "meta"}
 _PLAIN_TURN_KEYS = frozenset(TURN_KEYS - {"words"})
-_INF = float("inf")
+_MAX_SECONDS = 1e15  # beyond this a JSON integer may not even convert to a float; the full path explains
 
 
 def _iso(value: str) -> datetime:
@@ -39,7 +39,11 @@ def _number(value: Any, field: str) -> float:
         raise InputError(f"expected a number of seconds, got {value!r}", field=field)
     if value != value or value in (float("inf"), float("-inf")):
         raise InputError(f"expected a finite number, got {value!r}", field=field)
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:
+        raise InputError(f"number too large for seconds: {str(value)[:20]}… ({len(str(value))} digits)",
+                         field=field) from None
 
 
 def _opt_str(value: Any, field: str) -> str | None:
@@ -111,7 +115,7 @@ def _plain_turn(t: Any) -> Turn | None:
     end = t.get("end")
     if start is not None or end is not None:
         for value in (start, end):
-            if value is not None and (type(value) not in (int, float) or not 0 <= value < _INF):
+            if value is not None and (type(value) not in (int, float) or not 0 <= value < _MAX_SECONDS):
                 return None
         if start is not None and end is not None and end < start:
             return None

@@ -101,3 +101,18 @@ def test_yaml_lines_are_kept():
     assert data.lines == {"id": 1, "rules": 2}
     assert data["rules"].item_lines == [3, 5]
     assert yamlsafe.line_of(data["rules"][0], "phrases") == 4
+
+
+def test_an_integer_too_large_for_a_float_is_a_reject_not_a_crash(tmp_path):
+    import json
+
+    from qa.model import Reject
+    from qa.readers import read_records
+
+    huge = int("9" * 400)
+    p = tmp_path / "c.jsonl"
+    p.write_text(json.dumps({"id": "c", "channel": "call", "turns": [{"role": "agent", "text": "hi", "start": 0,
+                                                                      "end": huge}]}) + "\n", encoding="utf-8")
+    [rec] = list(read_records([str(p)]))
+    assert isinstance(rec, Reject)
+    assert rec.field == "turns[0].end" and "number too large" in rec.reason
