@@ -65,3 +65,22 @@ def test_call_turns_use_their_start():
     p = prepared([call("agent", "您好", 0.5, 2.0), call("customer", "喂", 2.5, 3.0)], channel="call")
     assert p.turn_times == [0.5, 2.5]
     assert p.has_call_times and not p.has_chat_times
+
+
+def test_announce_window_zero_means_no_gap_counts_as_announced():
+    from qa.engine import compile_rubric, score_conversation
+    from qa.readers.canonical import conversation_from_dict
+    from qa.rubric import rubric_from_text
+
+    def findings(window):
+        rubric = rubric_from_text(
+            "id: t\nversion: '1'\nlanguage: zh\nrules:\n  - id: hold\n    checker: silence\n"
+            f"    announce_window: {window}\n    max_silence_s: 5\n    max_hold_s: 60\n", "t.yaml")
+        conv = conversation_from_dict({"id": "c", "channel": "call", "turns": [
+            {"role": "agent", "text": "请您稍等，我查一下", "start": 0, "end": 2},
+            {"role": "customer", "text": "好", "start": 2.5, "end": 3},
+            {"role": "agent", "text": "查到了", "start": 20, "end": 21}]})
+        return [f["extra"]["kind"] for f in score_conversation(conv, compile_rubric(rubric))["findings"]]
+
+    assert findings(2) == []            # a 17 s hold announced two turns earlier is within max_hold_s
+    assert findings(0) == ["dead_air"]  # with no look-back the same gap is dead air

@@ -62,7 +62,7 @@ class SilenceChecker(TimingChecker):
             k = bisect_left(starts, gs)  # no segment spans a gap: those starting before it end before it
             before = segs[:k]
             after = segs[k][0] if k < len(segs) else None
-            recent = [x[0] for x in before[-window:]]
+            recent = [x[0] for x in before[-window:]] if window > 0 else []  # before[-0:] would be all
             announced = next((i for i in reversed(recent)
                               if c.turns[i].role == "agent" and i in holding), None)
             length = ge - gs
