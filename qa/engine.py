@@ -137,16 +137,26 @@ def excepted(p: Prepared, u: UnlessGroups, window: int, f_turn: int, start: int,
 
 
 def _apply_unless(p: Prepared, cr: CompiledRule, outcome: RuleOutcome) -> None:
-    if cr.unless is None or not outcome.findings:
+    """Drop the findings an ``unless`` exception cancels; strips every finding's private ``_norm_span``."""
+    unless = cr.unless
+    if unless is None:
+        for f in outcome.findings:
+            f.extra.pop("_norm_span", None)
         return
+    if not outcome.findings:
+        return
+    window = cr.rule.unless.window
     kept = []
     for f in outcome.findings:
         norm_span = f.extra.pop("_norm_span", None)
-        if f.turn is not None and norm_span is not None and excepted(p, cr.unless, cr.rule.unless.window, f.turn,
-                                                                      *norm_span):
+        if f.turn is not None and norm_span is not None and excepted(p, unless, window, f.turn, *norm_span):
             continue
         kept.append(f)
     outcome.findings = kept
+
+
+def _finding_order(f: Finding) -> tuple[int, int, str]:
+    return f.turn if f.turn is not None else -1, f.span[0] if f.span else -1, f.rule
 
 
 @functools.lru_cache(maxsize=256)
@@ -180,18 +190,18 @@ def run_rules(p: Prepared, compiled: CompiledRubric) -> tuple[list[Finding], dic
         if not outcome.applicable:
             not_applicable[rule.id] = outcome.reason or "not applicable"
         else:
-            _apply_unless(p, cr, outcome)
-            for f in outcome.findings:
-                f.extra.pop("_norm_span", None)
-            findings.extend(outcome.findings)
+            if outcome.findings:
+                _apply_unless(p, cr, outcome)
+                findings.extend(outcome.findings)
         if outcome.metrics:
             metrics.update(outcome.metrics)
-        for k, v in outcome.labels.items():
-            if isinstance(v, list) and isinstance(labels.get(k), list):
-                labels[k].extend(v)
-            else:
-                labels[k] = v
-    findings.sort(key=lambda f: (f.turn if f.turn is not None else -1, f.span[0] if f.span else -1, f.rule))
+        if outcome.labels:
+            for k, v in outcome.labels.items():
+                if isinstance(v, list) and isinstance(labels.get(k), list):
+                    labels[k].extend(v)
+                else:
+                    labels[k] = v
+    findings.sort(key=_finding_order)
     return findings, not_applicable, metrics, labels, errors
 
 

@@ -147,7 +147,10 @@ class Prepared:
         return [x for x in h if x[0] in turns]
 
     def turn_has(self, gid: int, turn: int) -> bool:
-        return any(h[0] == turn for h in self.hits.get(gid, ()))
+        for h in self.hits.get(gid, ()):
+            if h[0] == turn:
+                return True
+        return False
 
     def sentence_bounds(self, turn: int, start: int, end: int) -> tuple[int, int]:
         return enclosing(self.texts[turn], start, end, SENTENCE_END)

@@ -75,11 +75,11 @@ def score_findings(rubric: Rubric | None, findings: list[Finding], not_applicabl
     if plan is None:
         plan = score_plan(rubric)
     base = plan.base
+    if overridden:
+        findings = [f for k, f in enumerate(findings) if k not in overridden]
     counts: dict[str, int] = {}
     fatal = False
-    for k, f in enumerate(findings):
-        if overridden and k in overridden:
-            continue
+    for f in findings:
         counts[f.rule] = counts.get(f.rule, 0) + 1
         if f.severity == "critical":
             fatal = True

@@ -242,7 +242,12 @@ class ComplaintTypeChecker(Checker):
                 spans_by_turn.setdefault(h[0], []).append((h[1], h[2], tid))
 
         def outranked(tid, t, s, e):  # an overlapping longer phrase of another type wins (退款还没到 ⊃ 还没到)
-            return any(otid != tid and os_ < e and s < oe and oe - os_ > e - s for os_, oe, otid in spans_by_turn[t])
+            spans = spans_by_turn[t]
+            if len(spans) > 1:
+                for os_, oe, otid in spans:
+                    if otid != tid and os_ < e and s < oe and oe - os_ > e - s:
+                        return True
+            return False
 
         def question_without_cue(t, s, e, cs, ce):
             text = texts[t]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 
-from qa.checkers.base import Checker, Option
+from qa.checkers.base import NO_FINDINGS, Checker, Option
 from qa.errors import RubricError, did_you_mean
 from qa.model import ROLES
 
@@ -155,9 +155,10 @@ class RequiredChecker(Checker):
         if not scoped:
             roles = "/".join(self.rule.scope.role or ("any",))
             return self.not_applicable(f"no {roles} turns in scope")
+        if self._satisfied(conv, conv.scope_set(self.rule)):
+            return NO_FINDINGS
         out = self.outcome()
-        if not self._satisfied(conv, conv.scope_set(self.rule)):
-            out.findings.append(self._missing_finding(conv, scoped))
+        out.findings.append(self._missing_finding(conv, scoped))
         return out
 
     def _trigger_turns(self, conv) -> list[int]:
@@ -177,7 +178,7 @@ class RequiredChecker(Checker):
         if not trig_turns:
             return self.not_applicable("the trigger never occurred")
         scoped = conv.turns_in_scope(self.rule)  # ascending
-        out = self.outcome()
+        out = NO_FINDINGS
         window = self.window
         direction = self.direction
         include_self = self.include_self
@@ -194,6 +195,8 @@ class RequiredChecker(Checker):
                 look.add(t)
             if not self._satisfied(conv, look):
                 span_turn = t
+                if out is NO_FINDINGS:
+                    out = self.outcome()
                 out.findings.append(self.finding(
                     conv, span_turn, None,
                     self._missing(f"no required phrase {direction} turn {t + 1}")))
