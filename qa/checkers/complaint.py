@@ -28,7 +28,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from qa.checkers.base import Checker, Option
+from qa.checkers.base import NO_FINDINGS, Checker, Option
 from qa.errors import RubricError
 from qa.prepared import enclosing
 
@@ -231,7 +231,9 @@ class ComplaintTypeChecker(Checker):
     def _keyword_labels(self, conv, scoped) -> dict[str, dict]:
         neg_by_turn = _by_turn(self._hits(conv, self.negations, scoped))
         q_by_turn = _by_turn(self._hits(conv, self.questions, scoped))
-        cue_hits = [h for h in self._hits(conv, self.cues, scoped) if not self._negated(conv, neg_by_turn, h[0], h[1])]
+        cue_hits = self._hits(conv, self.cues, scoped)
+        if neg_by_turn:
+            cue_hits = [h for h in cue_hits if not self._negated(conv, neg_by_turn, h[0], h[1])]
         cue_by_turn = _by_turn(cue_hits)
         texts = conv.texts
 
@@ -314,12 +316,14 @@ class ComplaintTypeChecker(Checker):
     # -- outcome ------------------------------------------------------------------------------------
 
     def check(self, conv):
-        out = self.outcome()
         scoped_list = conv.turns_in_scope(self.rule)
         scoped = conv.scope_set(self.rule)
         mode = self.opt("mode")
         kw = self._keyword_labels(conv, scoped) if mode != "model" else {}
         ml = self._model_labels(conv, scoped_list) if mode != "keywords" else {}
+        if not kw and not ml:
+            return NO_FINDINGS
+        out = self.outcome()
         labels = []
         for tid in [t.id for t in self.types] + sorted((set(kw) | set(ml)) - set(self.titles)):
             if tid not in kw and tid not in ml:

@@ -54,6 +54,7 @@ class RequiredChecker(Checker):
         self.window = self.opt("window")
         self.direction = self.opt("direction")
         self.include_self = self.opt("include_trigger_turn")
+        self.never_triggered = self.not_applicable("the trigger never occurred")  # returned as is, never changed
         trig = self.opt("trigger")
         self.trigger_group = None
         self.trigger_unless = None
@@ -176,7 +177,7 @@ class RequiredChecker(Checker):
     def _check_triggered(self, conv):
         trig_turns = self._trigger_turns(conv)
         if not trig_turns:
-            return self.not_applicable("the trigger never occurred")
+            return self.never_triggered
         scoped = conv.turns_in_scope(self.rule)  # ascending
         out = NO_FINDINGS
         window = self.window
