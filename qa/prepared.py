@@ -30,6 +30,14 @@ def enclosing(text: str, start: int, end: int, stops) -> tuple[int, int]:
     return s, e
 
 
+def _scope_key(scope: Scope, timed: bool) -> tuple:
+    """What a scope selects, as a hashable key (a value, not an object id that a freed scope may reuse)."""
+    roles = scope.role
+    if roles is not None and type(roles) is not tuple:
+        roles = tuple(roles)
+    return roles, scope.first, scope.last, scope.within_s if timed else None
+
+
 class Prepared:
     def __init__(self, conv: Conversation, compiled: CompiledRubric):
         self.conv = conv
@@ -45,8 +53,8 @@ class Prepared:
         for i, t in enumerate(conv.turns):
             role_idx.setdefault(t.role, []).append(i)
         self.role_idx = role_idx
-        self._scope_cache: dict[int | tuple, list[int]] = {}
-        self._scope_sets: dict[int, frozenset[int]] = {}
+        self._scope_cache: dict[tuple, list[int]] = {}
+        self._scope_sets: dict[tuple, frozenset[int]] = {}
         self._tokens: dict[int, list[tuple[str, int, int]]] = {}
         self.cache: dict[str, Any] = {}
 
@@ -106,37 +114,30 @@ class Prepared:
         """Indices of the turns a rule's scope selects, in order.
 
         ``within_s`` drops turns known to start later than that; a turn without a time stays in scope
-        (the limit applies "where times exist"). ``timed=False`` ignores ``within_s``. Cached per scope
-        object, and shared between rules whose scopes select alike (most rules look at all agent turns).
+        (the limit applies "where times exist"). ``timed=False`` ignores ``within_s``. Cached by what the
+        scope selects, so rules with alike scopes (most look at all agent turns) share one list.
         """
-        scope: Scope = getattr(rule_or_scope, "scope", rule_or_scope)
-        key = id(scope) if timed else -id(scope)
-        cache = self._scope_cache
-        cached = cache.get(key)
-        if cached is not None:
-            return cached
-        limit = scope.within_s if timed else None
-        roles = scope.role
-        alike = (tuple(roles) if roles is not None else None, scope.first, scope.last, limit)
-        idx = cache.get(alike)
+        key = _scope_key(getattr(rule_or_scope, "scope", rule_or_scope), timed)
+        idx = self._scope_cache.get(key)
         if idx is None:
-            idx = self.turns_with_roles(scope.role)
-            if scope.first:
-                idx = idx[: scope.first]
-            elif scope.last:
-                idx = idx[-scope.last:]
+            roles, first, last, limit = key
+            idx = self.turns_with_roles(roles)
+            if first:
+                idx = idx[:first]
+            elif last:
+                idx = idx[-last:]
             if limit is not None:
                 idx = [i for i in idx if (tt := self.turn_time(i)) is None or tt <= limit]
-            cache[alike] = idx
-        cache[key] = idx
+            self._scope_cache[key] = idx
         return idx
 
     def scope_set(self, rule_or_scope) -> frozenset[int]:
         """``turns_in_scope`` as a set, cached: for membership tests on phrase hits."""
         scope: Scope = getattr(rule_or_scope, "scope", rule_or_scope)
-        got = self._scope_sets.get(id(scope))
+        key = _scope_key(scope, True)
+        got = self._scope_sets.get(key)
         if got is None:
-            got = self._scope_sets[id(scope)] = frozenset(self.turns_in_scope(scope))
+            got = self._scope_sets[key] = frozenset(self.turns_in_scope(scope))
         return got
 
     def hits_in(self, gid: int, turns=None) -> list[tuple[int, int, int]]:

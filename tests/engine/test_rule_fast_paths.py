@@ -112,3 +112,18 @@ def test_complaint_keywords_respect_word_edges_negation_and_longer_phrases():
     assert _types(compiled, "没有闪退") == {}
     assert _types(compiled, "退款还没到，太差了") == {"refund": ["退款还没到", "太差"]}
     assert _types(compiled, "快递还没到") == {"delay": ["还没到"]}
+
+
+def test_scope_cache_is_keyed_by_what_a_scope_selects_not_by_object_identity():
+    from qa.engine import compile_rubric
+    from qa.model import Conversation, Turn
+    from qa.prepared import Prepared
+    from qa.rubric import rubric_from_text
+    from qa.rubric.model import Scope
+
+    compiled = compile_rubric(rubric_from_text("id: t\nversion: '1'\nrules: []\n", "t.yaml"))
+    p = Prepared(Conversation("c", [Turn("customer", "a"), Turn("agent", "b"), Turn("agent", "c")]), compiled)
+    for _ in range(200):  # short-lived scopes: a freed one's id is reused by the next
+        assert p.turns_in_scope(Scope(role=("agent",), first=1)) == [1]
+        assert p.turns_in_scope(Scope(role=("agent",), last=1)) == [2]
+        assert p.scope_set(Scope(role=["customer"])) == frozenset({0})
