@@ -255,7 +255,8 @@ def explain_conversation(conv: Conversation, compiled: CompiledRubric | Rubric) 
 
     Adds to the result: ``transcript`` (each turn with role, speaker, time, text and the indices of
     its findings), each finding's rule ``title`` and ``why``, and ``rules``: every active rule with its
-    ``status`` (``failed`` with the points it deducted, ``passed``, or ``not_applicable`` with the reason).
+    ``status`` (``failed`` with the points it deducted, ``observed`` for an info rule's findings,
+    ``passed``, or ``not_applicable`` with the reason).
     """
     result, s, compiled = _score(conv, compiled)
     rules = {cr.rule.id: cr.rule for cr in compiled.rules}
@@ -280,7 +281,8 @@ def explain_conversation(conv: Conversation, compiled: CompiledRubric | Rubric) 
         if rid in reasons:
             row.update(status="not_applicable", reason=reasons[rid])
         elif counts.get(rid):
-            row.update(status="failed", findings=counts[rid], deducted=s.deductions.get(rid, 0.0))
+            row.update(status="observed" if rule.severity == "info" else "failed", findings=counts[rid],
+                       deducted=s.deductions.get(rid, 0.0))
         else:
             row.update(status="passed")
         rule_rows.append(row)

@@ -115,7 +115,7 @@ def render(data: dict, console=None) -> None:
     for f in other:
         console.print(Text(f"  ▲ {f['rule']} ({f['severity']}, −{f['points']:g}): {f['message']}"))
     console.print()
-    groups = {"failed": [], "passed": [], "not_applicable": []}
+    groups = {"failed": [], "observed": [], "passed": [], "not_applicable": []}
     for row in data["rules"]:
         groups[row["status"]].append(row)
     if groups["failed"]:
@@ -123,6 +123,10 @@ def render(data: dict, console=None) -> None:
         for row in groups["failed"]:
             console.print(f"  ✗ {escape(row['rule'])} — {escape(row['title'])}: {row['findings']} finding(s), "
                           f"−{row['deducted']:g} points")
+    if groups["observed"]:
+        console.print("[bold]Observed[/] (info rules, no points)")
+        for row in groups["observed"]:
+            console.print(f"  • {escape(row['rule'])} — {escape(row['title'])}: {row['findings']} finding(s)")
     if groups["passed"]:
         console.print("[bold]Rules passed[/]")
         for row in groups["passed"]:

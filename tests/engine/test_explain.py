@@ -80,3 +80,17 @@ def test_render_shows_labels_and_metrics():
     plain = console.export_text()
     assert "Labels  complaint_types: logistics/refund" in plain
     assert "Metrics first_response_s 3, talk_ratio_agent 0.8844" in plain
+
+
+def test_info_rule_findings_are_observed_not_broken(run_qa):
+    root = Path(__file__).resolve().parents[2]
+    sample = root / "corpora" / "zh-chat-timed" / "sample.jsonl"
+    code, out, err = run_qa("explain", sample, "-r", "zh-customer-service", "-c", "zct-0085", "-f", "json")
+    assert code == 0, err
+    rows = {r["rule"]: r for r in json.loads(out)["rules"]}
+    assert rows["complaint.types"]["status"] == "observed" and rows["complaint.types"]["findings"] == 1
+    assert rows["courtesy.apology"]["status"] == "failed" and rows["courtesy.apology"]["deducted"] == 5
+    code, out, err = run_qa("explain", sample, "-r", "zh-customer-service", "-c", "zct-0085")
+    broken = out.split("Rules broken")[1].split("Observed")[0]
+    assert "complaint.types" not in broken and "courtesy.apology" in broken
+    assert "Observed (info rules, no points)" in out
