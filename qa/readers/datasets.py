@@ -201,7 +201,6 @@ class SereTODReader(JsonArrayDatasetReader):
         text = head_text(head).lstrip()
         return text.startswith("[") and '"[SPEAKER 1]"' in text and '"content"' in text
 
-
     def _conversation(self, item: Any) -> dict[str, Any]:
         if not isinstance(item, dict):
             raise InputError("expected a dialogue object {id, content}")
@@ -245,7 +244,6 @@ class AbcdReader(JsonArrayDatasetReader):
     def sniff(self, path: str, head: bytes) -> bool:
         text = head_text(head).lstrip()
         return text.startswith("[") and '"convo_id"' in text and '"original"' in text
-
 
     def _conversation(self, item: Any) -> dict[str, Any]:
         if not isinstance(item, dict):
