@@ -564,34 +564,7 @@ def score_partition(path: str, index: int, out_dir: str, job: Job, fmt: str, sta
     with atomic_output(os.path.join(out_dir, name + ".rejects.jsonl")) as rej:
         rej.writelines(rejects)
     return {"path": path, "range": list(byte_range) if byte_range else None, "part": name,
-            "summary": summary_state(summary), "rejects": examples}
-
-
-def summary_state(summary) -> dict[str, Any]:
-    """Everything a RunSummary tallies, as plain data (for checkpoints and Dask results)."""
-    return {"read": summary.read.to_dict(), "scored": summary.scored, "passed": summary.passed,
-            "fatal": summary.fatal, "errors": summary.errors, "score_total": summary.score_total,
-            "findings_by_severity": dict(summary.findings_by_severity)}
-
-
-def merge_summary(summary, state: dict[str, Any], with_read: bool = True) -> None:
-    """Add the tallies of ``state`` (from :func:`summary_state`) into ``summary``."""
-    summary.scored += state["scored"]
-    summary.passed += state["passed"]
-    summary.fatal += state["fatal"]
-    summary.errors += state["errors"]
-    summary.score_total += state["score_total"]
-    for sev, n in state["findings_by_severity"].items():
-        summary.findings_by_severity[sev] = summary.findings_by_severity.get(sev, 0) + n
-    if with_read:
-        r, s = summary.read, state["read"]
-        r.files += s["files"]
-        r.read += s["read"]
-        r.accepted += s["accepted"]
-        r.rejected += s["rejected"]
-        r.turns += s["turns"]
-        for k, v in s["reasons"].items():
-            r.reasons[k] = r.reasons.get(k, 0) + v
+            "summary": summary.state(), "rejects": examples}
 
 
 def dask_score(sources: Iterable[str], rubric: Rubric, out_dir: str, *, scheduler: Any, fmt: str = "auto",
@@ -636,7 +609,7 @@ def dask_score(sources: Iterable[str], rubric: Rubric, out_dir: str, *, schedule
             client.close()
     if summary is not None:
         for p in parts:
-            merge_summary(summary, p["summary"])
+            summary.merge(p["summary"])
     manifest = {"parts": [{"part": p["part"], "source": p["path"], "bytes": p["range"], "scored": p["summary"]["scored"],
                            "rejected": p["summary"]["read"]["rejected"]} for p in parts],
                 "rubric": rubric.ref()}

@@ -61,6 +61,24 @@ class RunSummary:
         for sev in severities:
             self.findings_by_severity[sev] = self.findings_by_severity.get(sev, 0) + 1
 
+    def state(self) -> dict[str, Any]:
+        """Everything this summary tallies, as plain data (for checkpoints and Dask results)."""
+        return {"read": self.read.to_dict(), "scored": self.scored, "passed": self.passed, "fatal": self.fatal,
+                "errors": self.errors, "score_total": self.score_total,
+                "findings_by_severity": dict(self.findings_by_severity)}
+
+    def merge(self, state: dict[str, Any], with_read: bool = True) -> None:
+        """Add the tallies of another summary's :meth:`state` into this one."""
+        self.scored += state["scored"]
+        self.passed += state["passed"]
+        self.fatal += state["fatal"]
+        self.errors += state["errors"]
+        self.score_total += state["score_total"]
+        for sev, n in state["findings_by_severity"].items():
+            self.findings_by_severity[sev] = self.findings_by_severity.get(sev, 0) + n
+        if with_read:
+            self.read.merge(state["read"])
+
     def to_dict(self) -> dict[str, Any]:
         return {"read": self.read.read, "accepted": self.read.accepted, "rejected": self.read.rejected,
                 "scored": self.scored, "passed": self.passed, "failed": self.failed, "fatal": self.fatal,
@@ -182,14 +200,12 @@ def score_to_file(paths: Iterable[str], rubric: Rubric, output: str, *, rejects:
         resume = False
     if resume:
         cp = Checkpoint.load(output, rejects, identity)
-        from qa.executors import merge_summary
-
-        merge_summary(summary, cp.tallies, with_read=False)
+        summary.merge(cp.tallies, with_read=False)
         tally.count = cp.tallies.get("rejects", 0)
     else:
         cp = Checkpoint(output, rejects, identity)
     skip = cp.records
-    from qa.executors import Job, outcomes, summary_state
+    from qa.executors import Job, outcomes
 
     compiled, hook = _start(rubric, paths, select, ignore, hooks, limits)
     out = AppendFile(partial_path(output), cp.out_bytes if resume else None)
@@ -204,7 +220,7 @@ def score_to_file(paths: Iterable[str], rubric: Rubric, output: str, *, rejects:
         if rej is not None:
             rej.sync()
         cp.records, cp.rejects_bytes, cp.out_bytes = records, rejects_bytes, out_bytes
-        cp.tallies = {**summary_state(summary), "rejects": tally.count}
+        cp.tallies = {**summary.state(), "rejects": tally.count}
         cp.commits += 1
         cp.save()
 

@@ -45,6 +45,16 @@ class ReadStats:
         return {"files": self.files, "read": self.read, "accepted": self.accepted, "rejected": self.rejected,
                 "turns": self.turns, "reasons": dict(self.reasons)}
 
+    def merge(self, state: dict) -> None:
+        """Add counts from another ReadStats' :meth:`to_dict` (a pool chunk, a Dask partition)."""
+        self.files += state["files"]
+        self.read += state["read"]
+        self.accepted += state["accepted"]
+        self.rejected += state["rejected"]
+        self.turns += state["turns"]
+        for k, v in state["reasons"].items():
+            self.reasons[k] = self.reasons.get(k, 0) + v
+
 
 _VALUES = re.compile(r"'[^']*'|\"[^\"]*\"|\d[\d,.]*|\[[^\]]*\]")
 
