@@ -27,7 +27,7 @@ def qa_checkers():
 def qa_readers():
     from qa.readers.asr import TranscribeReader, WhisperReader
     from qa.readers.chatlog import ChatLogReader
-    from qa.readers.datasets import AbcdReader, HarperValleyReader, SereTODReader
+    from qa.readers.datasets import AbcdReader, EcdReader, HarperValleyReader, JddcDevReader, SereTODReader
     from qa.readers.delimited import DelimitedReader
     from qa.readers.jsonl import JsonlReader
     from qa.readers.rttm import RttmReader
@@ -38,7 +38,7 @@ def qa_readers():
         DelimitedReader("csv", ",", (".csv",), "comma-separated rows, one turn per row (--mapping FILE)"),
         DelimitedReader("tsv", "\t", (".tsv", ".tab"), "tab-separated rows, one turn per row (--mapping FILE)"),
         ChatLogReader(), VttReader(), SrtReader(), WhisperReader(), TranscribeReader(),
-        HarperValleyReader(), SereTODReader(), AbcdReader(), RttmReader(),
+        HarperValleyReader(), SereTODReader(), AbcdReader(), EcdReader(), JddcDevReader(), RttmReader(),
     ]
 
 

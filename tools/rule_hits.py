@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Tune the shipped rubrics on real data: findings per rule, samples to read, greeting agreement.
 
-    python3 tools/rule_hits.py                         # zh rubric on JDDC: findings per rule
+    python3 tools/rule_hits.py                         # zh rubric on JDDC (sessions not reserved): findings per rule
     python3 tools/rule_hits.py --rule ban.refusal -n 20  # read 20 findings of one rule in context
     python3 tools/rule_hits.py --review 50 --seed 7 > review.tsv   # a random sample to judge by hand
-    python3 tools/rule_hits.py --show-review tests/rubrics/jddc_review_50.tsv   # judged rows in context
+    python3 tools/rule_hits.py --show-review review.tsv   # judged rows in context
     python3 tools/rule_hits.py --seretod               # greeting/closing vs SereTOD gold agent intents
     python3 tools/rule_hits.py --hvb                   # en rubric on the Harper Valley Bank calls + ABCD chats
 
@@ -179,7 +179,9 @@ def main(argv=None) -> int:
                 print(f"   {f['rule']} turn {f['turn']}: {f['evidence'] or ''} — {f['message']}")
         return 0
 
-    convs = realdata.load_jddc(SHARED / realdata.JDDC_FILE)
+    # the reserved sessions are for independent measurement only: never read their findings while tuning
+    reserved = set((SHARED / realdata.JDDC_FILE).with_name("RESERVED.txt").read_text(encoding="utf-8").split())
+    convs = [c for c in realdata.load_jddc(SHARED / realdata.JDDC_FILE) if c.id not in reserved]
     scored = score_all(ZH, convs)
     if a.review:
         print("conversation\tturn\trule\tevidence\tcontext\tjudgement")

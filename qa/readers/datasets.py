@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
@@ -269,3 +270,142 @@ class AbcdReader(JsonArrayDatasetReader):
             if isinstance(scenario.get(key), str):
                 md[key] = scenario[key]
         return {"id": str(cid), "channel": "chat", "turns": turns, "metadata": md}
+
+
+_SEGMENT_GAP = re.compile(r"(?<![A-Za-z0-9]) +| +(?![A-Za-z0-9])")
+
+
+def desegment(text: str) -> str:
+    """Undo word segmentation (``我 去 不 早 说`` → ``我去不早说``): spaces stay only between Latin words."""
+    return _SEGMENT_GAP.sub("", text.strip())
+
+
+class EcdReader(Reader):
+    """E-commerce Dialogue Corpus (Taobao), response-selection TSV: ``label<TAB>utt…<TAB>candidate``.
+
+    Lines come in groups that share one context; the group's line labelled ``1`` holds the agent's real
+    reply. Each group becomes one chat (id ``L<line of the true reply>``): the context utterances, then
+    the reply. The corpus names no speakers; the reply is the agent's and the turns before it alternate.
+    Word segmentation is undone. A group without a true reply is a reject.
+    """
+
+    name = "ecd"
+    extensions = ()
+    description = "E-commerce Dialogue Corpus (Taobao) response-selection TSV: label, context utterances, candidate"
+
+    def sniff(self, path: str, head: bytes) -> bool:
+        first = head_text(head).split("\n", 1)[0]
+        cols = first.split("\t")
+        return len(cols) >= 3 and cols[0] in ("0", "1") and " " in cols[1]
+
+    def read(self, path: str, options: ReadOptions) -> Iterator[Conversation | Reject]:
+        cfg = settings(options)
+        group: list[tuple[int, list[str]]] = []
+        with open(path, encoding=cfg.encoding or "utf-8", newline="") as fh:
+            for lineno, line in enumerate(fh, 1):
+                cols = line.rstrip("\r\n").split("\t")
+                if len(cols) < 3 or cols[0] not in ("0", "1"):
+                    yield reject(SourceRef(path, lineno), "expected label (0/1), context utterances and a candidate",
+                                 field="label", raw=line[:200])
+                    continue
+                if group and cols[1:-1] != group[0][1][1:-1]:
+                    yield self._conversation(path, group, cfg)
+                    group = []
+                group.append((lineno, cols))
+        if group:
+            yield self._conversation(path, group, cfg)
+
+    def _conversation(self, path: str, group: list[tuple[int, list[str]]], cfg) -> Conversation | Reject:
+        true = [(lineno, cols) for lineno, cols in group if cols[0] == "1"]
+        if len(true) != 1:
+            return reject(SourceRef(path, group[0][0]),
+                          f"a context group needs exactly one candidate labelled 1, found {len(true)}", field="label")
+        lineno, cols = true[0]
+        utterances = [desegment(u) for u in cols[1:]]
+        n = len(utterances)
+        turns = [{"role": "agent" if (n - 1 - i) % 2 == 0 else "customer", "text": u}
+                 for i, u in enumerate(utterances) if u]
+        d = {"id": f"L{lineno}", "channel": "chat", "turns": turns, "metadata": {"source": "ecd-taobao"}}
+        if cfg.language is None:
+            d["language"] = "zh"
+        return build(d, SourceRef(path, lineno), cfg)
+
+
+class JddcDevReader(Reader):
+    """JDDC 2019 dev/test sessions: ``dev_question.txt`` with ``dev_answer.txt`` beside it.
+
+    Each ``<session X>`` holds a ``<context>`` of ``Q:``/``A:`` lines and questions ``<Q1>…</Q1>``; the
+    answer file gives, per question, three human agents' replies separated by ``<sep>``. A session becomes
+    one chat: the context, then each question followed by the first agent's reply (``A:`` lines of the
+    context likewise). Messages an agent sent at once (``!@@@!``) are joined with a space, as in the JDDC
+    chat log; ``NULL`` (no reply) gives no turn.
+    """
+
+    name = "jddc-dev"
+    extensions = (".txt",)
+    description = "JDDC 2019 dev/test sessions: <session> question file with the answer file beside it"
+    _SESSION = re.compile(r"^<session (\S+)>$")
+
+    def sniff(self, path: str, head: bytes) -> bool:
+        text = head_text(head).lstrip()
+        return text.startswith("<session ") and "<context>" in text
+
+    def read(self, path: str, options: ReadOptions) -> Iterator[Conversation | Reject]:
+        cfg = settings(options)
+        answers_path = os.path.join(os.path.dirname(path), os.path.basename(path).replace("question", "answer"))
+        answers = self._answers(answers_path, cfg.encoding) if answers_path != path else {}
+        sid, start, turns = None, 0, []
+        with open(path, encoding=cfg.encoding or "utf-8") as fh:
+            for lineno, raw in enumerate(fh, 1):
+                line = raw.rstrip("\r\n")
+                m = self._SESSION.match(line)
+                if m:
+                    sid, start, turns = m.group(1), lineno, []
+                    continue
+                if sid is None:
+                    continue
+                if line == f"</session {sid}>":
+                    d = {"id": sid, "channel": "chat", "turns": turns, "metadata": {"source": "jddc-dev"}}
+                    if cfg.language is None:
+                        d["language"] = "zh"
+                    yield build(d, SourceRef(path, start), cfg)
+                    sid = None
+                elif line.startswith("Q:\t"):
+                    _add(turns, "customer", line[3:])
+                elif line.startswith("A:\t"):
+                    _add(turns, "agent", line[3:].split("<sep>")[0])
+                else:
+                    q = re.fullmatch(r"<Q(\d+)>(.*)</Q\1>", line)
+                    if q:
+                        _add(turns, "customer", q.group(2))
+                        replies = answers.get(sid, [])
+                        k = int(q.group(1)) - 1
+                        if k < len(replies):
+                            _add(turns, "agent", replies[k].split("<sep>")[0])
+        if sid is not None:
+            yield reject(SourceRef(path, start), f"session {sid} is not closed by </session {sid}>", cid=sid)
+
+    @staticmethod
+    def _answers(path: str, encoding: str | None) -> dict[str, list[str]]:
+        if not os.path.isfile(path):
+            raise InputError(f"the answer file {path} is missing (the reader needs both files side by side)")
+        out: dict[str, list[str]] = {}
+        sid = None
+        with open(path, encoding=encoding or "utf-8") as fh:
+            for raw in fh:
+                line = raw.rstrip("\r\n")
+                m = JddcDevReader._SESSION.match(line)
+                if m:
+                    sid = m.group(1)
+                    out[sid] = []
+                elif line.startswith("</session"):
+                    sid = None
+                elif sid is not None and line:
+                    out[sid].append(line)
+        return out
+
+
+def _add(turns: list[dict[str, Any]], role: str, text: str) -> None:
+    text = " ".join(p.strip() for p in text.split("!@@@!") if p.strip() and p.strip() != "NULL")
+    if text:
+        turns.append({"role": role, "text": text})

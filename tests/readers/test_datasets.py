@@ -106,3 +106,49 @@ def test_other_directories_are_an_error(tmp_path, read_all):
     (tmp_path / "a.jsonl").write_text("", encoding="utf-8")
     with pytest.raises(InputError, match="is a directory; pass the files inside it"):
         read_all(tmp_path)
+
+
+def test_ecd_groups_become_chats_ending_in_the_true_reply(shared_data, read_all):
+    convs, rejects, stats = read_all(shared_data / "ecd-taobao-sample" / "test", fmt="ecd")
+    assert rejects == [] and stats.read == len(convs) == 100
+    first = convs[0]
+    assert first.id == "L1" and first.language == "zh" and first.channel == "chat"
+    # the true reply is the agent's; the turns before it alternate; word segmentation is undone
+    assert [(t.role, t.text) for t in first.turns] == [
+        ("customer", "我去不早说发韵达能到我家那儿我就能拿到"), ("agent", "韵达不发的哦"),
+        ("customer", "那要怎样这也不行那也不行"), ("agent", "发邮政的哦")]
+    assert all(c.turns[-1].role == "agent" for c in convs)
+    roles = [t.role for c in convs for t in c.turns]
+    assert roles.count("agent") + roles.count("customer") == len(roles)
+
+
+def test_ecd_group_without_a_true_reply_is_a_reject(tmp_path, read_all):
+    path = tmp_path / "ecd.tsv"
+    path.write_text("0\t你 好\t在 的\t有 货 吗\n0\t你 好\t在 的\t没 有\n1\t新 的\t上 下 文\tiPhone 6 有 货\n",
+                    encoding="utf-8")
+    convs, rejects, _ = read_all(path, fmt="ecd")
+    assert [c.id for c in convs] == ["L3"] and convs[0].turns[-1].text == "iPhone 6有货"
+    assert len(rejects) == 1 and rejects[0].source.line == 1 and "exactly one candidate labelled 1" in rejects[0].reason
+
+
+def test_jddc_dev_sessions_take_the_first_agents_replies(shared_data, read_all):
+    convs, rejects, stats = read_all(shared_data / "jddc-chat-sample" / "dev_question.txt", fmt="jddc-dev")
+    assert rejects == [] and len(convs) == 52
+    c = convs[0]
+    assert c.id == "a_54" and c.language == "zh"
+    assert [(t.role, t.text) for t in c.turns[:3]] == [
+        ("customer", "我收到商品不知道怎么使用"), ("agent", "您好，京东客服4**号很高兴为您服务！"),
+        ("customer", "我买的数据线充不进去电")]
+    # messages sent at once (!@@@!) are one turn; the questions after the context get the first reference reply
+    assert c.turns[5].text == "这边给您申请换货 您看好吗"
+    assert (c.turns[6].role, c.turns[6].text) == ("customer", "好的 我现在在学校里，地址有变")
+    assert (c.turns[7].role, c.turns[7].text) == ("agent", "可以改 提供一下地址")
+    assert all(t.text and "NULL" not in t.text and "<sep>" not in t.text for c in convs for t in c.turns)
+
+
+def test_jddc_dev_without_its_answer_file_is_one_reject_naming_it(tmp_path, shared_data, read_all):
+    src = tmp_path / "dev_question.txt"
+    src.write_bytes((shared_data / "jddc-chat-sample" / "dev_question.txt").read_bytes())
+    convs, rejects, _ = read_all(src, fmt="jddc-dev")
+    assert convs == [] and len(rejects) == 1
+    assert "dev_answer.txt is missing" in rejects[0].reason

@@ -18,10 +18,12 @@ def test_jddc_through_shipped_mapping(shared_data, read_all):
     assert sum(len(c.turns) for c in convs) == 12136
     assert sum(t.role == "agent" for c in convs for t in c.turns) == 6029
     first = convs[0]
-    assert first.id == "0000b82c62117aa4497508bb1bdfb53a"
-    assert [t.role for t in first.turns[:3]] == ["customer", "agent", "customer"]
-    assert first.turns[0].text == "人工客服 京东快递(移动端) 你好"
-    assert first.metadata == {"user_id": "USERID_10480447"}
+    with (shared_data / "jddc-chat-sample" / "chat_0.1per.txt").open(encoding="utf-8") as fh:
+        rows = [next(fh).rstrip("\n").split("\t") for _ in range(3)]
+    assert first.id == rows[0][0] and len(first.id) == 32
+    assert [t.role for t in first.turns[:3]] == [{"0": "customer", "1": "agent"}[r[2]] for r in rows]
+    assert first.turns[0].text == rows[0][6]
+    assert first.metadata == {"user_id": rows[0][1]}
     assert first.turns[0].meta == {"is_transfer": "0", "is_repeat": "0"}  # sku 'nan' is a null value
     assert first.source.line == 1 and convs[1].source.line == len(first.turns) + 1
 
