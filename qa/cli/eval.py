@@ -174,7 +174,7 @@ def run(ctx, rubric_name, conversations, labels_path, data_dir, devset, split, c
     if metric_ids is not None:
         report["metrics"] = [r for r in report["metrics"] if r["id"] in metric_ids]
     if pin_path:
-        _pin(pin_path, rubric_name, labels_path, selection, targets_path, ev.report)
+        _pin(pin_path, rubric_name, labels_path, ds.root, selection, targets_path, ev.report)
     if show:
         from qa.eval.show import default_show_metrics, disagreements, render
 
@@ -214,7 +214,8 @@ def _reject_hint(records, ids, rejected):
 
 
 def _select_rows(ev, selectors) -> set[str] | None:
-    """Row ids to keep for --rule (None = all). A selector is a row id or a rule id."""
+    """Row ids to keep for --rule (None = all). A selector is a row id, a rule id (its own rows, and the rows
+    of labels implemented only by selected rules), or both (courtesy.closing names a row and a rule)."""
     if not selectors:
         return None
     from qa.errors import did_you_mean
@@ -226,9 +227,9 @@ def _select_rows(ev, selectors) -> set[str] | None:
     for s in selectors:
         if s in row_ids:
             keep.add(s)
-        elif s in rule_ids:
+        if s in rule_ids:
             chosen_rules.add(s)
-        else:
+        if s not in row_ids and s not in rule_ids:
             raise ConfigError(f"--rule {s!r} is neither a measured rule nor a figure",
                               hint=did_you_mean(s, row_ids | rule_ids) or "see `qa eval RUBRIC -f json` for ids")
     for m in ev.metrics:
@@ -251,16 +252,21 @@ def _show_rows(ev, selectors) -> list[str]:
     return out
 
 
-def _pin(path, rubric_name, labels_path, selection, targets_path, report):
+def _pin(path, rubric_name, labels_path, devset_root, selection, targets_path, report):
     import os
 
     from qa.eval.floors import current_floors, write_entry
 
     base = os.path.dirname(os.path.abspath(path))
-    sel = {"labels": os.path.relpath(os.path.abspath(labels_path), base), **selection}
+    sel = {"labels": os.path.relpath(os.path.abspath(labels_path), base)}
+    if os.path.realpath(devset_root) != os.path.realpath(base):
+        sel["devset"] = os.path.relpath(os.path.abspath(devset_root), base)
+    sel.update(selection)
     if targets_path:
         sel["targets"] = os.path.relpath(os.path.abspath(targets_path), base)
     floors = current_floors(report)
+    if os.path.isfile(rubric_name):
+        rubric_name = os.path.relpath(os.path.abspath(rubric_name), base)
     write_entry(path, rubric_name, sel, floors)
     click.echo(f"pinned {sum(len(v) for v in floors.values())} floor(s) for {rubric_name} in {path}", err=True)
 
@@ -383,18 +389,22 @@ def floors(ctx, floors_path, data_dir, output_format):
 
 
 def evaluate_entry(ctx, entry, data_dir):
-    """Evaluate one floors entry: its rubric on its selection of the devset the floors file lives in."""
+    """Evaluate one floors entry: its rubric (a name, or a YAML path relative to the floors file) on its
+    selection of its devset (by default the folder the floors file lives in)."""
+    from pathlib import Path
+
     from qa.cli.options import resolve_rubric
     from qa.eval.devset import load_devset
     from qa.eval.evaluate import devset_pairs, evaluate
     from qa.eval.labels import read_labels
     from qa.eval.targets import load_targets
 
-    from pathlib import Path
-
-    ds = load_devset(Path(entry.path).parent, data_dir)
+    here = Path(entry.path).parent
+    ds = load_devset(entry.devset, data_dir)
     pairs, _ = devset_pairs(ds, read_labels(str(entry.labels)), entry.split, entry.corpora, entry.languages)
-    return evaluate(resolve_rubric(ctx, entry.rubric), pairs, load_targets(entry.targets))
+    rubric_file = here / entry.rubric
+    name = str(rubric_file) if rubric_file.suffix in (".yaml", ".yml") and rubric_file.is_file() else entry.rubric
+    return evaluate(resolve_rubric(ctx, name), pairs, load_targets(entry.targets))
 
 
 @eval_.command("check", short_help="Check the devset: manifest, split, sources, labels files.")
@@ -407,10 +417,10 @@ def check_cmd(devset, data_dir, labels_paths):
     in range and on the right side). Prints counts per corpus and split."""
     from collections import Counter
 
+    from qa.errors import InputError
     from qa.eval.devset import load_devset, split_for
     from qa.eval.evaluate import devset_pairs
     from qa.eval.labels import read_labels
-    from qa.errors import InputError
 
     ds = load_devset(devset, data_dir)
     for e in ds.entries:

@@ -5,6 +5,7 @@
     zh-customer-service:                 # rubric name or path
       labels: labels/adjudicated.jsonl   # relative to this file
       split: test                        # train | test | all
+      # devset: DIR                      # optional: the devset folder (default: this file's folder)
       language: [zh]                     # optional; also corpus: [...], targets: FILE
       floors:
         banned.any: {precision: 0.93, recall: 0.68}
@@ -18,7 +19,9 @@ A figure is a row id of ``qa eval -f json`` (``banned.any``, ``courtesy.hold``, 
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +29,7 @@ from typing import Any
 from qa.errors import ConfigError, QAError, did_you_mean
 from qa.eval.report import figure
 
-ENTRY_KEYS = ("labels", "split", "corpus", "language", "targets", "floors")
+ENTRY_KEYS = ("labels", "devset", "split", "corpus", "language", "targets", "floors")
 STAT_NAMES = ("precision", "recall", "f1", "specificity", "balanced_accuracy", "accuracy", "kappa", "macro_f1")
 HEADER = """\
 # Figures each rubric must keep on the development set (qa eval floors; docs/eval.md, "Floors in CI").
@@ -39,6 +42,7 @@ HEADER = """\
 class FloorEntry:
     rubric: str
     labels: Path
+    devset: Path
     split: str = "test"
     corpora: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
@@ -100,7 +104,10 @@ def load_floors(path: str | Path) -> list[FloorEntry]:
                 raise err("expected a name or a list of names", spec, key, f"{rubric}.{key}")
             return tuple(v)
 
-        entry = FloorEntry(str(rubric), path.parent / spec["labels"], split, names("corpus"), names("language"),
+        if "devset" in spec and not isinstance(spec["devset"], str):
+            raise err("devset: the devset folder, relative to this file", spec, "devset", f"{rubric}.devset")
+        entry = FloorEntry(str(rubric), path.parent / spec["labels"], path.parent / spec.get("devset", "."), split,
+                           names("corpus"), names("language"),
                            (path.parent / spec["targets"]) if spec.get("targets") else None, path=str(path))
         floors = spec.get("floors") or {}
         if not isinstance(floors, dict):
@@ -139,7 +146,8 @@ def check(entry: FloorEntry, report: dict[str, Any]) -> list[Shortfall]:
 def current_floors(report: dict[str, Any]) -> dict[str, dict[str, float]]:
     """The figures to pin from a report: precision and recall of banned categories, complaints, escalation and
     call-backs (F1 too for complaint vs none), balanced accuracy of courtesy facts, kappa of the verdict and
-    the complaint types' macro-F1 — each rounded down to 3 decimals. Undefined figures are not pinned."""
+    the complaint types' macro-F1 — each rounded down to 3 decimals. Undefined figures, and figures at 0
+    (no floor to keep), are not pinned."""
     out: dict[str, dict[str, float]] = {}
 
     def down(v):
@@ -158,20 +166,18 @@ def current_floors(report: dict[str, Any]) -> dict[str, dict[str, float]]:
         pinned = {}
         for s in stats:
             v = figure(report, rid, s)
-            if v is not None:
+            if v is not None and down(v) > 0:
                 pinned[s] = down(v)
         if pinned:
             out[rid] = pinned
     mf = (report.get("complaint_types") or {}).get("macro_f1")
-    if mf is not None:
+    if mf is not None and down(mf) > 0:
         out["complaint.types"] = {"macro_f1": down(mf)}
     return out
 
 
 def write_entry(path: str | Path, rubric: str, selection: dict[str, Any], floors: dict[str, dict[str, float]]) -> None:
     """Add or replace ``rubric``'s entry in the floors file at ``path`` (created when absent)."""
-    import yaml
-
     from qa.io import atomic_output
 
     path = Path(path)
@@ -182,22 +188,31 @@ def write_entry(path: str | Path, rubric: str, selection: dict[str, Any], floors
     data[rubric] = {**selection, "floors": floors}
     lines = [HEADER]
     for name, spec in data.items():
-        lines.append(f"{yaml.safe_dump(name, allow_unicode=True).splitlines()[0]}:")
-        for k in ("labels", "split", "corpus", "language", "targets"):
+        lines.append(f"{_scalar(name)}:")
+        for k in ("labels", "devset", "split", "corpus", "language", "targets"):
             if spec.get(k):
-                lines.append(f"  {k}: {yaml.safe_dump(spec[k], default_flow_style=True, allow_unicode=True).strip()}")
+                lines.append(f"  {k}: {_scalar(spec[k])}")
         lines.append("  floors:")
         for metric, stats in spec["floors"].items():
             body = ", ".join(f"{s}: {v:g}" for s, v in stats.items())
-            lines.append(f"    {yaml.safe_dump(metric).splitlines()[0]}: {{{body}}}")
+            lines.append(f"    {_scalar(metric)}: {{{body}}}")
     with atomic_output(str(path)) as fh:
         fh.write("\n".join(lines) + "\n")
+
+
+def _scalar(value) -> str:
+    """A YAML scalar or flow list: plain when that reads back the same, else JSON (which YAML reads)."""
+    if isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9_][\w./:@*-]*", value) and not value.endswith(":"):
+        return value
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _entry_dict(e: FloorEntry, path: Path) -> dict[str, Any]:
     import os
 
     d: dict[str, Any] = {"labels": os.path.relpath(e.labels, path.parent), "split": e.split}
+    if e.devset.resolve() != path.parent.resolve():
+        d["devset"] = os.path.relpath(e.devset, path.parent)
     if e.corpora:
         d["corpus"] = list(e.corpora)
     if e.languages:

@@ -217,6 +217,10 @@ def read_labels(path: str) -> list[LabelRecord]:
     return out
 
 
+def _a(word: str) -> str:
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
+
+
 def check_turns(rec: LabelRecord, roles: list[str]) -> None:
     """Check every turn of ``rec`` against the conversation's turn roles (``roles[i]`` of turn ``i``):
     in range, and on the side the field is about (complaints and escalation on customer messages, banned
@@ -230,8 +234,8 @@ def check_turns(rec: LabelRecord, roles: list[str]) -> None:
             raise _err(rec.path, rec.line, fld, f"turn {turn} is out of range: conversation {rec.id!r} has {n} "
                        f"turn(s), numbered 0–{n - 1} as qa reads them")
         if role is not None and roles[turn] != role:
-            raise _err(rec.path, rec.line, fld, f"turn {turn} of {rec.id!r} is a {roles[turn]} message, not a "
-                       f"{role} message")
+            raise _err(rec.path, rec.line, fld, f"turn {turn} of {rec.id!r} is {_a(roles[turn])} message, not "
+                       f"{_a(role)} message")
 
     for i, (_, t) in enumerate(rec.complaints.items()):
         need(t, f"complaints[{i}].turn", "customer")

@@ -95,7 +95,7 @@ def render_table(report: dict[str, Any], console) -> None:
 
     head = report.get("header") or {}
     if head:
-        console.print(escape(head.get("line", "")))
+        console.print(escape(head.get("line", "")), soft_wrap=True)
         console.print()
     rows_by_family: dict[str, list[dict]] = defaultdict(list)
     for row in report["metrics"]:
@@ -136,7 +136,7 @@ def render_table(report: dict[str, Any], console) -> None:
         console.print()
     notes = report.get("not_measured") or []
     if notes:
-        console.print("not measured: " + escape("; ".join(notes)))
+        console.print("not measured: " + escape("; ".join(notes)), soft_wrap=True)
     unrev = report.get("unreviewed_findings") or {}
     if unrev:
         console.print("findings no per-rule label speaks about (not counted): "

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from qa.eval.evaluate import Evaluation
-from qa.eval.judge import Case, Item, Metric, predicted_types
+from qa.eval.judge import Case, Item, Metric
 
 NEIGHBOURS = 2
 WHOLE_UP_TO = 14

@@ -56,17 +56,27 @@ class Resolved:
     def banned_rules(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(r for rules in self.banned.values() for r in rules))
 
-    def measured_rules(self) -> set[str]:
-        out = set(self.banned_rules) | set(self.complaints) | set(self.escalation) | set(self.callbacks)
-        for rules in self.courtesy.values():
-            out.update(rules)
-        return out
-
 
 def load_targets(path: str | Path | None = None) -> Targets:
+    """The shipped targets, with what a user's file at ``path`` says laid over them: a key the file gives
+    replaces the shipped one (``escalation``, ``callbacks``, ``complaints``), entry by entry for the tables
+    (``banned``, ``courtesy``, ``complaint_types``); ``refusal: []`` unmaps a label."""
+    default, _ = _read_targets(str(DEFAULT_TARGETS))
+    if path is None or Path(path).resolve() == DEFAULT_TARGETS.resolve():
+        return default
+    user, given = _read_targets(str(path))
+    return Targets(
+        banned={**default.banned, **user.banned}, courtesy={**default.courtesy, **user.courtesy},
+        complaints=user.complaints if "complaints" in given else default.complaints,
+        complaint_types={**default.complaint_types, **user.complaint_types},
+        escalation=user.escalation if "escalation" in given else default.escalation,
+        callbacks=user.callbacks if "callbacks" in given else default.callbacks, path=str(path))
+
+
+def _read_targets(path: str) -> tuple[Targets, set[str]]:
+    """A targets file as written, and the keys it gives."""
     from qa.rubric.yamlsafe import line_of, load_yaml
 
-    path = str(path or DEFAULT_TARGETS)
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except OSError as exc:
@@ -75,6 +85,8 @@ def load_targets(path: str | Path | None = None) -> Targets:
         data = load_yaml(text, path)
     except QAError as exc:
         raise ConfigError(exc.message, path=path, line=exc.line) from None
+    if data is None:
+        data = {}
     if not isinstance(data, dict):
         raise ConfigError("a targets file is a YAML mapping", path=path, line=1)
 
@@ -112,11 +124,12 @@ def load_targets(path: str | Path | None = None) -> Targets:
         if v not in COMPLAINT_TYPES:
             raise err(f"{v!r} is not a label type; one of: {', '.join(COMPLAINT_TYPES)}", types, k,
                       f"complaint_types.{k}", did_you_mean(str(v), COMPLAINT_TYPES))
-    return Targets(banned=table("banned", BANNED_CATEGORIES), courtesy=table("courtesy", COURTESY_FACTS),
-                   complaints=selectors(data, "complaints", "complaints"),
-                   complaint_types={str(k): v for k, v in types.items()},
-                   escalation=selectors(data, "escalation", "escalation"),
-                   callbacks=selectors(data, "callbacks", "callbacks"), path=path)
+    targets = Targets(banned=table("banned", BANNED_CATEGORIES), courtesy=table("courtesy", COURTESY_FACTS),
+                      complaints=selectors(data, "complaints", "complaints"),
+                      complaint_types={str(k): v for k, v in types.items()},
+                      escalation=selectors(data, "escalation", "escalation"),
+                      callbacks=selectors(data, "callbacks", "callbacks"), path=path)
+    return targets, set(data)
 
 
 def select_rules(selectors: Iterable[str], rules: Iterable[tuple[str, tuple[str, ...]]]) -> tuple[str, ...]:
