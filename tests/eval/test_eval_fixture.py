@@ -92,8 +92,10 @@ def test_escalation_callbacks_and_verdict(report):
     assert counts(r["escalation"])[:3] == (2, 0, 3)    # "我要投诉" is a threat the test rubric does not list
     assert r["callbacks"]["n"] == 190
     assert counts(r["callbacks"])[:3] == (13, 0, 4)
+    # 5 labelled fail; qa fails 6 (pass mark 90): also ev-zh-05 (coach: one major phrasing) and zct-0137, and
+    # passes ev-en-03 (its "you're wrong" is not in the phrases)
     tp, fp, fn, tn = counts(r["verdict.fail"])
-    assert (tp, fp, fn, tn) == (5, 1, 2, 33)
+    assert (tp, fp, fn, tn) == (4, 2, 1, 34)
     po = (tp + tn) / 41
     pe = ((tp + fn) * (tp + fp) + (fp + tn) * (fn + tn)) / 41 ** 2
     assert r["verdict.fail"]["kappa"] == pytest.approx((po - pe) / (1 - pe), abs=1e-4)
