@@ -17,14 +17,16 @@ Conversations are read with qa's own readers, so a label's turn index is the ``t
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.errors import ConfigError, InputError, QAError, did_you_mean
+from qa.errors import ConfigError, InputError, did_you_mean
+from qa.eval.files import jsonl_objects, read_yaml
 from qa.model import Conversation
+from qa.readers import ReadOptions, read_records
+from qa.rubric.yamlsafe import line_of
 
 SPLITS = ("train", "test")
 TEST_PERCENT = 36
@@ -108,8 +110,6 @@ class Devset:
 
     def read(self, entries: Iterable[Entry]) -> dict[tuple[str, str], Conversation]:
         """The conversations of ``entries``, read through qa's readers (each source file once)."""
-        from qa.readers import ReadOptions, read_records
-
         wanted: dict[str, dict[str, Entry]] = {}
         for e in entries:
             wanted.setdefault(e.corpus, {})[e.id] = e
@@ -178,16 +178,7 @@ def load_devset(root: str | os.PathLike | None = None, data_dir: str | os.PathLi
 
 
 def _load_sources(path: Path, data_dir: Path) -> dict[str, Source]:
-    from qa.rubric.yamlsafe import line_of, load_yaml
-
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise ConfigError(f"cannot read: {exc.strerror}", path=str(path)) from None
-    try:
-        doc = load_yaml(text, str(path))
-    except QAError as exc:
-        raise ConfigError(exc.message, path=str(path), line=exc.line) from None
+    doc = read_yaml(path, "sources file")
     if not isinstance(doc, dict) or not doc:
         raise ConfigError("expected a mapping: corpus name → {path or local, format, …}", path=str(path), line=1)
     out = {}
@@ -219,21 +210,9 @@ def _load_sources(path: Path, data_dir: Path) -> dict[str, Source]:
 
 
 def _load_manifest(path: Path, sources: dict[str, Source]) -> list[Entry]:
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except OSError as exc:
-        raise ConfigError(f"cannot read: {exc.strerror}", path=str(path)) from None
     entries: list[Entry] = []
     seen: dict[tuple[str, str], int] = {}
-    for n, text in enumerate(lines, 1):
-        if not text.strip():
-            continue
-        try:
-            d = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"not valid JSON: {exc.msg}", path=str(path), line=n) from None
-        if not isinstance(d, dict):
-            raise InputError("expected a JSON object", path=str(path), line=n)
+    for n, d in jsonl_objects(path, "manifest"):
         for k in d:
             if k not in MANIFEST_KEYS:
                 raise InputError(f"unknown key {k!r}", path=str(path), line=n, field=k,

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from qa.engine import compile_rubric, score_conversation
 from qa.errors import InputError
 from qa.eval.devset import Devset
 from qa.eval.judge import Case, Item, Metric, judge, metric_defs, unreviewed_findings
@@ -111,8 +112,6 @@ def not_measured(targets: Targets, res: Resolved, rubric_id: str) -> list[str]:
 
 def evaluate(rubric: Rubric, pairs: list[Pair], targets: Targets | None = None) -> Evaluation:
     """Score every pair's conversation once and count the judgements into a report."""
-    from qa.engine import compile_rubric, score_conversation
-
     targets = targets or load_targets()
     compiled = compile_rubric(rubric)
     rules = [(cr.rule.id, tuple(cr.rule.tags)) for cr in compiled.rules]

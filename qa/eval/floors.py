@@ -26,8 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qa.errors import ConfigError, QAError, did_you_mean
+from qa.errors import ConfigError, did_you_mean
+from qa.eval.files import read_yaml
 from qa.eval.report import figure
+from qa.io import atomic_output
+from qa.rubric.yamlsafe import line_of
 
 ENTRY_KEYS = ("labels", "devset", "split", "corpus", "language", "targets", "floors")
 STAT_NAMES = ("precision", "recall", "f1", "specificity", "balanced_accuracy", "accuracy", "kappa", "macro_f1")
@@ -66,17 +69,8 @@ class Shortfall:
 
 def load_floors(path: str | Path) -> list[FloorEntry]:
     """Every entry of a floors file (an empty file, or one with only comments, has none)."""
-    from qa.rubric.yamlsafe import line_of, load_yaml
-
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise ConfigError(f"cannot read the floors file: {exc.strerror}", path=str(path)) from None
-    try:
-        data = load_yaml(text, str(path))
-    except QAError as exc:
-        raise ConfigError(exc.message, path=str(path), line=exc.line) from None
+    data = read_yaml(path, "floors file")
     if data is None:
         return []
     if not isinstance(data, dict):
@@ -178,8 +172,6 @@ def current_floors(report: dict[str, Any]) -> dict[str, dict[str, float]]:
 
 def write_entry(path: str | Path, rubric: str, selection: dict[str, Any], floors: dict[str, dict[str, float]]) -> None:
     """Add or replace ``rubric``'s entry in the floors file at ``path`` (created when absent)."""
-    from qa.io import atomic_output
-
     path = Path(path)
     data: dict[str, Any] = {}
     if path.exists():

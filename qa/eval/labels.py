@@ -20,11 +20,11 @@ and per-rule verdicts, as ``qa review export`` writes them from a QA lead's revi
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from qa.errors import InputError, did_you_mean
+from qa.eval.files import jsonl_objects
 
 COMPLAINT_TYPES = ("logistics_delay", "fees", "service_attitude", "product_quality", "refund_return", "other")
 BANNED_CATEGORIES = ("refusal", "dont_know", "brush_off", "blame", "filler", "over_promise", "argue", "abuse",
@@ -190,30 +190,15 @@ def read_labels(path: str) -> list[LabelRecord]:
 
     A conversation labelled twice (same corpus and id) is an error at the second record.
     """
-    try:
-        fh = open(path, encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"cannot read the labels file: {exc.strerror}", path=path) from None
     out: list[LabelRecord] = []
     seen: dict[tuple, int] = {}
-    with fh:
-        try:
-            for lineno, text in enumerate(fh, 1):
-                if not text.strip():
-                    continue
-                try:
-                    data = json.loads(text)
-                except json.JSONDecodeError as exc:
-                    raise InputError(f"not valid JSON: {exc.msg} at column {exc.colno}", path=path,
-                                     line=lineno) from None
-                rec = parse_record(data, path, lineno)
-                if rec.key in seen:
-                    raise InputError(f"conversation {rec.id!r} is labelled twice (first on line {seen[rec.key]})",
-                                     path=path, line=lineno, field="id")
-                seen[rec.key] = lineno
-                out.append(rec)
-        except UnicodeDecodeError:
-            raise InputError("the labels file is not UTF-8", path=path) from None
+    for lineno, data in jsonl_objects(path, "labels file"):
+        rec = parse_record(data, path, lineno)
+        if rec.key in seen:
+            raise InputError(f"conversation {rec.id!r} is labelled twice (first on line {seen[rec.key]})",
+                             path=path, line=lineno, field="id")
+        seen[rec.key] = lineno
+        out.append(rec)
     return out
 
 

@@ -16,6 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from qa.errors import QAError
+from qa.reviews import rubric_for
+
 
 def parse_finding_key(key: str) -> tuple[str, int | None]:
     """The rule and turn of a finding key ``rule@turn:start-end``."""
@@ -65,9 +68,6 @@ def labels_from_reviews(reviews: Iterable[dict], pass_mark_of: Callable[[str], f
 def export_from_store(store, pass_mark: float | None = None) -> tuple[list[dict[str, Any]], int]:
     """Label records from a history store's reviews; also how many manual scores got no verdict because
     their pass mark is unknown."""
-    from qa.errors import QAError
-    from qa.reviews import rubric_for
-
     cache: dict = {}
     missing: set[str] = set()
 

@@ -12,8 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.errors import ConfigError, QAError, did_you_mean
+from qa.errors import ConfigError, did_you_mean
+from qa.eval.files import read_yaml
 from qa.eval.labels import BANNED_CATEGORIES, COMPLAINT_TYPES
+from qa.rubric.yamlsafe import line_of
 
 DEFAULT_TARGETS = Path(__file__).with_name("targets.yaml")
 COURTESY_FACTS = ("greeting", "closing", "apology", "hold")
@@ -75,16 +77,7 @@ def load_targets(path: str | Path | None = None) -> Targets:
 
 def _read_targets(path: str) -> tuple[Targets, set[str]]:
     """A targets file as written, and the keys it gives."""
-    from qa.rubric.yamlsafe import line_of, load_yaml
-
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise ConfigError(f"cannot read the targets file: {exc.strerror}", path=path) from None
-    try:
-        data = load_yaml(text, path)
-    except QAError as exc:
-        raise ConfigError(exc.message, path=path, line=exc.line) from None
+    data = read_yaml(path, "targets file")
     if data is None:
         data = {}
     if not isinstance(data, dict):
