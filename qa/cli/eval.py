@@ -87,7 +87,7 @@ def _read_user_conversations(ctx, paths, input_format, mapping, encoding):
 @click.argument("conversations", nargs=-1, type=click.Path())
 @click.option("--labels", "labels_path", default=None, type=click.Path(dir_okay=False),
               help="Labels (JSONL: docs/labelling.md records, or per-rule labels from `qa review export`). "
-                   "Default with the devset: its labels/adjudicated.jsonl.")
+                   "Default with the devset: its labels.jsonl.")
 @_devset_option
 @click.option("--split", type=click.Choice(["train", "test", "all"]), default="all", show_default=True,
               help="Devset split to measure on.")
@@ -124,7 +124,7 @@ def run(ctx, rubric_name, conversations, labels_path, data_dir, devset, split, c
       qa eval en-customer-service --language en -f json
       qa review export --db qa.db -o reviewed.jsonl
       qa eval my-rubric.yaml week12.jsonl --labels reviewed.jsonl
-      qa eval agree labels/a.jsonl labels/b.jsonl --disagreements to_adjudicate.jsonl
+      qa eval agree labels-a.jsonl labels-b.jsonl --disagreements to_adjudicate.jsonl
       qa eval floors
     Labels: docs/labelling.md. Figures, units and intervals: docs/eval.md.
     Exit codes: 0 ok, 2 usage error or a bad label (file, line and field named).
@@ -154,7 +154,7 @@ def run(ctx, rubric_name, conversations, labels_path, data_dir, devset, split, c
         from qa.eval.devset import load_devset
 
         ds = load_devset(devset, data_dir)
-        labels_path = labels_path or str(ds.root / "labels" / "adjudicated.jsonl")
+        labels_path = labels_path or str(ds.root / "labels.jsonl")
         records = _labels_or_hint(labels_path)
         pairs, counts = devset_pairs(ds, records, split, corpora, languages)
         source = f"devset {ds.root}"
@@ -291,7 +291,7 @@ def agree(ctx, a_path, b_path, conversations, data_dir, devset, input_format, ma
 
     \b
     Examples:
-      qa eval agree corpora/devset/labels/a.jsonl corpora/devset/labels/b.jsonl
+      qa eval agree corpora/devset/labels-a.jsonl corpora/devset/labels-b.jsonl
       qa eval agree a.jsonl b.jsonl --disagreements adjudicate.jsonl
       qa eval agree a.jsonl b.jsonl --conversations sample.jsonl
     """
@@ -328,9 +328,10 @@ def agree(ctx, a_path, b_path, conversations, data_dir, devset, input_format, ma
     con.print(f"{rep['conversations']} conversation(s) labelled in both passes"
               + (f"; only in A: {len(rep['only_in_a'])}" if rep["only_in_a"] else "")
               + (f"; only in B: {len(rep['only_in_b'])}" if rep["only_in_b"] else ""))
-    t = Table(show_edge=False, pad_edge=False)
+    t = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
     for col in ("field", "unit", "items", "agreement", "kappa", "A yes", "B yes", "disagree"):
-        t.add_column(col, justify="left" if col in ("field", "unit") else "right")
+        t.add_column(col, justify="left" if col in ("field", "unit") else "right",
+                     no_wrap=col not in ("A yes", "B yes"))
     for r in rep["fields"]:
         def yes(side, r=r):
             if f"{side}_yes" in r:
@@ -410,7 +411,7 @@ def evaluate_entry(ctx, entry, data_dir):
 @eval_.command("check", short_help="Check the devset: manifest, split, sources, labels files.")
 @_devset_option
 @click.option("--labels", "labels_paths", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="Also check these labels files (default: every *.jsonl in the devset's labels/).")
+              help="Check these labels files (default: the devset's labels*.jsonl).")
 def check_cmd(devset, data_dir, labels_paths):
     """Check the devset: manifest and sources, the frozen split (a hash of corpus and id), no reserved
     conversation, every conversation readable, and every labels file's records (ids in the manifest, turns
@@ -432,7 +433,7 @@ def check_cmd(devset, data_dir, labels_paths):
     for (corpus, lang, split), n in sorted(counts.items()):
         click.echo(f"{corpus:<14} {lang:<4} {split:<6} {n:>5}")
     click.echo(f"{len(convs)} conversation(s) read, {sum(len(c.turns) for c in convs.values())} turns")
-    paths = list(labels_paths) or sorted(str(p) for p in (ds.root / "labels").glob("*.jsonl"))
+    paths = list(labels_paths) or sorted(str(p) for p in ds.root.glob("labels*.jsonl"))
     for p in paths:
         recs = read_labels(p)
         pairs, _ = devset_pairs(ds, recs)

@@ -8,7 +8,8 @@ A devset folder (the shipped one is ``corpora/devset/``) holds:
   (research-only corpora, never copied into the repository) or ``local`` relative to ``sources.yaml``
   (corpora in the repository), with ``format``, an optional ``mapping`` (relative to ``sources.yaml``) and
   an optional ``reserved`` id list under the shared data folder whose conversations may never be in the set;
-- ``labels/`` — the readers' label files (docs/labelling.md): ``a.jsonl``, ``b.jsonl``, ``adjudicated.jsonl``;
+- ``labels.jsonl`` — the adjudicated labels (docs/labelling.md), ``labels-a.jsonl`` and ``labels-b.jsonl`` the two
+  reading passes;
 - ``floors.yaml`` — the figures CI keeps (:mod:`qa.eval.floors`).
 
 Conversations are read with qa's own readers, so a label's turn index is the ``turn`` of a finding.

@@ -3,7 +3,7 @@
 ``floors.yaml`` lives in the devset folder; one entry per rubric::
 
     zh-customer-service:                 # rubric name or path
-      labels: labels/adjudicated.jsonl   # relative to this file
+      labels: labels.jsonl               # relative to this file
       split: test                        # train | test | all
       # devset: DIR                      # optional: the devset folder (default: this file's folder)
       language: [zh]                     # optional; also corpus: [...], targets: FILE
@@ -137,26 +137,26 @@ def check(entry: FloorEntry, report: dict[str, Any]) -> list[Shortfall]:
     return out
 
 
+HEADLINE = {"banned.any": ("precision", "recall"), "complaint.any": ("precision", "recall", "f1"),
+            "escalation": ("precision", "recall"), "callbacks": ("precision", "recall"),
+            "verdict.pass": ("kappa",), "verdict.fail": ("kappa",)}
+
+
 def current_floors(report: dict[str, Any]) -> dict[str, dict[str, float]]:
-    """The figures to pin from a report: precision and recall of banned categories, complaints, escalation and
-    call-backs (F1 too for complaint vs none), balanced accuracy of courtesy facts, kappa of the verdict and
-    the complaint types' macro-F1 — each rounded down to 3 decimals. Undefined figures, and figures at 0
-    (no floor to keep), are not pinned."""
+    """The headline figures of a report, to pin: precision and recall of banned phrasing (any), escalation and
+    call-backs; precision, recall and F1 of complaint vs none; the balanced accuracy of each courtesy fact;
+    the complaint types' macro-F1; the verdict kappas — each rounded down to 3 decimals. Undefined figures,
+    and figures at 0 (no floor to keep), are not pinned. Any other row (``banned.refusal``, ``rule:…``) can be
+    added to the file by hand."""
     out: dict[str, dict[str, float]] = {}
 
     def down(v):
         return math.floor(v * 1000) / 1000
 
     for row in report["metrics"]:
-        rid, fam = row["id"], row["family"]
-        if rid.startswith(("rule:", "reviewed:")):
-            continue
-        if fam == "courtesy":
-            stats = ["balanced_accuracy"]
-        elif fam == "verdict":
-            stats = ["kappa"]
-        else:
-            stats = ["precision", "recall"] + (["f1"] if rid == "complaint.any" else [])
+        rid = row["id"]
+        stats = ("balanced_accuracy",) if row["family"] == "courtesy" and rid.startswith("courtesy.") \
+            else HEADLINE.get(rid, ())
         pinned = {}
         for s in stats:
             v = figure(report, rid, s)

@@ -1,6 +1,6 @@
 """``qa eval agree``: Cohen's kappa per field between two label passes, and the disagreements to adjudicate.
 
-tests/data/eval/devset/labels/b.jsonl is the author's alternative reading of the borderline cases of a.jsonl
+tests/data/eval/devset/labels-b.jsonl is the author's alternative reading of the borderline cases of labels-a.jsonl
 (each named in its note), so the expected figures below can be worked out by hand."""
 
 import json
@@ -45,7 +45,7 @@ def test_hand_computed_kappa_on_a_small_example():
 
 def test_agree_on_the_test_devset(tmp_path, run_qa):
     out_file = tmp_path / "adjudicate.jsonl"
-    code, out, _ = run_qa("eval", "agree", DEVSET / "labels/a.jsonl", DEVSET / "labels/b.jsonl", "--devset", DEVSET,
+    code, out, _ = run_qa("eval", "agree", DEVSET / "labels-a.jsonl", DEVSET / "labels-b.jsonl", "--devset", DEVSET,
                           "--disagreements", out_file, "-f", "json")
     assert code == 0
     rep = json.loads(out)
@@ -73,8 +73,8 @@ def test_agree_on_the_test_devset(tmp_path, run_qa):
 
 def test_agree_table_and_conversations_option(tmp_path, run_qa):
     chats = DEVSET / "chats.jsonl"
-    a = [json.loads(x) for x in (DEVSET / "labels/a.jsonl").read_text(encoding="utf-8").splitlines()]
-    b = [json.loads(x) for x in (DEVSET / "labels/b.jsonl").read_text(encoding="utf-8").splitlines()]
+    a = [json.loads(x) for x in (DEVSET / "labels-a.jsonl").read_text(encoding="utf-8").splitlines()]
+    b = [json.loads(x) for x in (DEVSET / "labels-b.jsonl").read_text(encoding="utf-8").splitlines()]
     for name, recs in (("a", a), ("b", b)):
         (tmp_path / f"{name}.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs
                                                         if r["corpus"] == "eval-chats"), encoding="utf-8")

@@ -34,11 +34,15 @@ def test_shipped_devset_loads_without_the_data():
         ds.read(ds.entries[:1])
 
 
-def test_every_shipped_devset_conversation_reads(shared_data, run_qa):
+def test_every_shipped_devset_conversation_reads_and_every_label_fits(shared_data, run_qa):
+    """Every manifest conversation reads through qa's readers, and every labelled turn of every labels file is
+    in range and on the labelled side: a reader change that renumbers turns fails here."""
     code, out, err = run_qa("eval", "check", "--data", shared_data)
     assert code == 0, err
     n = sum(1 for x in (DEVSET / "manifest.jsonl").read_text().splitlines() if x.strip())
     assert f"{n} conversation(s) read" in out
+    for name in ("labels.jsonl", "labels-a.jsonl", "labels-b.jsonl"):
+        assert f"{DEVSET / name}: {n} record(s) ok" in out
 
 
 def test_the_reserved_jddc_sessions_are_never_in_the_devset(shared_data, tmp_path):
@@ -92,4 +96,4 @@ def test_check_reports_the_test_devset(run_qa):
     code, out, _ = run_qa("eval", "check", "--devset", TEST_DEVSET)
     assert code == 0
     assert "41 conversation(s) read" in out
-    assert "labels/b.jsonl: 41 record(s) ok" in out
+    assert "labels-b.jsonl: 41 record(s) ok" in out

@@ -161,7 +161,7 @@ def test_default_show_reads_each_label_once(run_qa):
 
 def test_a_qa_leads_own_sample(tmp_path, run_qa):
     """Plain user mode: conversation files plus labels matched by id (no corpus, no devset)."""
-    lines = [json.loads(x) for x in (DEVSET / "labels/adjudicated.jsonl").read_text(encoding="utf-8").splitlines()]
+    lines = [json.loads(x) for x in (DEVSET / "labels.jsonl").read_text(encoding="utf-8").splitlines()]
     mine = tmp_path / "mine.jsonl"
     mine.write_text("".join(json.dumps({k: v for k, v in r.items() if k != "corpus"}, ensure_ascii=False) + "\n"
                             for r in lines if r["corpus"] == "eval-chats"), encoding="utf-8")

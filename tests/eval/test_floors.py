@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_the_test_devsets_floors_hold(run_qa):
     code, out, _ = run_qa("eval", "floors", DEVSET / "floors.yaml")
     assert code == 0, out
-    assert "../rubric.yaml (test, 19 conversations): 27 figure(s) checked, ok" in out
+    assert "../rubric.yaml (test, 19 conversations): " in out
 
 
 def test_a_rubric_change_that_loses_recall_fails(tmp_path, run_qa):
@@ -24,18 +24,17 @@ def test_a_rubric_change_that_loses_recall_fails(tmp_path, run_qa):
     worse = tmp_path / "worse.yaml"
     worse.write_text(text.replace("phrases: [不知道, \"don't know\"]", "phrases: [不知道]"), encoding="utf-8")
     floors = (DEVSET / "floors.yaml").read_text(encoding="utf-8").replace('"../rubric.yaml":', f'"{worse}":')
-    floors = floors.replace("  labels: labels/adjudicated.jsonl", f"  labels: {DEVSET}/labels/adjudicated.jsonl\n"
+    floors = floors.replace("  labels: labels.jsonl", f"  labels: {DEVSET}/labels.jsonl\n"
                             f"  devset: {DEVSET}")
     (tmp_path / "floors.yaml").write_text(floors, encoding="utf-8")
     code, out, _ = run_qa("eval", "floors", tmp_path / "floors.yaml")
     assert code == 1
-    # the English "I don't know" is no longer found: dont_know recall 2/2 → 1/2, banned (any) 7/8 → 6/8
-    assert "banned.dont_know recall 0.5000 is below its floor 1" in out
+    # the English "I don't know" is no longer found: banned (any) recall 7/8 → 6/8
     assert "banned.any recall 0.7500 is below its floor 0.875" in out
     code, out, _ = run_qa("eval", "floors", tmp_path / "floors.yaml", "-f", "json")
     rep = json.loads(out)
     assert code == 1 and not rep["passed"]
-    assert {(s["metric"], s["stat"]) for s in rep["entries"][0]["below"]} >= {("banned.dont_know", "recall")}
+    assert {(s["metric"], s["stat"]) for s in rep["entries"][0]["below"]} >= {("banned.any", "recall")}
 
 
 def test_pin_floors_writes_what_floors_then_checks(tmp_path, run_qa):
@@ -56,17 +55,21 @@ def test_pin_floors_writes_what_floors_then_checks(tmp_path, run_qa):
     assert [x.rubric for x in load_floors(path)] == [e.rubric, "zh-customer-service"]
 
 
-def test_current_floors_pick_each_familys_figures():
+def test_current_floors_pick_the_headline_figures():
     report = {"metrics": [
         {"id": "banned.any", "family": "banned", "precision": {"value": 0.91234}, "recall": {"value": 0.5}},
-        {"id": "rule:ban.why", "family": "banned", "precision": {"value": 1.0}, "recall": {"value": 1.0}},
+        {"id": "banned.why", "family": "banned", "precision": {"value": 1.0}, "recall": {"value": 1.0}},
+        {"id": "rule:courtesy.hold.ask", "family": "courtesy", "balanced_accuracy": {"value": 0.7}},
         {"id": "courtesy.hold", "family": "courtesy", "balanced_accuracy": {"value": 0.8}, "precision": {"value": 1}},
-        {"id": "complaint.fees", "family": "complaints", "precision": {"value": None}, "recall": {"value": 0.0}},
+        {"id": "complaint.any", "family": "complaints", "precision": {"value": None}, "recall": {"value": 0.0},
+         "f1": {"value": 0.25}},
+        {"id": "complaint.fees", "family": "complaints", "precision": {"value": 0.5}, "recall": {"value": 0.5}},
+        {"id": "verdict.pass", "family": "verdict", "kappa": 0.0},
         {"id": "verdict.fail", "family": "verdict", "kappa": 0.4567}],
         "complaint_types": {"macro_f1": 0.7777, "types": 6}}
     assert current_floors(report) == {"banned.any": {"precision": 0.912, "recall": 0.5},
-                                      "courtesy.hold": {"balanced_accuracy": 0.8}, "verdict.fail": {"kappa": 0.456},
-                                      "complaint.types": {"macro_f1": 0.777}}
+                                      "courtesy.hold": {"balanced_accuracy": 0.8}, "complaint.any": {"f1": 0.25},
+                                      "verdict.fail": {"kappa": 0.456}, "complaint.types": {"macro_f1": 0.777}}
 
 
 def test_floors_file_mistakes_name_the_line(tmp_path):
@@ -94,8 +97,7 @@ def test_the_devsets_pinned_floors_hold(run_qa):
     """CI: the shipped rubrics keep the figures pinned in corpora/devset/floors.yaml on the frozen test split."""
     path = ROOT / "corpora" / "devset" / "floors.yaml"
     entries = load_floors(path)
-    if not entries:
-        pytest.skip(f"no floors pinned in {path} yet (the devset's labels are not in)")
+    assert entries, f"no floors pinned in {path}"
     from qa.eval.devset import default_data_dir, load_devset
 
     for e in entries:
