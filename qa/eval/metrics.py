@@ -120,6 +120,16 @@ class Counts:
     def accuracy(self) -> Estimate:
         return wilson(self.tp + self.tn, self.n)
 
+    def kappa(self) -> float | None:
+        """Cohen's kappa between the label and the prediction (see :func:`cohen_kappa`)."""
+        n = self.n
+        if not n:
+            return None
+        pe = ((self.tp + self.fn) * (self.tp + self.fp) + (self.fp + self.tn) * (self.fn + self.tn)) / (n * n)
+        if pe >= 1.0:
+            return None
+        return ((self.tp + self.tn) / n - pe) / (1 - pe)
+
 
 def cohen_kappa(pairs: Sequence[tuple[Hashable, Hashable]]) -> float | None:
     """Cohen's kappa of two raters' categories, one ``(a, b)`` pair per item.

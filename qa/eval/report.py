@@ -13,7 +13,7 @@ from typing import Any
 
 from qa.eval.judge import FAMILIES, Item, Metric
 from qa.eval.labels import COMPLAINT_TYPES
-from qa.eval.metrics import Counts, cohen_kappa, macro_f1
+from qa.eval.metrics import Counts, macro_f1
 
 STATS = ("precision", "recall", "f1", "specificity", "balanced_accuracy", "accuracy")
 
@@ -26,9 +26,7 @@ def row_for(metric: Metric, counts: Counts) -> dict[str, Any]:
     for stat in STATS:
         row[stat] = getattr(counts, stat)().to_dict()
     if metric.family == "verdict":
-        pairs = [(True, True)] * counts.tp + [(False, True)] * counts.fp + [(True, False)] * counts.fn \
-            + [(False, False)] * counts.tn
-        k = cohen_kappa(pairs)
+        k = counts.kappa()
         row["kappa"] = None if k is None else round(k, 4)
     if metric.same_as:
         row["same_as"] = metric.same_as

@@ -71,6 +71,13 @@ def test_kappa_three_categories_hand_computed():
     assert cohen_kappa(list(zip(a, b, strict=True))) == pytest.approx(0.625)
 
 
+def test_kappa_of_a_confusion_table_equals_kappa_of_its_pairs():
+    c = Counts(tp=5, fp=1, fn=2, tn=33)
+    pairs = [(True, True)] * 5 + [(False, True)] + [(True, False)] * 2 + [(False, False)] * 33
+    assert c.kappa() == pytest.approx(cohen_kappa(pairs))
+    assert Counts(tn=4).kappa() is None and Counts().kappa() is None
+
+
 def test_kappa_edges():
     assert cohen_kappa([(True, False), (False, True)]) == pytest.approx(-1.0)
     assert cohen_kappa([("pass", "pass")] * 3) is None  # one category throughout: undefined
