@@ -16,19 +16,28 @@ LABELS = Path(__file__).resolve().parents[1] / "data" / "complaints" / "waimai_l
 
 
 def test_waimai_test_split_keyword_scores(shared_data):
+    """Food-delivery reviews, a corpus of another kind than the conversations complaints-zh is tuned for.
+
+    The waimai labels predate the labelling guideline (docs/labelling.md): they file wrong and missing items
+    under ``other``, where the guideline (and the rubric) has ``product_quality``, so ``other`` is not pinned.
+    """
     ex, rej = read_examples(shared_data / "chinese-review-sentiment" / "waimai_10k.csv", "review", "labels",
                             row_labels=LABELS, split="test")
     assert len(ex) == 150 and not rej
     rep = evaluate_classifier(RubricClassifier(load_rubric("complaints-zh")), ex)
-    assert rep["macro_f1"] >= 0.6                     # measured 0.67
-    assert rep["complaint_detection"]["precision"] >= 0.95   # measured 0.99: positive reviews stay clean
-    assert rep["per_label"]["logistics_delay"]["f1"] >= 0.65
+    assert rep["macro_f1"] >= 0.52                    # measured 0.565 (rubric 2.0.0)
+    assert rep["complaint_detection"]["precision"] >= 0.95   # measured 0.97: positive reviews stay clean
+    assert rep["per_label"]["logistics_delay"]["f1"] >= 0.65  # measured 0.71
+    assert rep["per_label"]["product_quality"]["f1"] >= 0.58  # measured 0.63
 
 
-def test_seretod_user_turns_raise_no_false_complaints(shared_data):
+def test_seretod_user_turns_enquiries_are_not_complaints_but_a_fault_is(shared_data):
     dialogs = json.loads((shared_data / "seretod-mobilecs-example" / "example.json").read_text(encoding="utf-8"))
     users = [t["[SPEAKER 2]"] for d in dialogs for t in d["content"] if t.get("[SPEAKER 2]")]
     assert len(users) > 90
     clf = RubricClassifier(load_rubric("complaints-zh"))
     flagged = [u for u, p in zip(users, clf.predict(users), strict=False) if p]
-    assert len(flagged) <= 2, flagged   # measured 0 of 98: enquiries about data plans are not complaints
+    # enquiries about data plans and bills stay clean; the two customers reporting a phone that keeps locking
+    # and a weak signal ("coverage", docs/labelling.md: other) are complaints
+    assert len(flagged) == 2, flagged
+    assert "一直在锁" in flagged[0] and "信号一直不是特别好" in flagged[1]
