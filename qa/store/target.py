@@ -32,7 +32,9 @@ def display(db: str) -> str:
         if ":" in userinfo:
             netloc = userinfo.split(":", 1)[0] + ":***@" + hosts
     query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode([(k, "***" if k == "password" else v) for k, v in pairs], safe="/:")
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if any(k == "password" for k, _ in pairs):
+        query = urlencode([(k, "***" if k == "password" else v) for k, v in pairs], safe="/:*")
+    if (netloc, query) == (parts.netloc, parts.query):
+        return db
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))

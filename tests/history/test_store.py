@@ -241,3 +241,15 @@ def test_a_failing_migration_changes_nothing(db, monkeypatch):
     monkeypatch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:-1])
     with Store(db) as st:
         assert st.schema_version == SCHEMA_VERSION and "note" not in st.runs()[0]
+
+
+def test_text_with_nul_characters_is_stored(db):
+    """PostgreSQL text cannot hold NUL: the finding and result columns get U+FFFD there, the result's JSON
+    keeps the exact text on both engines."""
+    record_run(db, [result("c\x001", agent="A\x001", findings=[finding("ban.x", evidence="没\x00办法")])])
+    with Store(db) as st:
+        [r] = list(st.results())
+        assert (r["conversation_id"], r["agent_id"], r["findings"][0]["evidence"]) == ("c\x001", "A\x001", "没\x00办法")
+        nul = "\x00" if st.engine.name == "sqlite" else "\ufffd"
+        assert st.query("SELECT evidence FROM findings") == [{"evidence": f"没{nul}办法"}]
+        assert st.query("SELECT agent_id FROM results") == [{"agent_id": f"A{nul}1"}]
