@@ -12,17 +12,20 @@ times, in one run and on the same results:
       on each engine (wall time from the common start to the last commit), against one writer doing N;
   (e) reading the latest results back (``Store.results()``).
 
+Each figure is the best of --repeat runs (3): on a shared machine, noise only ever adds time.
+
 PostgreSQL is a throwaway cluster started here from the machine's binaries with its default durability
 (fsync on; tests/postgres_server.py), or the server at --postgres URL (a database is created and dropped).
 It prints a table and writes the figures as JSON (bench-results/history-<time>.json).
 
-    python bench/bench_history.py                       # N=20000, W=4
+    python bench/bench_history.py                       # N=20000, 2 and 4 writers; about 3 minutes
     python bench/bench_history.py --n 20000 --writers 2,4 --postgres postgresql://me@dbhost/postgres
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import multiprocessing
 import os
@@ -105,17 +108,27 @@ def concurrent(db: str, results: list[dict], writers: int) -> float:
     return max(ends) - t0
 
 
-def engine_figures(new_db, results: list[dict], writers: list[int]) -> dict:
+def _count(it) -> int:
+    return sum(1 for _ in it)
+
+
+def engine_figures(new_db, results: list[dict], writers: list[int], repeat: int) -> dict:
+    """Best of ``repeat`` for each figure (a shared machine's noise only ever adds time)."""
     from qa.store import Store, record_run
 
-    db = new_db()
-    _, t_first = timed(lambda: record_run(db, results, input_fingerprint="bench"))
-    _, t_again = timed(lambda: record_run(db, results, input_fingerprint="bench"))
-    with Store(db) as st:
-        n_read, t_read = timed(lambda: sum(1 for _ in st.results()))
-    out = {"record_s": t_first, "rerecord_s": t_again, "read_latest_s": t_read, "read": n_read, "concurrent": {}}
+    firsts, agains, reads = [], [], []
+    for _ in range(repeat):
+        db = new_db()
+        record = functools.partial(record_run, db, results, input_fingerprint="bench")
+        firsts.append(timed(record)[1])
+        agains.append(timed(record)[1])
+        with Store(db) as st:
+            n_read, t_read = timed(functools.partial(_count, st.results()))
+        reads.append(t_read)
+    out = {"record_s": min(firsts), "rerecord_s": min(agains), "read_latest_s": min(reads), "read": n_read,
+           "record_all_s": firsts, "concurrent": {}}
     for w in [1, *writers]:
-        t = concurrent(new_db(), results, w)
+        t = min(concurrent(new_db(), results, w) for _ in range(repeat))
         out["concurrent"][w] = {"wall_s": t, "results_per_s": len(results) / t}
     return out
 
@@ -124,6 +137,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=20000, help="results per run (default 20000)")
     ap.add_argument("--writers", default="2,4", help="concurrent writer counts to try (default 2,4)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each measurement; the best is kept (default 3)")
     ap.add_argument("--postgres", default=None, metavar="URL",
                     help="a server where a database may be created (default: start a throwaway cluster)")
     args = ap.parse_args(argv)
@@ -133,10 +147,12 @@ def main(argv=None) -> int:
     try:
         print(f"scoring {args.n} generated conversations …", file=sys.stderr)
         results = make_results(args.n, work)
-        base = baseline(results, work)
+        base = min(baseline(results, work) for _ in range(args.repeat))
         sqlite_n = iter(range(1000))
-        figures = {"n": len(results), "baseline_jsonl_fsync_s": base,
-                   "sqlite": engine_figures(lambda: str(work / f"h{next(sqlite_n)}.db"), results, writers)}
+        figures = {"n": len(results), "findings": sum(len(r["findings"]) for r in results),
+                   "baseline_jsonl_fsync_s": base,
+                   "sqlite": engine_figures(lambda: str(work / f"h{next(sqlite_n)}.db"), results, writers,
+                                            args.repeat)}
         url = args.postgres
         if url is None:
             from tests import postgres_server
@@ -147,7 +163,11 @@ def main(argv=None) -> int:
             except postgres_server.Unavailable as exc:
                 print(f"PostgreSQL skipped: {exc}", file=sys.stderr)
         if url:
-            figures["postgresql"] = engine_figures(_pg_databases(url), results, writers)
+            new_db, drop_databases = _pg_databases(url)
+            try:
+                figures["postgresql"] = engine_figures(new_db, results, writers, args.repeat)
+            finally:
+                drop_databases()
         figures["machine"] = {"python": platform.python_version(), "cpus": os.cpu_count(),
                               "platform": platform.platform()}
         report(figures)
@@ -167,8 +187,7 @@ def main(argv=None) -> int:
 
 
 def _pg_databases(server_url: str):
-    """``new_db()`` for PostgreSQL: a new database on the server each call (dropped at exit)."""
-    import atexit
+    """``new_db()`` for PostgreSQL, a new database on the server each call, and ``drop()`` for them all."""
     from urllib.parse import urlsplit, urlunsplit
 
     import psycopg
@@ -181,8 +200,6 @@ def _pg_databases(server_url: str):
             for name in made:
                 conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
-    atexit.register(drop)
-
     def new_db() -> str:
         name = f"qa_bench_{uuid.uuid4().hex[:10]}"
         with psycopg.connect(server_url, autocommit=True) as conn:
@@ -191,12 +208,12 @@ def _pg_databases(server_url: str):
         p = urlsplit(server_url)
         return urlunsplit((p.scheme, p.netloc, "/" + name, p.query, p.fragment))
 
-    return new_db
+    return new_db, drop
 
 
 def report(f: dict) -> None:
     n, base = f["n"], f["baseline_jsonl_fsync_s"]
-    print(f"\n{n} results; baseline (JSONL to a file, fsync): {base:.2f} s = {n / base:,.0f} results/s\n")
+    print(f"\n{n} results ({f['findings']} findings); baseline (JSONL to a file, fsync): {base:.2f} s = {n / base:,.0f} results/s\n")
     print(f"{'engine':<12}{'record':>10}{'× baseline':>12}{'results/s':>12}{'re-record':>11}{'read':>8}")
     for eng in ("sqlite", "postgresql"):
         e = f.get(eng)

@@ -5,8 +5,13 @@ end to end on each engine, the [tool.qa] db setting, PG* environment variables, 
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
+
+import pytest
 
 from qa.store import Store
 from tests.history.helpers import count
@@ -207,3 +212,28 @@ def test_password_in_the_url_is_never_printed(run_qa, write_jsonl, pg_db):
     assert "s3cret" not in out + err and "qa_test:***@" in out
     code, _, err = run_qa("history", "list", "--db", with_password.replace("/qa_test_", "/nowhere_"))
     assert code == 2 and "cannot connect" in err and "s3cret" not in err and "***" in err
+
+
+@pytest.mark.skipif(shutil.which("bash") is None or shutil.which("qa") is None, reason="needs bash and the qa script")
+def test_two_nightly_jobs_write_one_history_at_once(db, tmp_path):
+    """examples/nightly.sh for two sites' exports, started together, into the same history (README)."""
+    sample = ROOT / "corpora" / "zh-chat-timed" / "sample.jsonl"
+    if not sample.is_file():
+        pytest.skip(f"{sample} is not in this checkout")
+    lines = sample.read_text(encoding="utf-8").splitlines(keepends=True)
+    day = "2026-11-23"
+    jobs = []
+    for k, site in enumerate(("north", "south")):
+        exports = tmp_path / site / "exports"
+        (exports / day).mkdir(parents=True)
+        (exports / day / f"{site}.jsonl").write_text("".join(lines[k * 60:(k + 1) * 60]), encoding="utf-8")
+        env = {**os.environ, "QA_EXPORTS": str(exports), "QA_DB": db, "QA_PUBLISH": str(tmp_path / site / "pub"),
+               "QA_DAY": day, "QA_PASS_RATE": "0.5", "QA_BIN": shutil.which("qa")}
+        jobs.append(subprocess.Popen(["bash", str(ROOT / "examples" / "nightly.sh")], env=env, text=True,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+    outs = [j.communicate(timeout=300) for j in jobs]
+    assert [j.returncode for j in jobs] == [0, 0], outs
+    with Store(db) as st:
+        runs = st.runs()
+        assert sorted(r["conversations"] for r in runs) == [60, 60]
+        assert st.query("SELECT sum(conversations) AS n FROM agent_day") == [{"n": 120}]
