@@ -142,7 +142,7 @@ def list_(ctx, db, output_format):
 
 
 @review.command("export")
-@_db_option
+@db_option()
 @click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
               help="Write the labels here (JSONL; default: standard output).")
 @click.option("--pass-mark", type=float, default=None,
@@ -162,7 +162,7 @@ def export(ctx, db, output, pass_mark):
     from qa.io import atomic_output
     from qa.store import Store
 
-    with Store(_db_path(ctx, db)) as st:
+    with Store(resolve_db(ctx, db)) as st:
         records, no_mark = export_from_store(st, pass_mark)
     with atomic_output(output) as fh:
         for rec in records:

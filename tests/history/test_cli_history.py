@@ -89,6 +89,11 @@ def test_review_changes_later_scorecards(run_qa, write_jsonl, db):
     assert a1["mean_score"] == (95.0 + 90.0 + 100 + 100) / 4      # c0 kept (rubric not loadable), c1 manual
     reviews = json.loads(run_qa("review", "list", "--db", db, "-f", "json")[1])
     assert [(r["verdict"], r["reviewer"]) for r in reviews][0] == ("wrong", "lead")
+    code, out, err = run_qa("review", "export", "--db", db, "--pass-mark", "80")
+    assert code == 0, err
+    assert [json.loads(line) for line in out.splitlines()] == [
+        {"id": "c0", "rules": [{"rule": "ban.refusal", "turn": 1, "violated": False, "note": "解释原因，不是推诿"}]},
+        {"id": "c1", "verdict": "pass", "note": "客户挂断"}]
     with Store(db) as st:
         assert st.query("SELECT sum(reviewed) AS n FROM agent_day WHERE agent_id = 'A1'") == [{"n": 2}]
 
