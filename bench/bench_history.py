@@ -169,7 +169,7 @@ def main(argv=None) -> int:
             finally:
                 drop_databases()
         figures["machine"] = {"python": platform.python_version(), "cpus": os.cpu_count(),
-                              "platform": platform.platform()}
+                              "platform": platform.platform(), "load_average_at_end": os.getloadavg()[0]}
         report(figures)
         out = ROOT / "bench-results"
         out.mkdir(exist_ok=True)
@@ -213,6 +213,9 @@ def _pg_databases(server_url: str):
 
 def report(f: dict) -> None:
     n, base = f["n"], f["baseline_jsonl_fsync_s"]
+    m = f["machine"]
+    print(f"\n{m['cpus']} CPUs, load average {m['load_average_at_end']:.1f} at the end (other work on the machine "
+          "slows every figure, the baseline too)")
     print(f"\n{n} results ({f['findings']} findings); baseline (JSONL to a file, fsync): {base:.2f} s = {n / base:,.0f} results/s\n")
     print(f"{'engine':<12}{'record':>10}{'× baseline':>12}{'results/s':>12}{'re-record':>11}{'read':>8}")
     for eng in ("sqlite", "postgresql"):
