@@ -155,7 +155,7 @@ def test_jddc_dev_without_its_answer_file_is_one_reject_naming_it(tmp_path, shar
 
 
 HVB = ROOT / "corpora" / "harper-valley-bank"
-HVB_DEVSET_CALLS, HVB_DEVSET_AGENTS, HVB_DEVSET_TURNS = 61, 34, 1120
+HVB_DEVSET_CALLS, HVB_DEVSET_AGENTS, HVB_DEVSET_TURNS = 80, 37, 1478
 
 
 def _lines(path):
@@ -176,7 +176,7 @@ def test_hvb_devset_sample_is_the_seeded_draw_from_the_pool():
 def test_bundled_hvb_devset_reads_every_call_with_agents_and_times(read_all):
     convs, rejects, stats = read_all(HVB / "devset.jsonl")
     assert rejects == [] and stats.read == len(convs) == HVB_DEVSET_CALLS
-    assert [c.id for c in convs] == _lines(HVB / "devset-sids.txt")[:HVB_DEVSET_CALLS]
+    assert [c.id for c in convs] == _lines(HVB / "devset-sids.txt")
     for c in convs:
         assert (c.channel, c.language, c.metadata["source"]) == ("call", "en", "harper-valley-bank")
         assert c.agent_id is not None and c.agent_id == c.metadata["agent_speaker_id"]
