@@ -163,20 +163,20 @@ def _lines(path):
 
 
 def test_hvb_devset_sample_is_the_seeded_draw_from_the_pool():
-    """devset-sids.txt is random.Random(14).sample(pool - calls.jsonl, 80), as SOURCE.md says."""
+    """devset/sids.txt is random.Random(14).sample(pool - calls.jsonl, 80), as SOURCE.md says."""
     import random
 
-    pool = _lines(HVB / "devset-pool.txt")
+    pool = _lines(HVB / "devset" / "pool.txt")
     bundled = {json.loads(ln)["id"] for ln in (HVB / "calls.jsonl").read_text(encoding="utf-8").splitlines()}
     assert pool == sorted(pool) and len(pool) == 100 and bundled <= set(pool)
     drawn = sorted(random.Random(14).sample([s for s in pool if s not in bundled], 80))
-    assert _lines(HVB / "devset-sids.txt") == drawn
+    assert _lines(HVB / "devset" / "sids.txt") == drawn
 
 
 def test_bundled_hvb_devset_reads_every_call_with_agents_and_times(read_all):
-    convs, rejects, stats = read_all(HVB / "devset.jsonl")
+    convs, rejects, stats = read_all(HVB / "devset" / "calls.jsonl")
     assert rejects == [] and stats.read == len(convs) == HVB_DEVSET_CALLS
-    assert [c.id for c in convs] == _lines(HVB / "devset-sids.txt")
+    assert [c.id for c in convs] == _lines(HVB / "devset" / "sids.txt")
     for c in convs:
         assert (c.channel, c.language, c.metadata["source"]) == ("call", "en", "harper-valley-bank")
         assert c.agent_id is not None and c.agent_id == c.metadata["agent_speaker_id"]
