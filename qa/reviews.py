@@ -16,7 +16,9 @@ from typing import Any
 from qa.store import finding_key
 
 
-def _rubric_for(ref: dict, cache: dict, rubric=None):
+def rubric_for(ref: dict, cache: dict, rubric=None):
+    """The rubric a result was scored with (``ref`` = its ``rubric``), loaded by id when its hash still
+    matches, else None; ``cache`` keeps lookups by hash."""
     h = (ref or {}).get("hash")
     if rubric is not None and rubric.hash == h:
         return rubric
@@ -69,7 +71,7 @@ def apply_to_result(result: dict, reviews: list[dict], cache: dict | None = None
                                             "created_at")} for rv in reviews]
     if dropped:
         r["overridden_findings"] = dropped
-    rb = _rubric_for(r.get("rubric") or {}, cache if cache is not None else {}, rubric)
+    rb = rubric_for(r.get("rubric") or {}, cache if cache is not None else {}, rubric)
     if dropped:
         if rb is not None:
             _rescore(r, rb)

@@ -138,3 +138,33 @@ def list_(ctx, db, output_format):
         t.add_row(str(rv["id"]), _t(rv["created_at"]), _t(rv["reviewer"]), _t(rv["conversation_id"]),
                   _t(rv["finding_key"]), rv["verdict"], _t(rv["score"]), _t(rv["comment"]))
     Console().print(t)
+
+
+@review.command("export")
+@_db_option
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
+              help="Write the labels here (JSONL; default: standard output).")
+@click.option("--pass-mark", type=float, default=None,
+              help="Turn manual scores into pass/fail verdicts at this mark (default: the pass mark of the "
+                   "rubric each conversation was scored with, when it still loads).")
+@click.pass_context
+def export(ctx, db, output, pass_mark):
+    """Write the reviews as labels for `qa eval`: one record per reviewed conversation, a per-rule label
+    for each reviewed finding (right = violated, wrong = not) and a verdict from a manual score.
+
+    \b
+    Example:
+      qa review export --db qa.db -o reviewed.jsonl
+      qa eval zh-customer-service week12.jsonl --labels reviewed.jsonl
+    """
+    from qa.eval.review_labels import export_from_store
+    from qa.io import atomic_output
+    from qa.store import Store
+
+    with Store(_db_path(ctx, db)) as st:
+        records, no_mark = export_from_store(st, pass_mark)
+    with atomic_output(output) as fh:
+        for rec in records:
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    note = f"; {no_mark} manual score(s) without a verdict (pass mark unknown: pass --pass-mark)" if no_mark else ""
+    click.echo(f"exported {len(records)} reviewed conversation(s){note}", err=True)

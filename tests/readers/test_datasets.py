@@ -194,13 +194,13 @@ def test_bundled_hvb_devset_reads_every_call_with_agents_and_times(read_all):
 
 
 def test_devset_sources_in_the_repository_read_without_rejects(read_all):
-    """Entries of corpora/devset/sources.yaml with `base: repo` name bundled files that qa reads cleanly."""
-    import yaml
+    """Entries of corpora/devset/sources.yaml with `local` name bundled files that qa reads cleanly."""
+    from qa.eval.devset import load_devset
 
-    sources = yaml.safe_load((ROOT / "corpora" / "devset" / "sources.yaml").read_text(encoding="utf-8"))
-    in_repo = {name: s for name, s in sources.items() if s.get("base") == "repo"}
-    assert "hvb" in in_repo and all(s.get("base", "shared") in ("repo", "shared") for s in sources.values())
-    for name, s in in_repo.items():
-        convs, rejects, _ = read_all(ROOT / s["path"], fmt=s["format"])
+    sources = load_devset(ROOT / "corpora" / "devset").sources
+    local = {name: s for name, s in sources.items() if s.local}
+    assert local["hvb"].file.resolve() == (HVB / "devset" / "calls.jsonl").resolve()
+    for name, s in local.items():
+        convs, rejects, _ = read_all(s.file, fmt=s.format)
         assert rejects == [] and convs, name
-        assert {c.language for c in convs} == {s.get("language", "zh")}, name
+    assert {c.language for c in read_all(local["hvb"].file, fmt=local["hvb"].format)[0]} == {"en"}
