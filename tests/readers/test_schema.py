@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from qa.errors import InputError
+from qa.ingest.canonical import conversation_from_dict
+from qa.ingest.schema import conversation_schema, schema_problems
 from qa.model import FORMAT_VERSION
-from qa.readers.canonical import conversation_from_dict
-from qa.readers.schema import conversation_schema, schema_problems
 
 ROOT = Path(__file__).resolve().parents[2]
 OK = {"id": "c-0001", "channel": "chat", "language": "zh", "agent_id": "A017", "team": "售后一组",
