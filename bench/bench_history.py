@@ -53,8 +53,8 @@ def _bench_module():
 
 
 def make_results(n: int, work: Path) -> list[dict]:
-    from qa.rubric import load_rubric
-    from qa.runner import score_stream
+    from qa.rules.rubric import load_rubric
+    from qa.run.runner import score_stream
 
     corpus = work / "corpus.jsonl"
     _bench_module().make_corpus(corpus, n)

@@ -4,7 +4,7 @@ Each run is re-recorded with its own input fingerprint, rubric, source and creat
 copy is idempotent the way recording is: exporting again replaces the runs copied before. Reviews
 are added in their original order unless an identical review (time, reviewer, conversation,
 finding, verdict, score, comment) is already there. With ``redact``, results pass through
-:func:`qa.redact.redact_result` and review comments through :func:`qa.redact.redact_text` first.
+:func:`qa.results.redact.redact_result` and review comments through :func:`qa.results.redact.redact_text` first.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ class CopyStats:
 
 def copy_history(source: Store, dest: Store, redact: bool = False) -> CopyStats:
     if redact:
-        from qa.redact import redact_result, redact_text
+        from qa.results.redact import redact_result, redact_text
     stats = CopyStats()
     for run in source.runs():
         results = source.results(run["id"])

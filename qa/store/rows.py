@@ -1,7 +1,7 @@
 """A score result as the rows of the history tables: ``results``, ``findings`` and ``complaints``.
 
 The columns besides ``data`` (the whole result as JSON) are what dashboards group and filter by;
-they are derived here, once, the way ``qa scorecard`` derives its KPIs (:mod:`qa.scorecard`): the
+they are derived here, once, the way ``qa scorecard`` derives its KPIs (:mod:`qa.results.scorecard`): the
 day is the local date written in ``started_at``, a conversation meets the SLA when timing applied
 to it (a timing metric or finding) and no timing rule found a breach.
 """
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from qa.scorecard import complaint_labels, is_timing_finding, parse_time
+from qa.results.scorecard import complaint_labels, is_timing_finding, parse_time
 
 RESULT_COLUMNS = ("run_id", "conversation_id", "agent_id", "team", "channel", "started_at", "day", "score",
                   "max_score", "passed", "fatal", "finding_count", "complaint", "sla_met", "first_response_s",

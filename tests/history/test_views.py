@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.scorecard import aggregate
+from qa.results.scorecard import aggregate
 from qa.store import Store, record_run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -17,8 +17,8 @@ SAMPLE = ROOT / "corpora" / "zh-chat-timed" / "sample.jsonl"
 
 
 def _score(rubric_name: str) -> list[dict]:
-    from qa.rubric import load_rubric
-    from qa.runner import score_stream
+    from qa.rules.rubric import load_rubric
+    from qa.run.runner import score_stream
 
     if not SAMPLE.is_file():
         pytest.skip(f"{SAMPLE} is not in this checkout")
