@@ -31,7 +31,7 @@ def select_options(f):
 
 def read_options_from(ctx, input_format, mapping, encoding):
     """Fill ReadOptions and the format from options, falling back to config."""
-    from qa.readers import ReadOptions
+    from qa.ingest import ReadOptions
 
     cfg = (ctx.obj or {}).get("config", {}) if ctx else {}
     fmt = input_format or cfg.get("input-format") or "auto"
@@ -40,10 +40,48 @@ def read_options_from(ctx, input_format, mapping, encoding):
 
 def resolve_rubric(ctx, rubric_name):
     from qa.errors import ConfigError
-    from qa.rubric import load_rubric
+    from qa.rules.rubric import load_rubric
 
     cfg = (ctx.obj or {}).get("config", {}) if ctx else {}
     name = rubric_name or cfg.get("rubric")
     if not name:
         raise ConfigError("no rubric given", hint="pass --rubric NAME (see `qa rubric list`) or set rubric in [tool.qa]")
     return load_rubric(name)
+
+
+class DbTarget(click.ParamType):
+    """A history database: a SQLite file path or a PostgreSQL URL (see :mod:`qa.store.target`)."""
+
+    name = "db"
+
+    def convert(self, value, param, ctx):
+        import os
+
+        from qa.store.target import is_postgres
+
+        value = os.fspath(value)
+        if not is_postgres(value) and os.path.isdir(value):
+            self.fail(f"{value} is a directory, not a history database file", param, ctx)
+        return value
+
+
+DB_HELP = "a SQLite file, or postgresql://user@host/db (the PG* environment variables fill in what it leaves out)"
+
+
+def db_option(help_text: str = f"History database: {DB_HELP}. Default: `db` in config, else qa.db."):
+    return click.option("--db", default=None, type=DbTarget(), metavar="DB", help=help_text)
+
+
+def resolve_db(ctx, db, must_exist: bool = True, default: str | None = "qa.db") -> str | None:
+    """``--db``, else ``db`` from the config, else ``default``; a SQLite file that must exist is checked."""
+    import os
+
+    from qa.errors import ConfigError
+    from qa.store.target import is_postgres
+
+    cfg = (ctx.obj or {}).get("config", {}) if ctx and ctx.obj else {}
+    target = db or cfg.get("db") or default
+    if target and must_exist and not is_postgres(target) and not os.path.exists(target):
+        raise ConfigError(f"no history database at {target}",
+                          hint=f"create one with `qa history import RESULTS --db {target}` or `qa score … --db {target}`")
+    return target

@@ -9,7 +9,14 @@ from pathlib import Path
 
 import click
 
-from qa.cli.options import input_options, read_options_from, resolve_rubric, rubric_option, select_options
+from qa.cli.options import (
+    db_option,
+    input_options,
+    read_options_from,
+    resolve_rubric,
+    rubric_option,
+    select_options,
+)
 from qa.errors import EXIT_GATE_FAILED, EXIT_REJECTED
 from qa.model import SEVERITIES
 
@@ -33,8 +40,8 @@ from qa.model import SEVERITIES
               help="Continue an interrupted `-o FILE` JSONL run after its last checkpoint (a fresh run if none).")
 @click.option("--redact", is_flag=True, help="Replace phone numbers, ID and bank-card numbers, e-mails in evidence "
                                              "and rejects by [PHONE] [ID] [CARD] [EMAIL].")
-@click.option("--db", default=None, type=click.Path(dir_okay=False),
-              help="Also store the run in this history database (SQLite; see `qa history`).")
+@db_option("Also store the run in this history database: a SQLite file or postgresql://user@host/db "
+           "(see `qa history`).")
 @click.option("--quiet", "-q", is_flag=True, help="No summary on stderr.")
 @click.pass_context
 def score(ctx, sources, rubric_name, input_format, mapping, encoding, rejects, strict, select, ignore, output_format,
@@ -53,10 +60,10 @@ def score(ctx, sources, rubric_name, input_format, mapping, encoding, rejects, s
     130 interrupted (Ctrl-C).
     """
     from qa.errors import ConfigError
+    from qa.ingest.rejects import RejectsWriter
     from qa.io import atomic_output
-    from qa.rejects import RejectsWriter
     from qa.reporters import get_reporter
-    from qa.runner import Interrupted, RejectTally, RunSummary, score_stream, score_to_file
+    from qa.run.runner import Interrupted, RejectTally, RunSummary, score_stream, score_to_file
 
     cfg = ctx.obj.get("config", {})
     rubric = resolve_rubric(ctx, rubric_name)
@@ -78,7 +85,7 @@ def score(ctx, sources, rubric_name, input_format, mapping, encoding, rejects, s
         raise ConfigError("--resume needs JSONL results written to a file", hint="pass -o FILE (and -f jsonl)")
     try:
         if scheduler:
-            from qa.executors import dask_score
+            from qa.run.executors import dask_score
 
             if not output or output == "-":
                 raise ConfigError("--scheduler needs -o DIRECTORY for the partitioned output")
@@ -118,8 +125,10 @@ def score(ctx, sources, rubric_name, input_format, mapping, encoding, rejects, s
     if history:
         info = history.store(sources)
         if not quiet:
+            from qa.store import display
+
             verb = "stored" if info.created else "replaced (same input and rubric)"
-            click.echo(f"history: run {info.id} {verb} in {db}", err=True)
+            click.echo(f"history: run {info.id} {verb} in {display(db)}", err=True)
     reasons = summary.gate(fail_under, fail_on)
     for r in reasons:
         click.echo(f"quality gate failed: {r}", err=True)
@@ -142,8 +151,10 @@ class _HistoryTee:
         import json
         import tempfile
 
-        fd, self._tmp = tempfile.mkstemp(prefix=".qa-history-", suffix=".jsonl",
-                                         dir=os.path.dirname(os.path.abspath(self.db)) or ".")
+        from qa.store import is_postgres
+
+        here = None if is_postgres(self.db) else os.path.dirname(os.path.abspath(self.db)) or "."
+        fd, self._tmp = tempfile.mkstemp(prefix=".qa-history-", suffix=".jsonl", dir=here)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             for r in results:
                 fh.write(json.dumps(r, ensure_ascii=False) + "\n")
@@ -151,7 +162,7 @@ class _HistoryTee:
         self.files = [self._tmp]
 
     def store(self, sources):
-        from qa.resultfiles import read_results
+        from qa.results.files import read_results
         from qa.store import fingerprint_files, record_run
 
         files = [p for p in sources if os.path.isfile(p)]
@@ -178,7 +189,7 @@ def _print_summary(s, rej, rejects) -> None:
 
 def _default_jobs(sources) -> int:
     """All cores for real work; one process when the inputs are small (a pool would only add start-up)."""
-    from qa.executors import default_jobs
+    from qa.run.executors import default_jobs
 
     try:
         size = sum(os.path.getsize(p) for p in sources)

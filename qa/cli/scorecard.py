@@ -6,13 +6,13 @@ import sys
 
 import click
 
-from qa.cli.options import rubric_option
-from qa.scorecard import GROUPINGS, PERIODS
+from qa.cli.options import db_option, resolve_db, rubric_option
+from qa.results.scorecard import GROUPINGS, PERIODS
 
 
 def db_options(f):
-    f = click.option("--db", default=None, type=click.Path(dir_okay=False),
-                     help="Read results from this history database instead of RESULTS files.")(f)
+    f = db_option("Read results from this history database (a SQLite file or postgresql://…) instead of "
+                  "RESULTS files.")(f)
     f = click.option("--run", "run", default=None, metavar="RUN",
                      help="With --db: one run (id or 'latest'); default: latest result of every conversation.")(f)
     return f
@@ -55,13 +55,14 @@ def scorecard(ctx, results, db, run, rubric_name, by, period, since, until, min_
     from qa.errors import EXIT_GATE_FAILED, ConfigError
     from qa.io import atomic_output
     from qa.reporters import get_reporter
-    from qa.resultfiles import load_policy, peek, results_from
-    from qa.scorecard import aggregate
+    from qa.results.files import load_policy, peek, results_from
+    from qa.results.scorecard import aggregate
 
     fmt = output_format or ("table" if output is None and sys.stdout.isatty() else "json")
     if output and output_format is None:
         fmt = {"csv": "csv", "xlsx": "xlsx", "json": "json"}.get(output.rsplit(".", 1)[-1].lower(), "table")
     reporter = get_reporter(fmt, kind="scorecard")
+    db = resolve_db(ctx, db) if db else None
     first, stream = peek(results_from(results, db, run))
     policy = load_policy(rubric_name, first)
     if min_conversations is not None:
