@@ -239,7 +239,7 @@ class ComplaintTypeChecker(Checker):
         return self._lexicon(dict.fromkeys(words, 1.0)) if words else None
 
     def _norm(self, phrase: str) -> str:
-        from qa.normalize import normalize_phrase
+        from qa.rules.text.normalize import normalize_phrase
 
         return normalize_phrase(phrase.rstrip("*"), self.ctx.normalize)
 
@@ -261,7 +261,7 @@ class ComplaintTypeChecker(Checker):
         return Lexicon(group, norm, frozenset(stems), edges)
 
     def _structure(self, spec: dict) -> None:
-        from qa.normalize import normalize_phrase
+        from qa.rules.text.normalize import normalize_phrase
 
         rep = spec.get("repeat")
         self.repeat = None
