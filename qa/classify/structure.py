@@ -116,7 +116,7 @@ def chases(turns: list[tuple[str, str]], customer: set[int], is_chase, is_pendin
         for k, flag in enumerate(flags):
             if not flag:
                 continue
-            asked_before = sum(len(_NOISE.sub("", c)) for c, f in zip(chunks[:k], flags[:k]) if not f)
+            asked_before = sum(len(_NOISE.sub("", c)) for c, f in zip(chunks[:k], flags[:k], strict=True) if not f)
             if asked_before >= MIN_REQUEST or (last_request is not None
                                                 and (pending or turns[i - 1][0] == "customer")):
                 chased = True

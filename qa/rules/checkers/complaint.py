@@ -182,7 +182,9 @@ class ComplaintTypeChecker(Checker):
         "model": Option(str, default=None, doc="model file from `qa classify train` (relative to the rubric)"),
         "mode": Option(str, default="keywords", choices=("keywords", "model", "combined"),
                        doc="keywords, model, or combined (union; confidence is the maximum)"),
-        "model_threshold": Option(float, default=0.5, doc="probability at which the model labels a type"),
+        "model_threshold": Option(float, default=None,
+                                  doc="probability at which the model labels a type (default: the model's own "
+                                      "per-type thresholds)"),
     }
 
     def __init__(self, rule, ctx):
@@ -621,9 +623,9 @@ class ComplaintTypeChecker(Checker):
             return {}
         probs = self.model.predict_proba(texts)
         out = {}
-        threshold = self.opt("model_threshold")
+        limits = self.model.label_thresholds(self.opt("model_threshold"))
         for j, label in enumerate(self.model.labels):
-            over = [k for k in range(len(texts)) if probs[k][j] >= threshold]
+            over = [k for k in range(len(texts)) if probs[k][j] >= limits[j]]
             if over:
                 best = max(over, key=lambda k: probs[k][j])
                 out[label] = {"probability": float(probs[best][j]), "turn": scoped_list[over[0]]}
