@@ -56,36 +56,44 @@ class Signal:
 
 
 def repeats(turns: list[tuple[str, str]], customer: set[int], *, min_chars: int, min_similarity: float,
-            ignore: frozenset[str] = frozenset()) -> list[Signal]:
+            ignore: frozenset[str] = frozenset(), only: set[int] | None = None) -> list[Signal]:
     """Customer turns that ask again what an earlier customer turn asked, after the agent replied to it.
 
     A message counts when it has at least ``min_chars`` letters and its bigram similarity to an earlier
     customer message is at least ``min_similarity``, with an agent turn in between (a message sent twice
     in a row is a double send, not a repeated request). Messages in ``ignore`` (greetings, 转人工 …)
-    never count.
+    never count. ``only`` limits the turns reported (earlier turns are still read as what may be repeated).
     """
-    seen: list[tuple[int, str, int]] = []  # (turn, chunk, times asked)
+    seen: list[tuple[int, str, frozenset[str], int]] = []  # (turn, chunk, its bigrams, times asked)
     out: list[Signal] = []
     agent_since: dict[int, bool] = {}
-    for i, (role, text) in enumerate(turns):
+    last = max(only) if only else len(turns) - 1
+    for i, (role, text) in enumerate(turns[:last + 1]):
         if i not in customer:
             if role != "customer":
                 for k in agent_since:
                     agent_since[k] = True
             continue
         best = None
+        report = only is None or i in only
         for chunk in message_chunks(text):
             if len(chunk) < min_chars or chunk in ignore:
                 continue
-            for j, (t, prev, times) in enumerate(seen):
-                if t != i and agent_since.get(t) and similarity(chunk, prev) >= min_similarity:
-                    if best is None or times + 1 > best[2]:
-                        best = (j, t, times + 1)
-            seen.append((i, chunk, 1))
+            grams = _bigrams(chunk)
+            if report:
+                for j, (t, _prev, prev_grams, times) in enumerate(seen):
+                    # Jaccard can reach the threshold only if the sizes are close enough
+                    small, big = sorted((len(grams), len(prev_grams)))
+                    if t == i or not agent_since.get(t) or small < min_similarity * big:
+                        continue
+                    if len(grams & prev_grams) / len(grams | prev_grams) >= min_similarity:
+                        if best is None or times + 1 > best[2]:
+                            best = (j, t, times + 1)
+            seen.append((i, chunk, grams, 1))
         agent_since[i] = False
         if best is not None:
             j, t, times = best
-            seen[j] = (seen[j][0], seen[j][1], times)
+            seen[j] = (*seen[j][:3], times)
             out.append(Signal(i, "repeat", times, t))
     return out
 

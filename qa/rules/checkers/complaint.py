@@ -72,6 +72,18 @@ class TypeSpec:
     demands: Lexicon | None = None
     examples: list[str] = field(default_factory=list)
 
+    @property
+    def pattern_scan(self) -> tuple[re.Pattern, dict[str, float]]:
+        """All the type's patterns as one alternation (one scan per message): the regex and group → weight.
+        Where two patterns match overlapping text the leftmost wins, which the score would count once anyway."""
+        if self._scan is None:
+            groups = {f"p{i}": (rx, w) for i, (rx, w) in enumerate(self.patterns)}
+            self._scan = (re.compile("|".join(f"(?P<{g}>{rx.pattern})" for g, (rx, _w) in groups.items())),
+                          {g: w for g, (_rx, w) in groups.items()})
+        return self._scan
+
+    _scan: tuple | None = field(default=None, repr=False)
+
 
 @dataclass
 class Hit:
@@ -360,12 +372,11 @@ class ComplaintTypeChecker(Checker):
             out += [Hit(t, s, e, p, "demand", spec.demands.weight(p))
                     for t, s, e, p in self._hits(conv, spec.demands, scoped)]
         if spec.patterns:
+            rx, weights = spec.pattern_scan
             for t in sorted(scoped):
-                text = conv.texts[t]
-                for rx, w in spec.patterns:
-                    for m in rx.finditer(text):
-                        if m.end() > m.start():
-                            out.append(Hit(t, m.start(), m.end(), m.group(0), "pattern", w))
+                for m in rx.finditer(conv.texts[t]):
+                    if m.end() > m.start():
+                        out.append(Hit(t, m.start(), m.end(), m.group(0), "pattern", weights[m.lastgroup]))
         return out
 
     def _failure_hits(self, conv, scoped) -> dict[str | None, list[Hit]]:
@@ -433,10 +444,10 @@ class ComplaintTypeChecker(Checker):
             if negs and self._negated(negs, s, self._clause(texts[t], s, s)[0]):
                 continue
             cue_hits.setdefault(t, []).append(Hit(t, s, e, p, "cue", self.cues.weight(p)))
-        for sig in self._structure_signals(conv, scoped):
-            cue_hits.setdefault(sig.turn, []).append(sig)
-
         type_hits = {spec.id: self._type_hits(conv, spec, scoped) for spec in self.types}
+        evidence_turns = set(cue_hits) | {h.turn for hs in type_hits.values() for h in hs}
+        for sig in self._structure_signals(conv, scoped, evidence_turns):
+            cue_hits.setdefault(sig.turn, []).append(sig)
         failures = self._failure_hits(conv, scoped)
         for h in failures.pop(None, ()):
             cues = cue_hits.get(h.turn)
@@ -514,7 +525,8 @@ class ComplaintTypeChecker(Checker):
                 return False
         return True
 
-    def _structure_signals(self, conv, scoped) -> list[Hit]:
+    def _structure_signals(self, conv, scoped, evidence_turns: set[int]) -> list[Hit]:
+        """Repeated requests (only where other evidence is: alone they never make a complaint) and chases."""
         if self.repeat is None and self.chase is None:
             return []
         from qa.classify import structure
@@ -524,8 +536,9 @@ class ComplaintTypeChecker(Checker):
         out = []
         if self.repeat is not None:
             r = self.repeat
+            only = evidence_turns & customer if r["weight"] < self.other_threshold else None
             for sig in structure.repeats(turns, customer, min_chars=r["min_chars"], min_similarity=r["similarity"],
-                                         ignore=r["ignore"]):
+                                         ignore=r["ignore"], only=only) if only is None or only else ():
                 out.append(Hit(sig.turn, 0, len(conv.texts[sig.turn]), f"repeat:{sig.refers_to}", "repeat",
                                r["weight"]))
         if self.chase is not None:
