@@ -41,7 +41,9 @@ QUESTION_END = frozenset("?？")
 SENTENCE_END = frozenset("。！？!?\n")
 TYPE_KEYS = {"title", "source", "keywords", "patterns", "subjects", "demands", "enabled", "examples", "why"}
 STRUCTURE_KEYS = {"repeat", "chase"}
-TYPED = ("keyword", "failure", "demand")  # evidence kinds that name a type (cues and structure do not)
+TYPED = ("keyword", "failure", "demand")
+#: A turn names a matter when its phrases of one type weigh this much (a subject, or topic words together).
+CONTEXT_WEIGHT = 0.5  # evidence kinds that name a type (cues and structure do not)
 
 
 def _ascii_word(ch: str) -> bool:
@@ -440,10 +442,9 @@ class ComplaintTypeChecker(Checker):
         texts = conv.texts
         cue_hits: dict[int, list[Hit]] = {}
         for t, s, e, p in self._hits(conv, self.cues, scoped):
-            negs = neg_by_turn.get(t)
-            if negs and self._negated(negs, s, self._clause(texts[t], s, s)[0]):
-                continue
-            cue_hits.setdefault(t, []).append(Hit(t, s, e, p, "cue", self.cues.weight(p)))
+            cue = Hit(t, s, e, p, "cue", self.cues.weight(p))
+            if not self._discounted(texts[t], cue, neg_by_turn, hyp_by_turn, {}):
+                cue_hits.setdefault(t, []).append(cue)
         type_hits = {spec.id: self._type_hits(conv, spec, scoped) for spec in self.types}
         evidence_turns = set(cue_hits) | {h.turn for hs in type_hits.values() for h in hs}
         for sig in self._structure_signals(conv, scoped, evidence_turns):
@@ -456,16 +457,20 @@ class ComplaintTypeChecker(Checker):
                 cues.append(h)
         for tid, hs in failures.items():
             type_hits.setdefault(tid, []).extend(hs)
-        spans_by_turn: dict[int, list[tuple[int, int, str]]] = {}
+        spans_by_turn: dict[int, list[tuple[int, int, str, bool]]] = {}
         for tid, hs in type_hits.items():
             for h in hs:
-                spans_by_turn.setdefault(h.turn, []).append((h.start, h.end, tid))
+                spans_by_turn.setdefault(h.turn, []).append((h.start, h.end, tid, h.kind == "failure"))
 
-        def outranked(tid, h: Hit) -> bool:  # an overlapping longer phrase of another type wins (退款还没到 ⊃ 还没到)
+        def outranked(tid, h: Hit) -> bool:
+            """An overlapping longer phrase of another type wins (退款还没到 ⊃ 还没到); at equal length, a failure
+            typed by the subject it names wins over a type's own phrase (退款…没有反应 is not a defect)."""
             spans = spans_by_turn[h.turn]
             if len(spans) > 1:
-                for os_, oe, otid in spans:
-                    if otid != tid and os_ < h.end and h.start < oe and oe - os_ > h.end - h.start:
+                mine = h.end - h.start
+                for os_, oe, otid, named in spans:
+                    if otid != tid and os_ < h.end and h.start < oe and (
+                            oe - os_ > mine or (oe - os_ == mine and named and h.kind != "failure")):
                         return True
             return False
 
@@ -624,7 +629,7 @@ class ComplaintTypeChecker(Checker):
                 tid = self.subject_type.get(p)
                 if tid is not None:
                     weights[tid] = weights.get(tid, 0.0) + 0.5
-            if weights:
+            if weights and max(weights.values()) >= CONTEXT_WEIGHT:
                 return max(weights, key=lambda k: weights[k])
         return None
 
