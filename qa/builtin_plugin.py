@@ -16,11 +16,19 @@ def qa_checkers():
     from qa.checkers.phrase import PhraseChecker
     from qa.checkers.regex import RegexChecker
     from qa.checkers.required import RequiredChecker
+    from qa.checkers.similar import SimilarChecker
     from qa.checkers.timing import checkers as timing_checkers
     from qa.checkers.token_pattern import TokenPatternChecker
 
     return [PhraseChecker, RequiredChecker, RegexChecker, TokenPatternChecker, ComplaintTypeChecker,
-            *timing_checkers()]
+            SimilarChecker, *timing_checkers()]
+
+
+@hookimpl
+def qa_embedders():
+    from qa.text.embeddings import NgramBackend, UseBackend
+
+    return [NgramBackend(), UseBackend()]
 
 
 @hookimpl
