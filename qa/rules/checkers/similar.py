@@ -82,7 +82,8 @@ class SimilarChecker(Checker):
                                                         "use-multilingual: threads)"),
         "unit": Option(str, default="sentence", choices=UNITS,
                        doc="what is compared: each sentence, each clause (also split at commas) or the whole turn"),
-        "min_chars": Option(int, default=2, doc="units shorter than this many characters are not compared"),
+        "min_chars": Option(int, default=4, doc="units shorter than this many characters are not compared (a "
+                                                     "word or two says too little to be like a sentence)"),
         "max_per_turn": Option(int, default=1, doc="report at most this many units per turn (0 = all)"),
     }
 

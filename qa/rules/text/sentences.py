@@ -20,8 +20,13 @@ UNITS = ("sentence", "clause", "turn")
 _CLAUSE_STOPS = SENTENCE_END | frozenset("，,：:")
 
 
+def _kept(ch: str) -> bool:
+    """Letters, digits and brackets (masks such as [数字x]) stay at a unit's edges; punctuation and space go."""
+    return ch.isalnum() or ch in "[]【】()（）<>"
+
+
 def text_units(text: str, unit: str, language: str) -> list[tuple[int, int]]:
-    """Spans ``[start, end)`` of the units of ``text``, trimmed, without units that hold no letter or digit.
+    """Spans ``[start, end)`` of the units of ``text``, trimmed of punctuation and space, without empty units.
 
     In Chinese chat a space separates what were two messages, so it ends a sentence there; in other
     languages it does not.
@@ -40,9 +45,9 @@ def text_units(text: str, unit: str, language: str) -> list[tuple[int, int]]:
         bounds.append((start, len(text)))
     out = []
     for s, e in bounds:
-        while s < e and not text[s].isalnum():
+        while s < e and not _kept(text[s]):
             s += 1
-        while e > s and not text[e - 1].isalnum():
+        while e > s and not _kept(text[e - 1]):
             e -= 1
         if e > s:
             out.append((s, e))
