@@ -204,7 +204,8 @@ class SimilarChecker(Checker):
         return f
 
     def explain(self, texts: list[str]) -> list[dict[str, Any]]:
-        """For ``qa rubric try``: each text's similarity to every example sentence, and whether it matches."""
+        """For ``qa rubric try`` and lint: each text's units (as the rule cuts them, without those shorter than
+        ``min_chars``), their similarity to every example sentence, and whether the rule would flag them."""
         import numpy as np
 
         from qa.rules.text.normalize import normalize_phrase
@@ -212,8 +213,10 @@ class SimilarChecker(Checker):
         rows = []
         for text in texts:
             norm = normalize_phrase(text, self.ctx.normalize)
-            spans = text_units(norm, self.unit, self.language) or [(0, len(norm))]
-            units = [norm[s:e] for s, e in spans]
+            units = [norm[s:e] for s, e in text_units(norm, self.unit, self.language) if e - s >= self.min_chars]
+            if not units:
+                rows.append({"text": text, "units": [], "matches": False})
+                continue
             vecs = np.asarray(self.encoder.encode(units), dtype=np.float32)
             pos = vecs @ self.positive.T
             neg = vecs @ self.negative.T if self.negative is not None else None
