@@ -29,17 +29,19 @@ def text_units(text: str, unit: str, language: str) -> list[tuple[int, int]]:
     """Spans ``[start, end)`` of the units of ``text``, trimmed of punctuation and space, without empty units.
 
     In Chinese chat a space separates what were two messages, so it ends a sentence there; in other
-    languages it does not.
+    languages it does not, and a full stop ends a sentence only before a space or the end (not in 3.5).
     """
     if unit == "turn":
         bounds = [(0, len(text))]
     else:
         stops = _CLAUSE_STOPS if unit == "clause" else SENTENCE_END
-        if language.startswith("zh"):
+        zh = language.startswith("zh")
+        if zh:
             stops = stops | {" "}
         bounds, start = [], 0
+        last = len(text) - 1
         for i, ch in enumerate(text):
-            if ch in stops:
+            if ch in stops or (ch == "." and not zh and (i == last or text[i + 1].isspace())):
                 bounds.append((start, i))
                 start = i + 1
         bounds.append((start, len(text)))
