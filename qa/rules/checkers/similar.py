@@ -32,17 +32,22 @@ class SimilarityRun:
 
     def units(self, p, checker: SimilarChecker) -> list[tuple[int, int, int, str]]:
         """``(turn, start, end, text)`` of each unit in the rule's scope (normalised-text coordinates)."""
+        per_rule = p.cache.setdefault("similar.rule_units", {})
+        got = per_rule.get(checker)
+        if got is not None:
+            return got
         memo = p.cache.setdefault("similar.units", {})
-        out = []
         language = p.conv.language or checker.language
+        unit, min_chars = checker.unit, checker.min_chars
+        out = []
         for i in p.turns_in_scope(checker.rule):
-            key = (i, checker.unit)
-            got = memo.get(key)
-            if got is None:
+            key = (i, unit)
+            turn_units = memo.get(key)
+            if turn_units is None:
                 text = p.texts[i]
-                got = memo[key] = [(i, s, e, text[s:e]) for s, e in text_units(text, checker.unit, language)
-                                   if e - s >= checker.min_chars]
-            out.extend(got)
+                turn_units = memo[key] = [(i, s, e, text[s:e]) for s, e in text_units(text, unit, language)]
+            out.extend(u for u in turn_units if u[2] - u[1] >= min_chars)
+        per_rule[checker] = out
         return out
 
     def vectors(self, p) -> dict[str, dict[str, Any]]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import re
+
 SENTENCE_END = frozenset("。！？!?；;…~\n")
 
 
@@ -18,39 +21,27 @@ def enclosing(text: str, start: int, end: int, stops) -> tuple[int, int]:
 
 UNITS = ("sentence", "clause", "turn")
 _CLAUSE_STOPS = SENTENCE_END | frozenset("，,：:")
+_KEPT = r"[^\W_]|[\[\]【】()（）<>]"
 
 
-def _kept(ch: str) -> bool:
-    """Letters, digits and brackets (masks such as [数字x]) stay at a unit's edges; punctuation and space go."""
-    return ch.isalnum() or ch in "[]【】()（）<>"
+@functools.lru_cache(maxsize=16)
+def _unit_pattern(unit: str, zh: bool) -> re.Pattern:
+    if unit == "turn":
+        body = r"[\s\S]"
+    else:
+        stops = "".join(sorted(_CLAUSE_STOPS if unit == "clause" else SENTENCE_END))
+        if zh:
+            body = f"[^{re.escape(stops)} ]"
+        else:  # a full stop ends a sentence only before a space or the end: not in 3.5 or e.g.
+            body = rf"(?:[^{re.escape(stops)}.]|\.(?=\S))"
+    return re.compile(rf"(?:{_KEPT})(?:{body}*(?:{_KEPT}))?")
 
 
 def text_units(text: str, unit: str, language: str) -> list[tuple[int, int]]:
-    """Spans ``[start, end)`` of the units of ``text``, trimmed of punctuation and space, without empty units.
+    """Spans ``[start, end)`` of the units of ``text`` (``sentence``, ``clause`` or ``turn``), trimmed of
+    punctuation and space; letters, digits and brackets (masks such as [数字x]) stay at the edges.
 
     In Chinese chat a space separates what were two messages, so it ends a sentence there; in other
     languages it does not, and a full stop ends a sentence only before a space or the end (not in 3.5).
     """
-    if unit == "turn":
-        bounds = [(0, len(text))]
-    else:
-        stops = _CLAUSE_STOPS if unit == "clause" else SENTENCE_END
-        zh = language.startswith("zh")
-        if zh:
-            stops = stops | {" "}
-        bounds, start = [], 0
-        last = len(text) - 1
-        for i, ch in enumerate(text):
-            if ch in stops or (ch == "." and not zh and (i == last or text[i + 1].isspace())):
-                bounds.append((start, i))
-                start = i + 1
-        bounds.append((start, len(text)))
-    out = []
-    for s, e in bounds:
-        while s < e and not _kept(text[s]):
-            s += 1
-        while e > s and not _kept(text[e - 1]):
-            e -= 1
-        if e > s:
-            out.append((s, e))
-    return out
+    return [m.span() for m in _unit_pattern(unit, language.startswith("zh")).finditer(text)]
