@@ -21,9 +21,7 @@ import os
 import threading
 from pathlib import Path
 
-from qa import hookimpl
-from qa.errors import RubricError
-from qa.rules.text.embeddings import EmbeddingBackend, Encoder
+from qa import EmbeddingBackend, Encoder, RubricError, hookimpl
 
 _LOCK = threading.Lock()
 _MODELS: dict[str, object] = {}

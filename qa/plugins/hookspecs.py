@@ -100,10 +100,10 @@ def qa_reporters():
 def qa_embedders():
     """Return sentence-embedding backends for ``similar`` rules.
 
-    Each item is an instance of :class:`qa.rules.text.embeddings.EmbeddingBackend` with a unique ``name``
+    Each item is an instance of :class:`qa.EmbeddingBackend` with a unique ``name``
     (what a rule's ``backend:`` says), a ``description`` and a ``default_threshold`` (the similarity a rule
     needs when it sets no ``threshold``). ``encoder(sentences, language=..., options=...)`` is called once
-    per rule when a rubric compiles and returns an :class:`qa.rules.text.embeddings.Encoder`: a ``key`` naming
+    per rule when a rubric compiles and returns an :class:`qa.Encoder`: a ``key`` naming
     its vector space and an ``encode(texts)`` returning one L2-normalised row per text. Load models
     there, lazily and once per process, from a local path: never download at run time. Raise
     :class:`qa.errors.RubricError` with a hint when a package or model is missing; qa adds the rule's
