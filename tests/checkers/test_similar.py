@@ -294,3 +294,22 @@ def test_rubric_try_refuses_other_checkers_and_unknown_rules(capsys):
     with pytest.raises(SystemExit) as e:
         main(["rubric", "try", "similar-zh", "similar.calback", "x"])
     assert e.value.code == 2 and "did you mean 'similar.callback'" in capsys.readouterr().err
+
+
+def test_a_parallel_run_gives_the_same_findings(tmp_path):
+    convs = [{"id": f"c{k}", "channel": "chat", "language": "zh",
+              "turns": [{"role": "customer", "text": "怎么还没到，我要投诉"},
+                        {"role": "agent", "text": ["好的，核实后短信告知您", "您先不要着急哦", "这个不归我管的"][k % 3]}]}
+             for k in range(30)]
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in convs), encoding="utf-8")
+    outs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out{jobs}.jsonl"
+        subprocess.run([sys.executable, "-m", "qa", "score", str(src), "-r", "similar-zh", "-f", "jsonl", "-o", str(out),
+                        "--jobs", jobs, "--quiet"], check=False, capture_output=True)
+        outs.append([(r["conversation_id"], [(f["rule"], f["turn"], f["extra"]["similarity"]) for f in r["findings"]])
+                     for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())])
+    assert outs[0] == outs[1]
+    rules = {rule for _, fs in outs[0] for rule, _, _ in fs}
+    assert rules == {"similar.callback", "similar.brush_off", "similar.blame", "similar.escalation"}
