@@ -26,7 +26,7 @@ import hashlib
 import math
 import re
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -128,21 +128,20 @@ class NgramTfidf:
         import numpy as np
 
         out = np.zeros((len(texts), len(self.vocabulary)), dtype=np.float32)
-        vocab = self.vocabulary
+        vocab, idf, unseen_idf2 = self.vocabulary, self.idf, self.unseen_idf ** 2
         for row, text in enumerate(texts):
-            counts: dict[str, int] = {}
-            for g in char_ngrams(text, self.lo, self.hi, self.language):
-                counts[g] = counts.get(g, 0) + 1
-            unseen = 0.0
-            for g, c in counts.items():
-                j = vocab.get(g)
-                if j is None:
-                    unseen += (c * self.unseen_idf) ** 2
-                else:
-                    out[row, j] = c * self.idf[j]
-            norm = math.sqrt(float(out[row] @ out[row]) + unseen)
-            if norm:
-                out[row] /= norm
+            counts = Counter(char_ngrams(text, self.lo, self.hi, self.language))
+            if not counts:
+                continue
+            seen = counts.keys() & vocab.keys()
+            total_sq = sum(c * c for c in counts.values())
+            if seen:
+                cols = [vocab[g] for g in seen]
+                out[row, cols] = [counts[g] for g in seen]
+                out[row, cols] *= idf[cols]
+            unseen_sq = total_sq - sum(counts[g] ** 2 for g in seen)
+            norm = math.sqrt(float(out[row] @ out[row]) + unseen_sq * unseen_idf2)
+            out[row] /= norm
         return out
 
 
