@@ -9,7 +9,8 @@ sentence and the similarity, so ``qa explain`` can say why it fired.
 
 Cost: every similarity rule of a rubric shares one :class:`SimilarityRun` per compiled rubric. For each
 conversation it gathers the units in the scope of every similarity rule (nothing outside a scope is
-embedded), and embeds the distinct texts the run cache does not hold yet in one batch per encoder.
+embedded), and embeds the distinct texts the run cache does not hold yet in one batch per encoder. Each rule
+keeps its verdict on every text it has scored during the run, so a repeated line costs a dictionary lookup.
 """
 
 from __future__ import annotations
@@ -50,24 +51,39 @@ class SimilarityRun:
         per_rule[checker] = out
         return out
 
-    def vectors(self, p) -> dict[str, dict[str, Any]]:
-        """``encoder key → {text → vector}`` for the units of every similarity rule that applies to ``p``."""
-        done = p.cache.get("similar.vectors")
-        if done is not None:
-            return done
-        wanted: dict[str, tuple[Any, dict[str, None]]] = {}
+    def prepare(self, p) -> None:
+        """Score every unit of ``p`` that some similarity rule has not scored before in this run.
+
+        Per encoder, the distinct unit texts of all rules that apply to ``p`` are looked up once: a text some
+        rule still has to score is taken from the embedding cache or embedded (one batch per encoder); a text
+        every rule has scored already counts as a hit without a lookup.
+        """
+        if p.cache.get("similar.prepared"):
+            return
+        p.cache["similar.prepared"] = True
         channel = p.conv.channel
+        wanted: dict[str, tuple[Any, dict[str, list[SimilarChecker]]]] = {}
         for c in self.checkers:
             channels = c.rule.scope.channel
             if channels is not None and channel not in channels:
                 continue
-            enc = c.encoder
-            texts = wanted.setdefault(enc.key, (enc, {}))[1]
+            texts = wanted.setdefault(c.encoder.key, (c.encoder, {}))[1]
             for u in self.units(p, c):
-                texts[u[3]] = None
-        done = p.cache["similar.vectors"] = {key: self.cache.vectors(enc, list(texts))
-                                            for key, (enc, texts) in wanted.items() if texts}
-        return done
+                needers = texts.setdefault(u[3], [])
+                if u[3] not in c.scores and c not in needers:
+                    needers.append(c)
+        for enc, texts in wanted.values():
+            todo = [t for t, needers in texts.items() if needers]
+            self.cache.hits += len(texts) - len(todo)
+            if not todo:
+                continue
+            vectors = self.cache.vectors(enc, todo)
+            by_rule: dict[SimilarChecker, list[str]] = {}
+            for t in todo:
+                for c in texts[t]:
+                    by_rule.setdefault(c, []).append(t)
+            for c, ts in by_rule.items():
+                c.remember(ts, [vectors[t] for t in ts])
 
 
 class SimilarChecker(Checker):
@@ -149,6 +165,9 @@ class SimilarChecker(Checker):
             run = ctx.cache["similar"] = SimilarityRun()
         run.checkers.append(self)
         self.run = run
+        #: text → (similarity, closest similar_to, unless similarity, closest unless) for the whole run
+        self.scores: dict[str, tuple[float, int, float | None, int | None]] = {}
+        self.max_scores = run.cache.max_entries
 
     # -- scoring -------------------------------------------------------------------------------------
 
@@ -168,6 +187,14 @@ class SimilarChecker(Checker):
                 out.append((float(pos[r, best[r]]), int(best[r]), None, None))
         return out
 
+    def remember(self, texts: list[str], vectors: list) -> None:
+        """Score these texts (their vectors in this rule's encoder) and keep the results for the run."""
+        import numpy as np
+
+        if len(self.scores) + len(texts) > self.max_scores:
+            self.scores.clear()
+        self.scores.update(zip(texts, self.score(np.stack(vectors)), strict=True))
+
     def matches(self, similarity: float, unless_similarity: float | None) -> bool:
         """Reaches the threshold and no ``unless_similar_to`` sentence is closer."""
         return similarity >= self.threshold and (unless_similarity is None or unless_similarity <= similarity)
@@ -176,10 +203,9 @@ class SimilarChecker(Checker):
         units = self.run.units(conv, self)
         if not units:
             return NO_FINDINGS
-        import numpy as np
-
-        table = self.run.vectors(conv).get(self.encoder.key, {})
-        scored = self.score(np.stack([table[u[3]] for u in units]))
+        self.run.prepare(conv)
+        scores = self.scores
+        scored = [scores[u[3]] for u in units]
         best_per_turn: dict[int, list[tuple[float, int]]] = {}
         for k, (sim, _, neg, _) in enumerate(scored):
             if self.matches(sim, neg):
