@@ -313,3 +313,15 @@ def test_a_parallel_run_gives_the_same_findings(tmp_path):
     assert outs[0] == outs[1]
     rules = {rule for _, fs in outs[0] for rule, _, _ in fs}
     assert rules == {"similar.callback", "similar.brush_off", "similar.blame", "similar.escalation"}
+
+
+def test_verdicts_dropped_after_a_conversation_was_prepared_are_scored_again():
+    from qa.engine.prepared import Prepared
+
+    r = compile_rubric(rubric())
+    checker = r.rules[0].checker
+    p = Prepared(conv(("agent", "稍后给您回电"), ("agent", "请问还有其他问题吗"), ("agent", "专员会联系您")), r)
+    first = [(f.turn, f.extra["similarity"]) for f in checker.check(p).findings]
+    assert [t for t, _ in first] == [0, 2]
+    checker.scores.clear()  # what another thread's conversation does when the verdict table is full
+    assert [(f.turn, f.extra["similarity"]) for f in checker.check(p).findings] == first

@@ -15,6 +15,7 @@ keeps its verdict on every text it has scored during the run, so a repeated line
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from qa.errors import QAError, RubricError, did_you_mean
@@ -30,6 +31,9 @@ class SimilarityRun:
     def __init__(self, max_entries: int = 50_000):
         self.cache = EmbeddingCache(max_entries)
         self.checkers: list[SimilarChecker] = []
+        #: the caches are shared by every conversation scored with this compiled rubric, also from threads
+        #: (a Dask worker runs tasks in threads)
+        self.lock = threading.Lock()
 
     def units(self, p, checker: SimilarChecker) -> list[tuple[int, int, int, str]]:
         """``(turn, start, end, text)`` of each unit in the rule's scope (normalised-text coordinates)."""
@@ -203,9 +207,14 @@ class SimilarChecker(Checker):
         units = self.run.units(conv, self)
         if not units:
             return NO_FINDINGS
-        self.run.prepare(conv)
-        scores = self.scores
-        scored = [scores[u[3]] for u in units]
+        with self.run.lock:
+            self.run.prepare(conv)
+            scored = [self.scores.get(u[3]) for u in units]
+            if None in scored:  # another thread's conversation filled the verdicts up and they were dropped
+                todo = list(dict.fromkeys(u[3] for u, x in zip(units, scored, strict=True) if x is None))
+                vectors = self.run.cache.vectors(self.encoder, todo)
+                self.remember(todo, [vectors[t] for t in todo])
+                scored = [self.scores[u[3]] for u in units]
         best_per_turn: dict[int, list[tuple[float, int]]] = {}
         for k, (sim, _, neg, _) in enumerate(scored):
             if self.matches(sim, neg):
