@@ -19,6 +19,8 @@ Checks (each issue has a stable code):
 - ``pass-example-flagged`` — a pass example of any rule is flagged on its text by another rule of the
   rubric (good language that the rubric would still penalise). Missing-phrase findings (a one-turn
   example has no closing) and ``info`` findings (labels such as complaint types) are not counted.
+- ``similar-unless-overlap``, ``similar-rules-overlap`` — similarity rules whose examples sit too close to
+  their own near misses or to another similarity rule (:mod:`qa.rules.rubric.lint_similar`).
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ class LintIssue:
                 "path": self.path, "line": self.line}
 
 
-def _path_of(rule, rubric: Rubric) -> str | None:
+def path_of(rule, rubric: Rubric) -> str | None:
     return rule.origin.rsplit(":", 1)[0] if rule.origin else rubric.path
 
 
@@ -63,7 +65,7 @@ def lint_rubric(rubric: Rubric, *, run_examples: bool = True) -> list[LintIssue]
     issues: list[LintIssue] = []
     owners: dict[str, list[str]] = {}
     for rule in rubric.active_rules:
-        path = _path_of(rule, rubric)
+        path = path_of(rule, rubric)
         if not rule.examples:
             issues.append(LintIssue("no-examples", rule.id, "rule has no examples; add examples: {fail: [...], "
                                     "pass: [...]} so `qa rubric test` guards it", path, rule.line))
@@ -122,7 +124,10 @@ def lint_rubric(rubric: Rubric, *, run_examples: bool = True) -> list[LintIssue]
         if len(rules) > 1:
             second = rubric.rule(rules[1])
             issues.append(LintIssue("phrase-in-two-rules", rules[1], f"phrase {p!r} is also in rule {rules[0]!r}: "
-                                    "one utterance would be penalised twice", _path_of(second, rubric), second.line))
+                                    "one utterance would be penalised twice", path_of(second, rubric), second.line))
+    from qa.rules.rubric.lint_similar import lint_similar
+
+    issues.extend(lint_similar(rubric))
     if run_examples:
         issues.extend(_flagged_pass_examples(rubric))
     return issues
@@ -143,6 +148,6 @@ def _flagged_pass_examples(rubric: Rubric) -> list[LintIssue]:
             for other in others:
                 ev = next(f["evidence"] for f in result["findings"] if f["rule"] == other)
                 out.append(LintIssue("pass-example-flagged", rule.id, f"pass example {k + 1} {_label(ex)} is flagged "
-                                     f"by rule {other!r}" + (f" (“{ev}”)" if ev else ""), _path_of(rule, rubric),
+                                     f"by rule {other!r}" + (f" (“{ev}”)" if ev else ""), path_of(rule, rubric),
                                      ex.line))
     return out
