@@ -18,11 +18,17 @@ _NOISE = re.compile(r"\[[^\]]{0,12}\]|[^\w]|_", re.UNICODE)
 
 
 _PIECE = re.compile(r"[^\s?？!！。，,~～]+[?？!！。，,~～]*|[?？!！]+")
+_SENTENCE = re.compile(r"[^?？!！。，,~～]+[?？!！。，,~～]*|[?？!！]+")
 
 
-def pieces(text: str) -> list[str]:
-    """The messages and sentences of a turn, each with its closing punctuation (人呢？？查到了吗 → 人呢？？, 查到了吗)."""
-    return _PIECE.findall(text)
+def pieces(text: str, spaces_split: bool = True) -> list[str]:
+    """The messages and sentences of a turn, each with its closing punctuation (人呢？？查到了吗 → 人呢？？, 查到了吗).
+
+    Chinese chat exports join a customer's consecutive messages with spaces, so a space ends a piece there;
+    in English a space separates words (``spaces_split=False``)."""
+    if spaces_split:
+        return _PIECE.findall(text)
+    return [p.strip() for p in _SENTENCE.findall(text) if p.strip()]
 
 
 def message_chunks(text: str) -> list[str]:
@@ -98,7 +104,8 @@ def repeats(turns: list[tuple[str, str]], customer: set[int], *, min_chars: int,
     return out
 
 
-def chases(turns: list[tuple[str, str]], customer: set[int], is_chase, is_pending) -> list[Signal]:
+def chases(turns: list[tuple[str, str]], customer: set[int], is_chase, is_pending,
+           spaces_split: bool = True) -> list[Signal]:
     """Customer turns that chase a pending request: 在吗 / 人呢 / ? with nothing else to say.
 
     A chase counts when a request is pending: the customer asked and the agent has not answered since
@@ -118,7 +125,7 @@ def chases(turns: list[tuple[str, str]], customer: set[int], is_chase, is_pendin
                 if not pending:
                     last_request = None
             continue
-        chunks = pieces(text)
+        chunks = pieces(text, spaces_split)
         flags = [is_chase(c) for c in chunks]
         chased = False
         for k, flag in enumerate(flags):

@@ -551,13 +551,13 @@ class ComplaintTypeChecker(Checker):
             phrases, pending = c["phrases"], c["pending"]
 
             def is_chase(message: str) -> bool:
-                core = message.strip("?？!！。.~～ ")
+                core = message.strip("?？!！。.,，~～ ")
                 return not core or core in phrases
 
             def is_pending(i: int) -> bool:
                 return pending is not None and conv.turn_has(pending, i)
 
-            for sig in structure.chases(turns, customer, is_chase, is_pending):
+            for sig in structure.chases(turns, customer, is_chase, is_pending, " " in self.clause_end):
                 out.append(Hit(sig.turn, 0, len(conv.texts[sig.turn]), f"chase:{sig.count}", "chase",
                                c["weight"] if sig.count < 2 else c["repeated"]))
         return out
