@@ -19,6 +19,7 @@ from qa.errors import RubricError
 from qa.model import Conversation, Finding, RuleOutcome
 from qa.normalize import NormalizeOptions
 from qa.prepared import Prepared
+from qa.rubric.dependencies import closure, dependency_order, rule_dependencies
 from qa.rubric.model import Rubric, Rule
 from qa.scoring import ScorePlan, score_findings, score_plan
 from qa.text.phrases import PhraseIndex
@@ -41,6 +42,9 @@ class CompiledRule:
     rule: Rule
     checker: Checker
     unless: UnlessGroups | None
+    #: False for a rule compiled only because a selected rule reads its findings (--select/--ignore left it
+    #: out): it runs, but its findings, labels and metrics are not part of the result
+    report: bool = True
 
 
 @dataclass
@@ -56,7 +60,9 @@ def compile_rubric(rubric: Rubric, select: Iterable[str] | None = None,
                    ignore: Iterable[str] | None = None) -> CompiledRubric:
     """Instantiate every active rule's checker and freeze the shared phrase automaton.
 
-    ``select``/``ignore`` take rule ids, id prefixes (``ban.``) or tags, like ruff's selectors.
+    ``select``/``ignore`` take rule ids, id prefixes (``ban.``) or tags, like ruff's selectors. Rules run after
+    the rules whose findings they read (qa.rubric.dependencies); a rule that a selected rule reads is compiled
+    even when the selection leaves it out, but not reported.
     """
     from qa.plugins import registry
 
@@ -67,11 +73,14 @@ def compile_rubric(rubric: Rubric, select: Iterable[str] | None = None,
     compiled: list[CompiledRule] = []
     sel = list(select or [])
     ign = list(ignore or [])
-    for rule in rubric.active_rules:
-        if sel and not any(_selects(s, rule) for s in sel):
-            continue
-        if any(_selects(s, rule) for s in ign):
-            continue
+    chosen = {rule.id for rule in rubric.active_rules
+              if (not sel or any(_selects(s, rule) for s in sel)) and not any(_selects(s, rule) for s in ign)}
+    deps = rule_dependencies(rubric, checkers)
+    needed = closure(chosen, deps) if deps else chosen
+    rules = [rule for rule in rubric.active_rules if rule.id in needed]
+    if deps:
+        rules = dependency_order(rules, deps, rubric)
+    for rule in rules:
         cls = checkers.get(rule.checker)
         if cls is None:
             raise RubricError(f"rule {rule.id!r} needs checker {rule.checker!r}, which no plugin registers",
@@ -89,7 +98,7 @@ def compile_rubric(rubric: Rubric, select: Iterable[str] | None = None,
                 prev_turn=ctx.add_phrases(u.prev_turn) if u.prev_turn else None,
                 regex=tuple(compile_regex(p) for p in u.regex),
             )
-        compiled.append(CompiledRule(rule, checker, unless))
+        compiled.append(CompiledRule(rule, checker, unless, report=rule.id in chosen))
     phrases.build()
     return CompiledRubric(rubric, compiled, phrases, norm, score_plan(rubric))
 
@@ -187,12 +196,15 @@ def run_rules(p: Prepared, compiled: CompiledRubric) -> tuple[list[Finding], dic
             continue
         if outcome is NO_FINDINGS:
             continue
+        if outcome.applicable and outcome.findings:
+            _apply_unless(p, cr, outcome)
+            p.findings[rule.id] = outcome.findings
+        if not cr.report:
+            continue
         if not outcome.applicable:
             not_applicable[rule.id] = outcome.reason or "not applicable"
         else:
-            if outcome.findings:
-                _apply_unless(p, cr, outcome)
-                findings.extend(outcome.findings)
+            findings.extend(outcome.findings)
         if outcome.metrics:
             metrics.update(outcome.metrics)
         if outcome.labels:
@@ -259,7 +271,7 @@ def explain_conversation(conv: Conversation, compiled: CompiledRubric | Rubric) 
     ``passed``, or ``not_applicable`` with the reason).
     """
     result, s, compiled = _score(conv, compiled)
-    rules = {cr.rule.id: cr.rule for cr in compiled.rules}
+    rules = {cr.rule.id: cr.rule for cr in compiled.rules if cr.report}
     by_turn: dict[int, list[int]] = {}
     counts: dict[str, int] = {}
     for k, f in enumerate(result["findings"]):

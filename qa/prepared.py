@@ -57,6 +57,15 @@ class Prepared:
         self._scope_sets: dict[tuple, frozenset[int]] = {}
         self._tokens: dict[int, list[tuple[str, int, int]]] = {}
         self.cache: dict[str, Any] = {}
+        #: rule id → its findings on this conversation, filled as rules run (dependencies run first)
+        self.findings: dict[str, list[Finding]] = {}
+
+    def findings_of(self, rule_ids) -> list[Finding]:
+        """The findings so far of the given rules (rules another rule reads run before it)."""
+        out: list[Finding] = []
+        for rid in rule_ids:
+            out.extend(self.findings.get(rid, ()))
+        return out
 
     # -- time ----------------------------------------------------------------------------------
 
@@ -152,6 +161,11 @@ class Prepared:
             if h[0] == turn:
                 return True
         return False
+
+    def original_text(self, turn: int, start: int, end: int) -> str:
+        """The input text of turn ``turn`` under the normalised span ``[start, end)``."""
+        s, e = self.norm[turn].to_original(start, end)
+        return self.conv.turns[turn].text[s:e]
 
     def sentence_bounds(self, turn: int, start: int, end: int) -> tuple[int, int]:
         return enclosing(self.texts[turn], start, end, SENTENCE_END)

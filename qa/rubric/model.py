@@ -84,6 +84,12 @@ class Rule:
 
     #: how errors name the rule, e.g. "rules[3] (ban.refusal)"
     where: str = field(default="", repr=False, compare=False)
+    #: the lexicons the rule's phrase lists name ($apology …), already expanded into its options
+    lexicons: tuple[str, ...] = ()
+    #: the rule as written (its YAML mapping) and its index in its file's rules, to build it again with an
+    #: extending rubric's lexicons
+    node: Any = field(default=None, repr=False, compare=False)
+    index: int = field(default=0, repr=False, compare=False)
 
     def key_path(self, key: str) -> str:
         """The error-message path of one of this rule's keys: ``rules[3] (ban.refusal).phrases[1]``."""
@@ -133,6 +139,8 @@ class Rubric:
     description: str = ""
     hash: str = ""
     raw: dict[str, Any] = field(default_factory=dict)
+    #: named phrase lists (``$apology``), this rubric's and its parents' (qa.rubric.lexicons.Lexicon)
+    lexicons: dict[str, Any] = field(default_factory=dict)
 
     @property
     def active_rules(self) -> list[Rule]:
