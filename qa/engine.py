@@ -22,6 +22,7 @@ from qa.prepared import Prepared
 from qa.rubric.dependencies import closure, dependency_order, rule_dependencies
 from qa.rubric.model import Rubric, Rule
 from qa.scoring import ScorePlan, score_findings, score_plan
+from qa.text.clauses import asks_question, clause_is_question, clauses_before, content_chars, is_question_text
 from qa.text.phrases import PhraseIndex
 from qa.text.regex import compile_regex
 
@@ -35,6 +36,13 @@ class UnlessGroups:
     next_turn: int | None = None
     prev_turn: int | None = None
     regex: tuple = ()
+    question: bool = False
+    answers_question: bool = False
+    answers_question_about: int | None = None
+    answers_question_unless: int | None = None
+    follows_statement: bool = False
+    follows_statement_skip: int | None = None
+    language: str | None = None
 
 
 @dataclass
@@ -97,6 +105,16 @@ def compile_rubric(rubric: Rubric, select: Iterable[str] | None = None,
                 next_turn=ctx.add_phrases(u.next_turn) if u.next_turn else None,
                 prev_turn=ctx.add_phrases(u.prev_turn) if u.prev_turn else None,
                 regex=tuple(compile_regex(p) for p in u.regex),
+                question=u.question,
+                answers_question=u.answers_question,
+                answers_question_about=(ctx.add_phrases(u.answers_question_about)
+                                        if u.answers_question_about else None),
+                answers_question_unless=(ctx.add_phrases(u.answers_question_unless)
+                                         if u.answers_question_unless else None),
+                follows_statement=u.follows_statement,
+                follows_statement_skip=(ctx.add_phrases(u.follows_statement_skip)
+                                        if u.follows_statement_skip else None),
+                language=rubric.language,
             )
         compiled.append(CompiledRule(rule, checker, unless, report=rule.id in chosen))
     phrases.build()
@@ -134,13 +152,35 @@ def excepted(p: Prepared, u: UnlessGroups, window: int, f_turn: int, start: int,
         nxt = next((j for j in p.role_idx.get(role, ()) if j > f_turn), None)
         if nxt is not None and p.turn_has(u.next_turn, nxt):
             return True
-    if u.prev_turn is not None:
+    if u.prev_turn is not None or u.answers_question:
         role = p.conv.turns[f_turn].role
         prv = next((j for j in range(f_turn - 1, -1, -1) if p.conv.turns[j].role != role), None)
-        if prv is not None and p.turn_has(u.prev_turn, prv):
-            return True
+        if prv is not None:
+            if u.prev_turn is not None and p.turn_has(u.prev_turn, prv):
+                return True
+            if (u.answers_question and asks_question(p.texts[prv], u.language)
+                    and (u.answers_question_about is None or p.turn_has(u.answers_question_about, prv))
+                    and not (u.answers_question_unless is not None and p.turn_has(u.answers_question_unless, prv))):
+                return True
+    if u.question and clause_is_question(p.texts[f_turn], start, end, u.language):
+        return True
+    if u.follows_statement and _follows_statement(p, u, f_turn, start):
+        return True
     for rx in u.regex:
         if rx.search(p.texts[f_turn]):
+            return True
+    return False
+
+
+STATEMENT_CHARS = 2  # content characters an earlier clause needs to count as a statement
+
+
+def _follows_statement(p: Prepared, u: UnlessGroups, turn: int, start: int) -> bool:
+    text = p.texts[turn]
+    skip = [(s, e) for t, s, e in p.hits.get(u.follows_statement_skip, ()) if t == turn] \
+        if u.follows_statement_skip is not None else []
+    for cs, ce in clauses_before(text, start, u.language):
+        if not is_question_text(text, cs, ce, u.language) and content_chars(text, cs, ce, skip) >= STATEMENT_CHARS:
             return True
     return False
 

@@ -56,7 +56,8 @@ RULE_KEYS = {
 }
 SCOPE_KEYS = {"role", "first", "last", "channel", "within_s"}
 UNLESS_KEYS = {"preceded_by", "followed_by", "window", "same_sentence", "same_turn", "regex", "next_turn",
-               "prev_turn"}
+               "prev_turn", "question", "answers_question", "follows_statement"}
+_UNLESS_FLAGS = {"window", "question", "answers_question", "follows_statement"}
 SCORING_KEYS = {"base", "pass_mark", "fatal"}
 SECTION_KEYS = {"id", "title", "weight"}
 FATAL_POLICIES = ("zero", "fail", "ignore")
@@ -492,7 +493,7 @@ def build_rule(node: Any, i: int, spath, checkers: dict, sections: dict, parent_
         un = _mapping(node["unless"], spath, f"{where}.unless", node, "unless")
         _check_keys(un, UNLESS_KEYS, spath, f"{where}.unless")
         kw = {}
-        for k in UNLESS_KEYS - {"window"}:
+        for k in UNLESS_KEYS - _UNLESS_FLAGS:
             if k in un:
                 items = _str_list(un[k], spath, un, k, f"{where}.unless.{k}")
                 written = un[k] if isinstance(un[k], list) else list(items)
@@ -504,6 +505,43 @@ def build_rule(node: Any, i: int, spath, checkers: dict, sections: dict, parent_
                                                          f"{where}.unless.{k}", used))
         if "window" in un:
             kw["window"] = _int(un["window"], spath, un, "window", f"{where}.unless.window")
+        if "question" in un:
+            if not isinstance(un["question"], bool):
+                raise _err("question must be true or false", spath, un, "question", f"{where}.unless.question")
+            kw["question"] = un["question"]
+        if "answers_question" in un:
+            aq = un["answers_question"]
+            if isinstance(aq, dict):
+                _check_keys(aq, ("about", "unless"), spath, f"{where}.unless.answers_question")
+                for sub in ("about", "unless"):
+                    if sub in aq:
+                        fld = f"{where}.unless.answers_question.{sub}"
+                        _str_list(aq[sub], spath, aq, sub, fld)
+                        written = aq[sub] if isinstance(aq[sub], list) else [aq[sub]]
+                        kw[f"answers_question_{sub}"] = tuple(str(x) for x in expand(
+                            written, lexicons, spath, line_of(aq, sub), fld, used))
+                kw["answers_question"] = True
+            elif isinstance(aq, bool):
+                kw["answers_question"] = aq
+            else:
+                raise _err("answers_question must be true, false or {about: [phrases], unless: [phrases]}", spath, un,
+                           "answers_question", f"{where}.unless.answers_question")
+        if "follows_statement" in un:
+            fs = un["follows_statement"]
+            if isinstance(fs, dict):
+                _check_keys(fs, ("skip",), spath, f"{where}.unless.follows_statement")
+                if "skip" in fs:
+                    fld = f"{where}.unless.follows_statement.skip"
+                    _str_list(fs["skip"], spath, fs, "skip", fld)
+                    written = fs["skip"] if isinstance(fs["skip"], list) else [fs["skip"]]
+                    kw["follows_statement_skip"] = tuple(str(x) for x in expand(
+                        written, lexicons, spath, line_of(fs, "skip"), fld, used))
+                kw["follows_statement"] = True
+            elif isinstance(fs, bool):
+                kw["follows_statement"] = fs
+            else:
+                raise _err("follows_statement must be true, false or {skip: [phrases]}", spath, un,
+                           "follows_statement", f"{where}.unless.follows_statement")
         unless = Unless(**kw)
         for pattern in unless.regex:
             from qa.text.regex import compile_regex

@@ -31,6 +31,12 @@ class Unless:
     phrase anywhere in the turn. ``regex``: an RE2 pattern matching the turn. ``next_turn``: a
     phrase in the same speaker's next turn (e.g. a refusal followed by an alternative). ``prev_turn``: a
     phrase in the nearest earlier turn of another role (e.g. 不可以的 answering 充电时可以使用吗).
+    ``question``: the match sits in a question (是不能开机吗？, 能不能). ``answers_question``: the nearest earlier
+    turn of another role asks a question, holds one of ``answers_question_about`` when given (what the question is
+    about, e.g. using a product) and none of ``answers_question_unless`` (a request such as 帮我, 给我: then the
+    answer refuses what was asked for rather than stating a fact). ``follows_statement``: an earlier clause of the
+    match's turn states something (出厂都是按订单的呢，小妹这边无法修改订单的呢: the negative rests on it); questions
+    and the words in ``follows_statement_skip`` (greetings, address terms) do not count as a statement.
     """
 
     preceded_by: tuple[str, ...] = ()
@@ -41,10 +47,17 @@ class Unless:
     regex: tuple[str, ...] = ()
     next_turn: tuple[str, ...] = ()
     prev_turn: tuple[str, ...] = ()
+    question: bool = False
+    answers_question: bool = False
+    answers_question_about: tuple[str, ...] = ()
+    answers_question_unless: tuple[str, ...] = ()
+    follows_statement: bool = False
+    follows_statement_skip: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
         return bool(self.preceded_by or self.followed_by or self.same_sentence or self.same_turn
-                    or self.regex or self.next_turn or self.prev_turn)
+                    or self.regex or self.next_turn or self.prev_turn or self.question or self.answers_question
+                    or self.follows_statement)
 
 
 @dataclass
