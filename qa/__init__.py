@@ -1,45 +1,81 @@
 """qa — a linter for customer-service conversations.
 
-The public library API lives here; the command line is a thin layer over it::
+This module is the stable public surface. Library users::
 
     from qa import load_rubric, read_conversations, score_conversations
 
     rubric = load_rubric("zh-customer-service")
     for result in score_conversations(read_conversations(["chats.jsonl"]), rubric):
         print(result["conversation_id"], result["score"])
+
+Plugin authors::
+
+    from qa import Checker, Option, hookimpl
+
+Names are imported on first use, so ``import qa`` (and ``qa --help``) stays cheap. Everything else in
+the package (``qa.engine``, ``qa.rules``, …) is internal and may move between minor versions.
 """
 
 from __future__ import annotations
 
+import importlib
+
 import pluggy
+
+from qa import _moved
 
 __version__ = "0.1.0"
 
 hookimpl = pluggy.HookimplMarker("qa")
-"""Decorator marking a function as an implementation of a qa hook (see :mod:`qa.hookspecs`)."""
+"""Decorator marking a function as an implementation of a qa hook (see :mod:`qa.plugins.hookspecs`)."""
 
-__all__ = [
-    "__version__",
-    "hookimpl",
-    "load_rubric",
-    "read_conversations",
-    "score_conversations",
-    "score_conversation",
-]
+# public name -> the module that defines it
+_PUBLIC = {
+    # reading, rubrics, scoring
+    "read_conversations": "qa.ingest",
+    "ReadOptions": "qa.ingest.base",
+    "load_rubric": "qa.rules.rubric.loader",
+    "compile_rubric": "qa.engine.compile",
+    "score_conversation": "qa.engine.score",
+    "score_conversations": "qa.engine.score",
+    "explain_conversation": "qa.engine.score",
+    # the data that flows between stages
+    "Conversation": "qa.model",
+    "Turn": "qa.model",
+    "Word": "qa.model",
+    "Reject": "qa.model",
+    "Finding": "qa.model",
+    "RuleOutcome": "qa.model",
+    # writing plugins
+    "Checker": "qa.rules.checkers.base",
+    "Option": "qa.rules.checkers.base",
+    "CompileContext": "qa.rules.checkers.base",
+    "NO_FINDINGS": "qa.rules.checkers.base",
+    "Prepared": "qa.engine.prepared",
+    "Reader": "qa.ingest.base",
+    "Reporter": "qa.reporters.base",
+    # errors
+    "QAError": "qa.errors",
+    "InputError": "qa.errors",
+    "RubricError": "qa.errors",
+    "ConfigError": "qa.errors",
+    "PluginError": "qa.errors",
+}
+
+__all__ = ["__version__", "hookimpl", *_PUBLIC]
 
 
 def __getattr__(name: str):
-    # Lazy so that `import qa` (and `qa --help`) stays cheap.
-    if name == "load_rubric":
-        from qa.rubric import load_rubric
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'qa' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
-        return load_rubric
-    if name == "read_conversations":
-        from qa.readers import read_conversations
 
-        return read_conversations
-    if name in ("score_conversations", "score_conversation"):
-        from qa import engine
+def __dir__():
+    return sorted(__all__)
 
-        return getattr(engine, name)
-    raise AttributeError(f"module 'qa' has no attribute {name!r}")
+
+_moved.install()

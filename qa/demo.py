@@ -54,7 +54,7 @@ def _inputs(folder: Path) -> list[Path]:
 
 def _rubric_file(workdir: Path, lang: str, parts: tuple[str, ...], without: str | None, version: str) -> Path | None:
     from qa.errors import QAError
-    from qa.rubric import find_rubric
+    from qa.rules.rubric import find_rubric
 
     have = []
     for p in parts:
@@ -77,15 +77,15 @@ def _rubric_file(workdir: Path, lang: str, parts: tuple[str, ...], without: str 
 
 def run_demo(workdir: str | os.PathLike, corpora: str | os.PathLike | None = None,
              echo: Callable[[str], None] = lambda s: None) -> DemoResult:
-    from qa.history import compare_runs
     from qa.io import atomic_output
-    from qa.report import load_transcripts, render_report
+    from qa.reporters.html_report import load_transcripts, render_report
     from qa.reporters.scorecard_formats import CsvReporter
     from qa.reporters.xlsx import write_workbook
-    from qa.reviews import apply_reviews
-    from qa.rubric import load_rubric
-    from qa.runner import RunSummary, score_stream
-    from qa.scorecard import aggregate, policy_from_dict
+    from qa.results.history import compare_runs
+    from qa.results.reviews import apply_reviews
+    from qa.results.scorecard import aggregate, policy_from_dict
+    from qa.rules.rubric import load_rubric
+    from qa.run.runner import RunSummary, score_stream
     from qa.store import Store, fingerprint_files
 
     root = find_corpora(corpora)

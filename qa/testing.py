@@ -1,7 +1,7 @@
 """pytest plugin for rubric and plugin authors (registered through the ``pytest11`` entry point).
 
 Fixtures:
-  ``qa_rubric``  ``qa_rubric(name_or_path_or_dict)`` → a loaded :class:`~qa.rubric.Rubric` (a dict is
+  ``qa_rubric``  ``qa_rubric(name_or_path_or_dict)`` → a loaded :class:`~qa.rules.rubric.Rubric` (a dict is
                  validated like a YAML file, handy for a one-rule rubric in a checker test).
   ``qa_score``   ``qa_score(rubric, text_or_turns_or_conversation, role="agent")`` → the result dict.
   ``qa_plugin``  ``qa_plugin("my_pack.plugin")`` loads a plugin module for one test, as ``--plugin`` does.
@@ -58,8 +58,8 @@ class CaseError(Exception):
 
 def as_conversation(item, role: str = "agent", language: str = "zh", conv_id: str = "example"):
     """A Conversation from a text (one turn of ``role``), a list of turns, or a canonical dict."""
+    from qa.ingest.canonical import conversation_from_dict
     from qa.model import Conversation, Turn
-    from qa.readers.canonical import conversation_from_dict
 
     if isinstance(item, str):
         return Conversation(conv_id, [Turn(role, item)], language=language)
@@ -73,8 +73,8 @@ def as_conversation(item, role: str = "agent", language: str = "zh", conv_id: st
 
 def load(rubric, base: str | os.PathLike | None = None):
     """A Rubric from a Rubric, a name, a path (relative to ``base``'s folder if given) or a dict."""
-    from qa.rubric import Rubric, load_rubric
-    from qa.rubric.loader import build_rubric
+    from qa.rules.rubric import Rubric, load_rubric
+    from qa.rules.rubric.loader import build_rubric
 
     if isinstance(rubric, Rubric):
         return rubric
@@ -159,13 +159,13 @@ class ExampleCase:
 
     def conversation(self):
         """The conversation the example stands for (as ``qa rubric test`` builds it)."""
-        from qa.rubric.examples import example_conversation
+        from qa.rules.rubric.examples import example_conversation
 
         return example_conversation(self.rubric, self.rule, self.example)
 
     def run(self) -> tuple[bool, str]:
         """Run the example the way ``qa rubric test`` does; returns (ok, message explaining a failure)."""
-        from qa.rubric.examples import run_example
+        from qa.rules.rubric.examples import run_example
 
         res = run_example(self.rubric, compiled(self.rubric), self.rule, self.example, self.index)
         if res.ok:
@@ -184,8 +184,8 @@ class ExampleCase:
 def example_cases(rubric) -> list[ExampleCase]:
     """Every example of every active rule of a rubric (inherited rules included), one pytest item each.
 
-    The verdict comes from :mod:`qa.rubric.examples`, so pytest and ``qa rubric test`` agree."""
-    from qa.rubric.examples import iter_examples
+    The verdict comes from :mod:`qa.rules.rubric.examples`, so pytest and ``qa rubric test`` agree."""
+    from qa.rules.rubric.examples import iter_examples
 
     out = []
     for rule in rubric.active_rules:
@@ -244,7 +244,7 @@ def rubric_example_tests(*rubrics):
 
 
 def _case_error(msg: str, path, node=None, key=None) -> CaseError:
-    from qa.rubric.yamlsafe import line_of
+    from qa.rules.rubric.yamlsafe import line_of
 
     line = line_of(node, key) if node is not None else None
     return CaseError(f"{path}:{line}: {msg}" if line else f"{path}: {msg}")
@@ -253,7 +253,7 @@ def _case_error(msg: str, path, node=None, key=None) -> CaseError:
 def parse_case_file(path: Path) -> tuple[Any, list[dict]]:
     """Validate a case file; returns (the parsed mapping, its cases)."""
     from qa.errors import QAError
-    from qa.rubric.yamlsafe import load_yaml
+    from qa.rules.rubric.yamlsafe import load_yaml
 
     try:
         data = load_yaml(path.read_text(encoding="utf-8"), str(path))
@@ -385,7 +385,7 @@ class CaseItem(pytest.Item):
         return super().repr_failure(excinfo)
 
     def reportinfo(self):
-        from qa.rubric.yamlsafe import line_of
+        from qa.rules.rubric.yamlsafe import line_of
 
         line = line_of(self.case)
         return self.path, (line - 1 if line else 0), f"case {self.name}"
@@ -393,7 +393,7 @@ class CaseItem(pytest.Item):
 
 class CaseFailure(Exception):
     def __init__(self, item, conv, result, problems):
-        from qa.rubric.yamlsafe import line_of
+        from qa.rules.rubric.yamlsafe import line_of
 
         line = line_of(item.case)
         head = f"{item.path}:{line}: case {item.name!r} (rubric {item.rubric.id} {item.rubric.version})"

@@ -1,5 +1,5 @@
 from qa.model import Conversation, Turn
-from qa.rubric.loader import build_rubric
+from qa.rules.rubric.loader import build_rubric
 
 
 def _rubric():

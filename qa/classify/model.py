@@ -60,7 +60,7 @@ class ModelOptions:
 
 
 def _tokens_analyzer(language: str, lo: int, hi: int):
-    from qa.text.tokens import tokenize
+    from qa.rules.text.tokens import tokenize
 
     def analyze(text: str) -> list[str]:
         toks = [t for t, _s, _e in tokenize(text, language) if any(ch.isalnum() for ch in t)]
@@ -90,7 +90,7 @@ class ComplaintModel:
     # -- features -----------------------------------------------------------------------------
 
     def _normalize(self, texts):
-        from qa.normalize import NormalizeOptions, normalize_text
+        from qa.rules.text.normalize import NormalizeOptions, normalize_text
 
         opts = NormalizeOptions.for_language(self.options.language, self.options.normalize)
         return [normalize_text(t, opts).text for t in texts]

@@ -30,7 +30,7 @@ class RubricClassifier:
 
     def predict_one(self, text: str) -> list[dict]:
         from qa.engine import run_rules
-        from qa.prepared import Prepared
+        from qa.engine.prepared import Prepared
 
         conv = Conversation("text", [Turn(self.role, text)], language=self.rubric.language)
         _f, _na, _m, labels, errors = run_rules(Prepared(conv, self.compiled), self.compiled)

@@ -30,8 +30,8 @@ def usable(token: str, stop: frozenset) -> bool:
 
 
 def row_terms(text: str, language: str, stop: frozenset, bigrams: bool = True) -> set[str]:
-    from qa.normalize import NormalizeOptions, normalize_text
-    from qa.text.tokens import tokenize
+    from qa.rules.text.normalize import NormalizeOptions, normalize_text
+    from qa.rules.text.tokens import tokenize
 
     norm = normalize_text(text, NormalizeOptions.for_language(language)).text
     toks = [t for t, _s, _e in tokenize(norm, language)]

@@ -25,10 +25,10 @@ def calibrate(results, human, db, min_precision, min_recall, output_format):
       qa calibrate results.jsonl reviewed_by_lead.csv
       qa calibrate --db qa.db
     """
-    from qa.calibrate import calibrate as run
-    from qa.calibrate import read_human_csv, verdicts_from_reviews
     from qa.errors import ConfigError
-    from qa.resultfiles import read_results
+    from qa.results.calibrate import calibrate as run
+    from qa.results.calibrate import read_human_csv, verdicts_from_reviews
+    from qa.results.files import read_results
 
     if db:
         if results or human:

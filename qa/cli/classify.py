@@ -98,7 +98,7 @@ def load_classifier(target: str):
     if is_model_file(target):
         return load_model(target)
     from qa.classify.rubric_classifier import RubricClassifier
-    from qa.rubric import load_rubric
+    from qa.rules.rubric import load_rubric
 
     return RubricClassifier(load_rubric(target))
 

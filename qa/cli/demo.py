@@ -24,8 +24,8 @@ def demo(workdir, corpora):
 
     from qa.demo import run_demo
     from qa.reporters.scorecard_formats import TableReporter
-    from qa.resultfiles import results_from
-    from qa.scorecard import aggregate
+    from qa.results.files import results_from
+    from qa.results.scorecard import aggregate
 
     work = workdir or tempfile.mkdtemp(prefix="qa-demo-")
     res = run_demo(work, corpora, echo=lambda s: click.echo(s, err=True))

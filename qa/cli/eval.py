@@ -68,7 +68,7 @@ def _conversation_options(f):
 def _read_user_conversations(ctx, paths, input_format, mapping, encoding):
     """Conversations of the user's files, and the ids of rejected records with the reason."""
     from qa.cli.options import read_options_from
-    from qa.readers import ReadStats, read_conversations
+    from qa.ingest import ReadStats, read_conversations
 
     fmt, opts = read_options_from(ctx, input_format, mapping, encoding)
     stats = ReadStats()

@@ -47,7 +47,7 @@ def explain(ctx, source, rubric_name, input_format, mapping, encoding, rejects, 
 
 def _pick(source, fmt, read_opts, conversation_id):
     from qa.errors import InputError, did_you_mean
-    from qa.readers import read_conversations
+    from qa.ingest import read_conversations
 
     seen: list[str] = []
     first = None

@@ -66,7 +66,7 @@ def history():
 def import_(ctx, results, db, inputs, source):
     """Store RESULTS (from `qa score -f jsonl`) as one run. Importing the same input scored with the same
     rubric again replaces that run instead of adding a duplicate."""
-    from qa.resultfiles import read_results
+    from qa.results.files import read_results
     from qa.store import Store, fingerprint_files
 
     path = _db_path(ctx, db, must_exist=False)
@@ -160,8 +160,8 @@ def show(ctx, run, db, output_format, limit):
 @click.pass_context
 def trend_(ctx, db, by, period, output_format):
     """Mean score per agent (or team) per period, over the latest result of every conversation."""
-    from qa.history import trend
-    from qa.resultfiles import results_from
+    from qa.results.files import results_from
+    from qa.results.history import trend
 
     data = trend(results_from((), _db_path(ctx, db)), by=by, period=period)
     if output_format == "json":
@@ -192,7 +192,7 @@ def trend_(ctx, db, by, period, output_format):
 def compare(ctx, run_a, run_b, db, output_format, limit):
     """What changed from RUN_A to RUN_B (e.g. before and after a rubric edit): the conversations whose
     score, verdict or findings changed, the agents concerned, and the rules that caused it."""
-    from qa.history import compare_runs
+    from qa.results.history import compare_runs
     from qa.store import Store
 
     with Store(_db_path(ctx, db)) as st:

@@ -27,7 +27,7 @@ def _options(ctx, input_format, mapping, encoding, roles, line_pattern, timezone
     fmt, opts = read_options_from(ctx, input_format, mapping, encoding)
     opts.roles = {} if not roles else None
     if roles:
-        from qa.readers.roles import parse_role_map
+        from qa.ingest.roles import parse_role_map
 
         opts.roles = parse_role_map(list(roles), "--role")
     if line_pattern:
@@ -52,7 +52,7 @@ def _options(ctx, input_format, mapping, encoding, roles, line_pattern, timezone
 def _report(outcome, rejects, quiet) -> None:
     if quiet:
         return
-    from qa.readers.ingest import summary_lines
+    from qa.ingest.convert import summary_lines
 
     for line in summary_lines(outcome, rejects):
         click.echo(line, err=True)
@@ -79,10 +79,10 @@ def ingest(ctx, sources, input_format, mapping, encoding, rejects, strict, roles
       qa ingest calls/*.vtt --role 'Speaker 1=agent' --role 'Speaker 2=customer' -o calls.jsonl
     Exit codes: 0 ok, 2 usage, configuration or unreadable input, 3 rejects under --strict.
     """
+    from qa.ingest.convert import ingest as run
+    from qa.ingest.convert import progress_bar
+    from qa.ingest.rejects import RejectsWriter
     from qa.io import atomic_output
-    from qa.readers.ingest import ingest as run
-    from qa.readers.ingest import progress_bar
-    from qa.rejects import RejectsWriter
 
     fmt, opts = _options(ctx, input_format, mapping, encoding, roles, line_pattern, timezone, channel, language)
     with RejectsWriter(rejects) as rej, atomic_output(output) as out, progress_bar(sources, opts, not quiet):
@@ -108,9 +108,9 @@ def validate(ctx, sources, input_format, mapping, encoding, rejects, strict, rol
       qa validate export.csv --mapping my-export.yaml --rejects problems.jsonl
     Exit codes: 0 no problems, 3 some records rejected, 2 usage or configuration error.
     """
-    from qa.readers.ingest import progress_bar
-    from qa.readers.ingest import validate as run
-    from qa.rejects import RejectsWriter
+    from qa.ingest.convert import progress_bar
+    from qa.ingest.convert import validate as run
+    from qa.ingest.rejects import RejectsWriter
 
     fmt, opts = _options(ctx, input_format, mapping, encoding, roles, line_pattern, timezone, channel, language)
     with RejectsWriter(rejects) as rej, progress_bar(sources, opts, not quiet):

@@ -31,7 +31,7 @@ def select_options(f):
 
 def read_options_from(ctx, input_format, mapping, encoding):
     """Fill ReadOptions and the format from options, falling back to config."""
-    from qa.readers import ReadOptions
+    from qa.ingest import ReadOptions
 
     cfg = (ctx.obj or {}).get("config", {}) if ctx else {}
     fmt = input_format or cfg.get("input-format") or "auto"
@@ -40,7 +40,7 @@ def read_options_from(ctx, input_format, mapping, encoding):
 
 def resolve_rubric(ctx, rubric_name):
     from qa.errors import ConfigError
-    from qa.rubric import load_rubric
+    from qa.rules.rubric import load_rubric
 
     cfg = (ctx.obj or {}).get("config", {}) if ctx else {}
     name = rubric_name or cfg.get("rubric")

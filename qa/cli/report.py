@@ -30,8 +30,8 @@ def report(ctx, results, db, run, rubric_name, conversations, title, redact, out
       qa report --db qa.db -o report.html
     """
     from qa.io import atomic_output
-    from qa.report import load_transcripts, render_report
-    from qa.resultfiles import load_policy, results_from
+    from qa.reporters.html_report import load_transcripts, render_report
+    from qa.results.files import load_policy, results_from
 
     res = list(results_from(results, db, run))
     policy = load_policy(rubric_name, res[0] if res else None)

@@ -30,7 +30,7 @@ def rubric():
 def list_cmd(fmt):
     """Rubrics in the search paths (QA_RUBRIC_PATH, then plugins'), with id, version and rule count."""
     from qa.errors import QAError
-    from qa.rubric.loader import known_rubrics, load_rubric, rubric_search_paths
+    from qa.rules.rubric.loader import known_rubrics, load_rubric, rubric_search_paths
 
     rows = []
     for name, path in known_rubrics():
@@ -62,8 +62,8 @@ def list_cmd(fmt):
 @click.option("--all", "show_all", is_flag=True, help="Also show disabled rules.")
 def show(name, fmt, show_all):
     """Show a rubric's scoring, sections and rules with their checker options."""
-    from qa.rubric import load_rubric
-    from qa.rubric.render import lexicon_users, rubric_markdown, rubric_summary, written
+    from qa.rules.rubric import load_rubric
+    from qa.rules.rubric.render import lexicon_users, rubric_markdown, rubric_summary, written
 
     r = load_rubric(name)
     if fmt == "json":
@@ -119,8 +119,8 @@ def _fmt(value) -> str:
 def lint(name, fmt, no_examples):
     """Find duplicate, redundant and unreachable phrases, rules without examples or why, and pass examples
     that other rules flag. Exit 1 when there are warnings."""
-    from qa.rubric import load_rubric
-    from qa.rubric.lint import lint_rubric
+    from qa.rules.rubric import load_rubric
+    from qa.rules.rubric.lint import lint_rubric
 
     r = load_rubric(name)
     issues = lint_rubric(r, run_examples=not no_examples)
@@ -145,8 +145,8 @@ def lint(name, fmt, no_examples):
 @click.option("--verbose", "-v", is_flag=True, help="List passing examples too.")
 def test(name, rules, fmt, verbose):
     """Run every rule's pass/fail examples. Exit 1 if any example fails."""
-    from qa.rubric import load_rubric
-    from qa.rubric.examples import run_examples
+    from qa.rules.rubric import load_rubric
+    from qa.rules.rubric.examples import run_examples
 
     r = load_rubric(name)
     results = run_examples(r, rules or None)
@@ -176,7 +176,7 @@ def diff(old, new, fmt):
     Either may be a committed version of a file, PATH@REV (any git revision):
       qa rubric diff rubrics/zh-customer-service.yaml@v1.0.0 rubrics/zh-customer-service.yaml
     """
-    from qa.rubric.diff import diff_rubrics, load_version
+    from qa.rules.rubric.diff import diff_rubrics, load_version
 
     d = diff_rubrics(load_version(old), load_version(new))
     if fmt == "json":

@@ -53,10 +53,10 @@ def score(ctx, sources, rubric_name, input_format, mapping, encoding, rejects, s
     130 interrupted (Ctrl-C).
     """
     from qa.errors import ConfigError
+    from qa.ingest.rejects import RejectsWriter
     from qa.io import atomic_output
-    from qa.rejects import RejectsWriter
     from qa.reporters import get_reporter
-    from qa.runner import Interrupted, RejectTally, RunSummary, score_stream, score_to_file
+    from qa.run.runner import Interrupted, RejectTally, RunSummary, score_stream, score_to_file
 
     cfg = ctx.obj.get("config", {})
     rubric = resolve_rubric(ctx, rubric_name)
@@ -78,7 +78,7 @@ def score(ctx, sources, rubric_name, input_format, mapping, encoding, rejects, s
         raise ConfigError("--resume needs JSONL results written to a file", hint="pass -o FILE (and -f jsonl)")
     try:
         if scheduler:
-            from qa.executors import dask_score
+            from qa.run.executors import dask_score
 
             if not output or output == "-":
                 raise ConfigError("--scheduler needs -o DIRECTORY for the partitioned output")
@@ -151,7 +151,7 @@ class _HistoryTee:
         self.files = [self._tmp]
 
     def store(self, sources):
-        from qa.resultfiles import read_results
+        from qa.results.files import read_results
         from qa.store import fingerprint_files, record_run
 
         files = [p for p in sources if os.path.isfile(p)]
@@ -178,7 +178,7 @@ def _print_summary(s, rej, rejects) -> None:
 
 def _default_jobs(sources) -> int:
     """All cores for real work; one process when the inputs are small (a pool would only add start-up)."""
-    from qa.executors import default_jobs
+    from qa.run.executors import default_jobs
 
     try:
         size = sum(os.path.getsize(p) for p in sources)

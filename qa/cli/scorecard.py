@@ -7,7 +7,7 @@ import sys
 import click
 
 from qa.cli.options import rubric_option
-from qa.scorecard import GROUPINGS, PERIODS
+from qa.results.scorecard import GROUPINGS, PERIODS
 
 
 def db_options(f):
@@ -55,8 +55,8 @@ def scorecard(ctx, results, db, run, rubric_name, by, period, since, until, min_
     from qa.errors import EXIT_GATE_FAILED, ConfigError
     from qa.io import atomic_output
     from qa.reporters import get_reporter
-    from qa.resultfiles import load_policy, peek, results_from
-    from qa.scorecard import aggregate
+    from qa.results.files import load_policy, peek, results_from
+    from qa.results.scorecard import aggregate
 
     fmt = output_format or ("table" if output is None and sys.stdout.isatty() else "json")
     if output and output_format is None:

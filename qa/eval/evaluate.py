@@ -25,7 +25,7 @@ from qa.eval.labels import BANNED_CATEGORIES, LabelRecord, check_rules, check_tu
 from qa.eval.report import summarise
 from qa.eval.targets import COURTESY_FACTS, Resolved, Targets, load_targets, resolve
 from qa.model import Conversation
-from qa.rubric.model import Rubric
+from qa.rules.rubric.model import Rubric
 
 
 @dataclass

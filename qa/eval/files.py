@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.errors import ConfigError, InputError, QAError
-from qa.rubric.yamlsafe import load_yaml
+from qa.rules.rubric.yamlsafe import load_yaml
 
 
 def read_yaml(path: str | Path, what: str) -> Any:

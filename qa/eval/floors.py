@@ -30,7 +30,7 @@ from qa.errors import ConfigError, did_you_mean
 from qa.eval.files import read_yaml
 from qa.eval.report import figure
 from qa.io import atomic_output
-from qa.rubric.yamlsafe import line_of
+from qa.rules.rubric.yamlsafe import line_of
 
 ENTRY_KEYS = ("labels", "devset", "split", "corpus", "language", "targets", "floors")
 STAT_NAMES = ("precision", "recall", "f1", "specificity", "balanced_accuracy", "accuracy", "kappa", "macro_f1")

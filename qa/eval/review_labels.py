@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from qa.errors import QAError
-from qa.reviews import rubric_for
+from qa.results.reviews import rubric_for
 
 
 def parse_finding_key(key: str) -> tuple[str, int | None]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from qa.errors import ConfigError, did_you_mean
 from qa.eval.files import read_yaml
 from qa.eval.labels import BANNED_CATEGORIES, COMPLAINT_TYPES
-from qa.rubric.yamlsafe import line_of
+from qa.rules.rubric.yamlsafe import line_of
 
 DEFAULT_TARGETS = Path(__file__).with_name("targets.yaml")
 COURTESY_FACTS = ("greeting", "closing", "apology", "hold")

@@ -1,4 +1,4 @@
-"""The self-contained HTML report as a reporter (``--format html``); the work is in :mod:`qa.report`."""
+"""The self-contained HTML report as a reporter (``--format html``); the work is in :mod:`qa.reporters.html_report`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ class HtmlReporter(Reporter):
     description = "one self-contained HTML file: charts, sortable agent table, drill-down to transcripts"
 
     def write_results(self, results, out, options):
-        from qa.report import load_transcripts, render_report
+        from qa.reporters.html_report import load_transcripts, render_report
 
         results = list(results)
         convs = options.get("conversations")

@@ -79,7 +79,7 @@ def write_workbook(sc: dict, results: list[dict], out) -> None:
     _sheet(wb, "complaint types", [*sc["by"], "period", "complaint_type", "conversations", "share"], type_rows,
            {"share": PCT})
 
-    from qa.scorecard import complaint_types
+    from qa.results.scorecard import complaint_types
 
     conv_rows = []
     for res in results:
@@ -101,7 +101,7 @@ class XlsxReporter(Reporter):
     description = "Excel workbook: agents, rules, complaint types, conversations"
 
     def write_results(self, results, out, options):
-        from qa.scorecard import aggregate
+        from qa.results.scorecard import aggregate
 
         results = list(results)
         sc = aggregate(results, by=options.get("by", "agent"), period=options.get("period", "all"),

@@ -3,7 +3,7 @@ import pytest
 from qa.engine import score_conversation
 from qa.errors import RubricError
 from qa.model import Conversation, Turn
-from qa.rubric import rubric_from_text
+from qa.rules.rubric import rubric_from_text
 
 ZH = """
 id: t
@@ -73,7 +73,7 @@ def test_spacy_and_jieba_load_only_for_token_pattern_rules(tmp_path):
 
     code = (
         "import sys\n"
-        "from qa.rubric import rubric_from_text\n"
+        "from qa.rules.rubric import rubric_from_text\n"
         "from qa.engine import compile_rubric, score_conversation\n"
         "from qa.model import Conversation, Turn\n"
         "r = rubric_from_text('id: t\\nversion: 1\\nrules:\\n  - {id: a, checker: phrase, phrases: [不能]}\\n')\n"
@@ -85,7 +85,7 @@ def test_spacy_and_jieba_load_only_for_token_pattern_rules(tmp_path):
 
 
 def test_required_literals_of_a_pattern():
-    from qa.checkers.token_pattern import required_literals
+    from qa.rules.checkers.token_pattern import required_literals
 
     assert required_literals([{"ORTH": "我"}, {"OP": "{0,3}"}, {"TEXT": {"REGEX": "^不"}}]) == (frozenset({"我"}),)
     assert required_literals([{"LOWER": "I"}, {"LOWER": {"IN": ["Can", "could"]}, "OP": "+"},
@@ -100,7 +100,7 @@ def test_literal_prefilter_changes_nothing(tmp_path):
     from pathlib import Path
 
     from qa.engine import compile_rubric
-    from qa.readers import read_conversations
+    from qa.ingest import read_conversations
 
     sample = Path(__file__).resolve().parents[2] / "corpora" / "zh-chat-timed" / "sample.jsonl"
     if not sample.exists():

@@ -7,8 +7,8 @@ import pytest
 from qa.engine import compile_rubric, score_conversation
 from qa.errors import RubricError
 from qa.model import Conversation, Turn
-from qa.rubric import load_rubric
-from qa.rubric.loader import build_rubric
+from qa.rules.rubric import load_rubric
+from qa.rules.rubric.loader import build_rubric
 
 
 @pytest.fixture(scope="module")

@@ -158,7 +158,7 @@ def test_rubric_rule_can_combine_keywords_with_a_model(tmp_path, model_file):
     from qa.engine import score_conversation
     from qa.errors import RubricError
     from qa.model import Conversation, Turn
-    from qa.rubric.loader import build_rubric
+    from qa.rules.rubric.loader import build_rubric
 
     shutil.copy(model_file, tmp_path / "m.npz")
     rule = {"id": "c", "checker": "complaint-type", "points": 0, "tags": ["complaint"],

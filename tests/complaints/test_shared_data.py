@@ -10,7 +10,7 @@ from pathlib import Path
 from qa.classify.data import read_examples
 from qa.classify.evaluate import evaluate_classifier
 from qa.classify.rubric_classifier import RubricClassifier
-from qa.rubric import load_rubric
+from qa.rules.rubric import load_rubric
 
 LABELS = Path(__file__).resolve().parents[1] / "data" / "complaints" / "waimai_labels.csv"
 

@@ -8,7 +8,7 @@ from qa.cli import main
 from qa.cli.explain import render
 from qa.engine import compile_rubric, explain_conversation
 from qa.model import Conversation, Turn
-from qa.rubric import load_rubric
+from qa.rules.rubric import load_rubric
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "engine"
 MINI = str(DATA / "mini.yaml")

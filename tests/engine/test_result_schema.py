@@ -7,8 +7,8 @@ import jsonschema
 import pytest
 
 from qa.engine import compile_rubric, score_conversations
-from qa.readers import read_conversations
-from qa.rubric import load_rubric
+from qa.ingest import read_conversations
+from qa.rules.rubric import load_rubric
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "qa" / "schemas" / "result.schema.json").read_text(encoding="utf-8"))

@@ -4,9 +4,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from qa.engine.scoring import score_findings
 from qa.model import SEVERITIES, Finding
-from qa.rubric.model import Rubric, Rule, Scoring, Section
-from qa.scoring import score_findings
+from qa.rules.rubric.model import Rubric, Rule, Scoring, Section
 
 
 def _rubric(rules, sections=(), base=100.0, pass_mark=80.0, fatal="zero"):

@@ -4,7 +4,7 @@ import pytest
 
 from qa.engine import score_conversation
 from qa.model import Conversation, Turn
-from qa.rubric import rubric_from_text
+from qa.rules.rubric import rubric_from_text
 
 RUBRIC = """
 id: t

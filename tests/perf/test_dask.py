@@ -26,14 +26,14 @@ def inputs(make_corpus, tmp_path):
 
 
 def _serial_lines(paths, rubric):
-    from qa.runner import result_line, score_stream
+    from qa.run.runner import result_line, score_stream
 
     return [result_line(r) for r in score_stream([str(p) for p in paths], rubric)]
 
 
 def test_dask_parts_equal_serial_run(cluster, inputs, rubric, tmp_path):
-    from qa.executors import dask_score
-    from qa.runner import RunSummary
+    from qa.run.executors import dask_score
+    from qa.run.runner import RunSummary
 
     out = tmp_path / "parts"
     summary = RunSummary()
@@ -71,7 +71,7 @@ def test_unreachable_scheduler_is_a_clear_error(inputs, rubric_path, tmp_path):
 
 
 def test_big_jsonl_files_are_split_into_byte_ranges(cluster, make_corpus, rubric, tmp_path):
-    from qa.executors import dask_score, split_jsonl
+    from qa.run.executors import dask_score, split_jsonl
 
     src = make_corpus(tmp_path / "day.jsonl", 200, seed=4, bad_every=33)
     ranges = split_jsonl(str(src), 60_000)

@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from qa.executors import chunked, pack, parallel_score, unpack
-from qa.readers import read_conversations
+from qa.ingest import read_conversations
+from qa.run.executors import chunked, pack, parallel_score, unpack
 
 
 @pytest.fixture
@@ -136,8 +136,8 @@ def test_pool_matches_serial_on_awkward_jsonl(make_corpus, rubric, tmp_path):
     pool path gives the same results, rejects (with lines) and counts as one job."""
     import gzip
 
-    from qa.readers import ReadOptions
-    from qa.runner import RunSummary, score_stream
+    from qa.ingest import ReadOptions
+    from qa.run.runner import RunSummary, score_stream
 
     base = make_corpus(tmp_path / "base.jsonl", 700, seed=5).read_bytes().splitlines(keepends=True)
     a = tmp_path / "a.jsonl"
@@ -167,8 +167,8 @@ def test_pool_matches_serial_on_awkward_jsonl(make_corpus, rubric, tmp_path):
 
 def test_every_line_its_own_chunk_matches_serial(make_corpus, rubric, tmp_path):
     """Chunk boundaries anywhere (chunk size 1), even before a line that starts with gzip's magic bytes."""
-    from qa.executors import Job, outcomes
-    from qa.readers import ReadOptions, ReadStats
+    from qa.ingest import ReadOptions, ReadStats
+    from qa.run.executors import Job, outcomes
 
     lines = make_corpus(tmp_path / "base.jsonl", 30, seed=9).read_bytes().splitlines(keepends=True)
     src = tmp_path / "in.jsonl"

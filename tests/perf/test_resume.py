@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.checkpoint import partial_path, sidecar_path
+from qa.run.checkpoint import partial_path, sidecar_path
 
 
 def _qa(*args, **kw):
@@ -89,10 +89,10 @@ def test_sigint_stops_cleanly_with_summary_then_resumes(big, tmp_path, rubric_pa
 
 
 def test_resume_refuses_a_changed_rubric(big, tmp_path, rubric_path):
-    from qa.checkpoint import ResumeError
-    from qa.rubric import load_rubric
-    from qa.rubric.loader import build_rubric
-    from qa.runner import score_to_file
+    from qa.rules.rubric import load_rubric
+    from qa.rules.rubric.loader import build_rubric
+    from qa.run.checkpoint import ResumeError
+    from qa.run.runner import score_to_file
 
     corpus, _, _ = big
     out = tmp_path / "out.jsonl"
@@ -102,10 +102,10 @@ def test_resume_refuses_a_changed_rubric(big, tmp_path, rubric_path):
         pass
 
     # a run that dies after its first checkpoint
-    import qa.runner
+    import qa.run.runner
 
     seen = 0
-    real = qa.runner.RunSummary.add_tally
+    real = qa.run.runner.RunSummary.add_tally
 
     def add(self, tally):
         nonlocal seen
@@ -114,12 +114,12 @@ def test_resume_refuses_a_changed_rubric(big, tmp_path, rubric_path):
             raise Boom
         real(self, tally)
 
-    qa.runner.RunSummary.add_tally = add
+    qa.run.runner.RunSummary.add_tally = add
     try:
         with pytest.raises(Boom):
             score_to_file([str(corpus)], rubric, str(out), commit_every=100)
     finally:
-        qa.runner.RunSummary.add_tally = real
+        qa.run.runner.RunSummary.add_tally = real
     assert json.loads(Path(sidecar_path(str(out))).read_text())["records"] == 100
 
     changed = build_rubric({**rubric.raw, "version": "9.9", "rules": rubric.raw["rules"][:-1]}, "changed.yaml")
@@ -131,8 +131,8 @@ def test_resume_refuses_a_changed_rubric(big, tmp_path, rubric_path):
 
 
 def test_resume_without_checkpoint_is_a_plain_run(big, tmp_path, rubric_path):
-    from qa.rubric import load_rubric
-    from qa.runner import score_to_file
+    from qa.rules.rubric import load_rubric
+    from qa.run.runner import score_to_file
 
     out = tmp_path / "out.jsonl"
     assert score_to_file([str(big[0])], load_rubric(rubric_path), str(out), resume=True) == 0
@@ -143,13 +143,13 @@ def test_resume_without_checkpoint_is_a_plain_run(big, tmp_path, rubric_path):
 def test_resume_on_the_parsed_record_path(big, tmp_path, rubric_path, monkeypatch, jobs):
     """Formats other than JSONL are read in the parent (serial, or sent to the pool as records): resume
     works there too, with limits turning some conversations into rejects."""
-    import qa.executors
-    import qa.runner
-    from qa.limits import Limits
-    from qa.rubric import load_rubric
-    from qa.runner import score_to_file
+    import qa.run.executors
+    import qa.run.runner
+    from qa.ingest.limits import Limits
+    from qa.rules.rubric import load_rubric
+    from qa.run.runner import score_to_file
 
-    monkeypatch.setattr(qa.executors, "_jsonl_only", lambda paths, fmt: False)
+    monkeypatch.setattr(qa.run.executors, "_jsonl_only", lambda paths, fmt: False)
     corpus, _, _ = big
     rubric = load_rubric(rubric_path)
     limits = Limits(max_text_chars=23)  # some generated turns are longer: those conversations are rejected
@@ -160,7 +160,7 @@ def test_resume_on_the_parsed_record_path(big, tmp_path, rubric_path, monkeypatc
     class Boom(Exception):
         pass
 
-    real = qa.runner.RunSummary.add_tally
+    real = qa.run.runner.RunSummary.add_tally
     seen = 0
 
     def add(self, tally):
@@ -170,12 +170,12 @@ def test_resume_on_the_parsed_record_path(big, tmp_path, rubric_path, monkeypatc
             raise Boom
         real(self, tally)
 
-    monkeypatch.setattr(qa.runner.RunSummary, "add_tally", add)
+    monkeypatch.setattr(qa.run.runner.RunSummary, "add_tally", add)
     with pytest.raises(Boom):
         score_to_file([str(corpus)], rubric, str(out), rejects=str(rej), limits=limits, jobs=jobs,
                       commit_every=250, chunk_size=64)
-    monkeypatch.setattr(qa.runner.RunSummary, "add_tally", real)
-    summary = qa.runner.RunSummary()
+    monkeypatch.setattr(qa.run.runner.RunSummary, "add_tally", real)
+    summary = qa.run.runner.RunSummary()
     skipped = score_to_file([str(corpus)], rubric, str(out), rejects=str(rej), limits=limits, jobs=jobs,
                             resume=True, summary=summary, chunk_size=64)
     assert skipped >= 500  # the commit after 500 results
@@ -186,7 +186,7 @@ def test_resume_on_the_parsed_record_path(big, tmp_path, rubric_path, monkeypatc
 
 
 def test_fingerprint_changes_with_the_input(tmp_path):
-    from qa.checkpoint import fingerprint
+    from qa.run.checkpoint import fingerprint
 
     f = tmp_path / "a.jsonl"
     f.write_text('{"id": "1"}\n')

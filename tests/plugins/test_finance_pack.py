@@ -46,8 +46,8 @@ def test_zh_finance_composes_the_shipped_zh_rubric(finance, qa_rubric):
 def test_no_false_alarms_on_real_jd_chats(finance, shared_data):
     """994 real JD.com service chats: no finance rule may fire, and none is a sales conversation."""
     from qa.engine import score_conversations
-    from qa.readers import ReadOptions, read_conversations
-    from qa.rubric import load_rubric
+    from qa.ingest import ReadOptions, read_conversations
+    from qa.rules.rubric import load_rubric
 
     convs = read_conversations([shared_data / "jddc-chat-sample" / "chat_0.1per.txt"], "auto",
                                ReadOptions(mapping=str(ROOT / "corpora" / "mappings" / "jddc.yaml")))

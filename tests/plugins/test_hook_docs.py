@@ -1,12 +1,11 @@
-"""docs/hooks.md is generated from qa/hookspecs.py: every hook has its section, and the page is current."""
+"""docs/hooks.md is generated from qa/plugins/hookspecs.py: every hook has its section, and the page is current."""
 
 import importlib.util
 import inspect
 import re
 from pathlib import Path
 
-from qa import hookspecs
-from qa.plugins import get_registry
+from qa.plugins import get_registry, hookspecs
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "hooks.md"

@@ -8,7 +8,7 @@ from qa.errors import PluginError
 GOOD = '''
     from pathlib import Path
     from qa import hookimpl
-    from qa.checkers.base import Checker
+    from qa.rules.checkers.base import Checker
 
     class Echo(Checker):
         name = "acme_echo"
@@ -61,7 +61,7 @@ def test_plugin_failing_to_import_names_plugin_and_distribution_and_suggests_dis
 def test_two_plugins_registering_one_checker_name_is_an_error_naming_both(plugin_modules):
     plugin_modules(acme_dup='''
         from qa import hookimpl
-        from qa.checkers.base import Checker
+        from qa.rules.checkers.base import Checker
 
         class Phrase(Checker):
             name = "phrase"
@@ -107,7 +107,7 @@ def test_unimportable_plugin_module_option():
 
 
 def test_plugin_option_naming_a_registered_module_does_not_list_it_twice(qa_plugin):
-    reg = qa_plugin("qa.builtin_plugin")  # already registered as builtin: not listed twice
+    reg = qa_plugin("qa.plugins.builtin")  # already registered as builtin: not listed twice
     assert list(reg.plugins) == ["builtin"]
 
 

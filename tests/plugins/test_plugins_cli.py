@@ -11,7 +11,7 @@ from qa.cli import cli
 
 ACME = '''
     from qa import hookimpl
-    from qa.checkers.base import Checker
+    from qa.rules.checkers.base import Checker
 
     class Boom(Checker):
         """Raises on conversations containing 'boom' (a checker bug)."""
@@ -48,7 +48,7 @@ def test_list_json_shows_plugin_from_option_and_hides_builtin_without_all(plugin
     assert (row["name"], row["source"], row["checkers"], row["distribution"]) == ("acme_plug", "--plugin",
                                                                                   ["acme_boom"], None)
     res = CliRunner().invoke(cli, ["--plugin", "acme_plug", "plugins", "list", "--all"])
-    assert res.output.splitlines()[:2] == ["builtin  (qa 0.1.0; builtin: qa.builtin_plugin)",
+    assert res.output.splitlines()[:2] == ["builtin  (qa 0.1.0; builtin: qa.plugins.builtin)",
                                            "  checkers:  " + ", ".join(_builtin_checkers())]
     assert "acme_plug  (no distribution; --plugin: acme_plug)\n  checkers:  acme_boom\n" in res.output
 

@@ -81,6 +81,6 @@ def test_big5_traditional_log(data_dir, read_all):
     ("机器人", "bot"), ("智能客服", "bot"), ("agentx", None), ("张三", None),
 ])
 def test_role_names(name, role):
-    from qa.readers.roles import role_for
+    from qa.ingest.roles import role_for
 
     assert role_for(name) == role

@@ -5,7 +5,7 @@ import codecs
 import pytest
 
 from qa.errors import InputError
-from qa.readers.encoding import detect_encoding, iter_lines
+from qa.ingest.encoding import detect_encoding, iter_lines
 
 ZH_S = "2026-11-01 09:00:03 客户: 你好，我的快递怎么还没到，麻烦帮我查一下物流\n"
 ZH_T = "2026-11-01 09:00:03 客戶: 你好，我的快遞怎麼還沒到，麻煩幫我查一下物流\n"

@@ -4,9 +4,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qa.errors import InputError, RubricError
-from qa.normalize import NormalizeOptions, normalize_text, traditional_to_simplified
-from qa.readers.canonical import _plain_turn, conversation_from_dict, turn_from_dict
-from qa.rubric import yamlsafe
+from qa.ingest.canonical import _plain_turn, conversation_from_dict, turn_from_dict
+from qa.rules.rubric import yamlsafe
+from qa.rules.text.normalize import NormalizeOptions, normalize_text, traditional_to_simplified
 
 # full-width ASCII and ideographic space, traditional characters (乾 and 著 have several simplified forms,
 # so phrase exceptions such as 乾淨 apply), plain ASCII and whitespace
@@ -106,8 +106,8 @@ def test_yaml_lines_are_kept():
 def test_an_integer_too_large_for_a_float_is_a_reject_not_a_crash(tmp_path):
     import json
 
+    from qa.ingest import read_records
     from qa.model import Reject
-    from qa.readers import read_records
 
     huge = int("9" * 400)
     p = tmp_path / "c.jsonl"

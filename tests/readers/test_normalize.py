@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa.normalize import NormalizeOptions, normalize_text, traditional_to_simplified
+from qa.rules.text.normalize import NormalizeOptions, normalize_text, traditional_to_simplified
 
 STRIP = NormalizeOptions(strip_pinyin=True)
 
@@ -82,13 +82,13 @@ _PIECES = st.one_of(
 
 @functools.lru_cache(maxsize=1)
 def _t2s_all() -> dict[str, list[str]]:
-    from qa.normalize import _opencc_dict
+    from qa.rules.text.normalize import _opencc_dict
 
     return dict(_opencc_dict("TSCharacters.txt"))
 
 
 def _candidates(c: str) -> set[str]:
-    from qa.normalize import _FULLWIDTH
+    from qa.rules.text.normalize import _FULLWIDTH
 
     out = {c, c.translate(_FULLWIDTH)}
     for x in list(out):

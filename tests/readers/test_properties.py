@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qa.errors import QAError
+from qa.ingest import ReadOptions, ReadStats, read_records
 from qa.model import Reject
-from qa.readers import ReadOptions, ReadStats, read_records
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "readers"
 READERS = ["jsonl", "csv", "tsv", "chatlog", "vtt", "srt", "whisper", "transcribe", "hvb", "seretod", "abcd"]

@@ -132,7 +132,7 @@ def test_bad_role_option_is_a_usage_error(tmp_path, run_qa):
     ("a.json", '[{"speaker_role": "agent", "start_ms": 0, "duration_ms": 5}]', "hvb"),
 ])
 def test_format_auto_by_extension_and_content(tmp_path, name, content, fmt):
-    from qa.readers import pick_reader
+    from qa.ingest import pick_reader
 
     p = tmp_path / name
     p.write_text(content, encoding="utf-8")
@@ -141,7 +141,7 @@ def test_format_auto_by_extension_and_content(tmp_path, name, content, fmt):
 
 def test_format_auto_json_that_fits_no_reader(tmp_path):
     from qa.errors import InputError
-    from qa.readers import pick_reader
+    from qa.ingest import pick_reader
 
     p = tmp_path / "x.json"
     p.write_text('{"hello": "world"}', encoding="utf-8")
@@ -163,9 +163,9 @@ def test_bad_reader_options_are_usage_errors_and_write_nothing(tmp_path, run_qa,
 
 
 def test_ambiguous_content_is_an_error_naming_the_candidates(tmp_path, monkeypatch):
-    import qa.readers as readers
+    import qa.ingest as readers
     from qa.errors import InputError
-    from qa.readers.base import Reader
+    from qa.ingest.base import Reader
 
     class Greedy(Reader):
         extensions = (".x",)

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from qa.errors import InputError
+from qa.ingest.canonical import conversation_from_dict
+from qa.ingest.schema import conversation_schema, schema_problems
 from qa.model import FORMAT_VERSION
-from qa.readers.canonical import conversation_from_dict
-from qa.readers.schema import conversation_schema, schema_problems
 
 ROOT = Path(__file__).resolve().parents[2]
 OK = {"id": "c-0001", "channel": "chat", "language": "zh", "agent_id": "A017", "team": "售后一组",
@@ -54,6 +54,6 @@ def test_invalid_lines_fail_both_naming_the_field(d, field):
 
 
 def test_bundled_calls_are_schema_valid():
-    for path in (ROOT / "corpora" / "harper-valley-bank").glob("*.jsonl"):
+    for path in (ROOT / "corpora" / "harper-valley-bank").rglob("*.jsonl"):
         for line in path.read_text(encoding="utf-8").splitlines():
             assert schema_problems(json.loads(line)) == [], path

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from qa.errors import ConfigError, QAError
-from qa.readers import ReadOptions, ReadStats, read_records
-from qa.readers.mapping import load_mapping
+from qa.ingest import ReadOptions, ReadStats, read_records
+from qa.ingest.mapping import load_mapping
 
 BUDGET = settings(max_examples=int(os.environ.get("QA_FUZZ_EXAMPLES", "60")), deadline=None, suppress_health_check=list(HealthCheck))
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from qa.errors import QAError, RubricError
-from qa.limits import Limits
-from qa.rejects import RejectsWriter
-from qa.runner import RunSummary, score_stream, score_to_file
+from qa.ingest.limits import Limits
+from qa.ingest.rejects import RejectsWriter
+from qa.run.runner import RunSummary, score_stream, score_to_file
 
 ROOT = Path(__file__).resolve().parents[2]
 RUBRIC = ROOT / "bench" / "rubric-zh-bench.yaml"
@@ -21,7 +21,7 @@ RUBRIC = ROOT / "bench" / "rubric-zh-bench.yaml"
 
 @pytest.fixture
 def rubric():
-    from qa.rubric import load_rubric
+    from qa.rules.rubric import load_rubric
 
     return load_rubric(RUBRIC)
 
@@ -70,14 +70,14 @@ def test_rubric_over_the_rule_and_phrase_limits_is_a_rubric_error(tmp_path, rubr
     src = _write(tmp_path / "in.jsonl", [_conv("ok")])
     with pytest.raises(RubricError, match="30 active rules, over the limit of 10"):
         list(score_stream([str(src)], rubric, limits=Limits(max_rules=10)))
-    import qa.limits
+    import qa.ingest.limits
 
     with pytest.raises(RubricError, match="distinct phrases, over the limit of 20"):
-        qa.limits.check_compiled(__import__("qa.engine").engine.compile_rubric(rubric), Limits(max_phrases=20))
+        qa.ingest.limits.check_compiled(__import__("qa.engine").engine.compile_rubric(rubric), Limits(max_phrases=20))
 
 
 def test_record_size_limit_rejects_with_the_size(tmp_path, rubric):
-    from qa.readers import ReadOptions
+    from qa.ingest import ReadOptions
 
     src = _write(tmp_path / "in.jsonl", [_conv("big", [{"role": "agent", "text": "您好" * 2000}]), _conv("ok")])
     rejects = []
@@ -92,19 +92,19 @@ def _leftovers(d: Path):
 
 
 def test_disk_full_mid_run_is_a_clear_error_and_leaves_no_file(tmp_path, rubric, monkeypatch, make_corpus):
-    import qa.checkpoint
+    import qa.run.checkpoint
 
     src = make_corpus(tmp_path / "in.jsonl", 800)
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    real_write = qa.checkpoint.AppendFile.write
+    real_write = qa.run.checkpoint.AppendFile.write
 
     def write(self, text):
         if self.bytes > 200_000:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         real_write(self, text)
 
-    monkeypatch.setattr(qa.checkpoint.AppendFile, "write", write)
+    monkeypatch.setattr(qa.run.checkpoint.AppendFile, "write", write)
     with pytest.raises(QAError, match="writing failed: No space left on device") as exc:
         score_to_file([str(src)], rubric, str(out_dir / "scores.jsonl"), rejects=str(out_dir / "rej.jsonl"),
                       commit_every=50)
@@ -192,11 +192,11 @@ def test_cli_accepted_plus_rejected_equals_read(tmp_path):
 
 
 def test_failing_checker_is_isolated_to_its_conversation_in_a_pool(tmp_path):
-    from qa.checkers.base import Checker
     from qa.engine import score_conversations
-    from qa.executors import parallel_score
     from qa.model import Conversation, Turn
-    from qa.rubric.loader import build_rubric
+    from qa.rules.checkers.base import Checker
+    from qa.rules.rubric.loader import build_rubric
+    from qa.run.executors import parallel_score
 
     class Bomb(Checker):
         name = "bomb"
@@ -265,7 +265,7 @@ def test_sigint_on_a_non_resumable_output_leaves_no_file_and_prints_a_summary(tm
 
 PLUGIN = '''
 from qa import hookimpl
-from qa.checkers.base import Checker
+from qa.rules.checkers.base import Checker
 
 
 class Bomb(Checker):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.redact import find_pii, luhn_ok, redact_result, redact_text
+from qa.results.redact import find_pii, luhn_ok, redact_result, redact_text
 
 ROOT = Path(__file__).resolve().parents[2]
 

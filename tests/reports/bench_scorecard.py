@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from qa.report import render_report  # noqa: E402
-from qa.scorecard import aggregate  # noqa: E402
+from qa.reporters.html_report import render_report  # noqa: E402
+from qa.results.scorecard import aggregate  # noqa: E402
 from qa.store import Store, record_run  # noqa: E402
 from tests.reports.results_factory import finding, result  # noqa: E402
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from qa.report import render_report, segments
+from qa.reporters.html_report import render_report, segments
 from tests.reports.results_factory import finding, result
 
 HOSTILE_TEXT = '没办法，<script>window.PWNED=1</script><img src=x onerror="window.PWNED=2">'
@@ -108,7 +108,7 @@ def test_report_in_headless_chromium(tmp_path):
 
 
 def test_redacted_report_hides_personal_data_and_keeps_highlights():
-    from qa.report import redacted_pieces
+    from qa.reporters.html_report import redacted_pieces
 
     text = "没办法，请拨打13800138000或发邮件a.b@example.com"
     pieces = redacted_pieces(text, [(0, 3, 0), (7, 12, 1)])      # the second finding overlaps the phone number

@@ -1,11 +1,11 @@
-"""KPI arithmetic of qa.scorecard on hand-checked cases."""
+"""KPI arithmetic of qa.results.scorecard on hand-checked cases."""
 
 from __future__ import annotations
 
 import pytest
 
 from qa.errors import ConfigError, RubricError
-from qa.scorecard import Policy, Step, aggregate, period_key, policy_from_dict, previous_period
+from qa.results.scorecard import Policy, Step, aggregate, period_key, policy_from_dict, previous_period
 from tests.reports.results_factory import finding, result
 
 

@@ -10,8 +10,8 @@ import textwrap
 
 import pytest
 
-from qa.history import compare_runs
-from qa.reviews import apply_reviews
+from qa.results.history import compare_runs
+from qa.results.reviews import apply_reviews
 from qa.store import SCHEMA_VERSION, Store, StoreError, finding_key, record_run
 from tests.reports.results_factory import RUBRIC, finding, result
 
@@ -100,7 +100,7 @@ def test_reviews_override_findings_and_manual_scores(tmp_path):
 
 
 def test_reviews_rescore_with_the_rubric():
-    from qa.rubric import rubric_from_text
+    from qa.rules.rubric import rubric_from_text
 
     rb = rubric_from_text(textwrap.dedent("""\
         id: t

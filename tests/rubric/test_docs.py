@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.rubric import loader
+from qa.rules.rubric import loader
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "rubric.md"
 
@@ -26,5 +26,5 @@ def test_every_loader_key_is_documented(keys):
 def test_every_engine_checker_option_is_documented(module, cls):
     import importlib
 
-    checker = getattr(importlib.import_module(f"qa.checkers.{module}"), cls)
+    checker = getattr(importlib.import_module(f"qa.rules.checkers.{module}"), cls)
     assert set(checker.options) - _documented() == set()

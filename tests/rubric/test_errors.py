@@ -3,7 +3,7 @@
 import pytest
 
 from qa.errors import RubricError
-from qa.rubric import load_rubric, rubric_from_text
+from qa.rules.rubric import load_rubric, rubric_from_text
 
 HEAD = "id: t\nversion: 1\n"
 RULE = "rules:\n  - id: a\n    checker: phrase\n"

@@ -3,8 +3,8 @@ from pathlib import Path
 import pytest
 
 from qa.errors import RubricError
-from qa.rubric import load_rubric, rubric_from_text
-from qa.rubric.examples import run_examples
+from qa.rules.rubric import load_rubric, rubric_from_text
+from qa.rules.rubric.examples import run_examples
 
 MINI = Path(__file__).resolve().parents[1] / "data" / "engine" / "mini.yaml"
 

@@ -3,7 +3,7 @@ import pytest
 from qa.engine import score_conversation
 from qa.errors import RubricError
 from qa.model import Conversation, Turn
-from qa.rubric import load_rubric
+from qa.rules.rubric import load_rubric
 
 BASE = """id: base
 version: 1.0.0
@@ -102,7 +102,7 @@ def test_hash_ignores_comments_and_formatting(tmp_path):
 
 
 def test_why_written_as_a_yaml_block_has_no_stray_newlines():
-    from qa.rubric import rubric_from_text
+    from qa.rules.rubric import rubric_from_text
 
     r = rubric_from_text("id: t\nversion: '1'\nrules:\n  - id: a\n    checker: phrase\n    phrases: [x]\n"
                          "    why: >\n      first line\n      second line\n", "t.yaml")

@@ -3,7 +3,7 @@
 import pytest
 
 from qa.errors import RubricError
-from qa.rubric import load_rubric
+from qa.rules.rubric import load_rubric
 
 PARENT = "id: parent\nversion: '1'\nrules: []\n"
 

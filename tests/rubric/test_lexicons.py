@@ -7,7 +7,7 @@ import pytest
 from qa.engine import score_conversation
 from qa.errors import RubricError
 from qa.model import Conversation, Turn
-from qa.rubric import load_rubric, rubric_from_text
+from qa.rules.rubric import load_rubric, rubric_from_text
 
 BASE = """id: base
 version: 1.0.0

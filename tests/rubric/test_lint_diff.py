@@ -1,8 +1,8 @@
 from pathlib import Path
 
-from qa.rubric import load_rubric, rubric_from_text
-from qa.rubric.diff import diff_rubrics
-from qa.rubric.lint import lint_rubric
+from qa.rules.rubric import load_rubric, rubric_from_text
+from qa.rules.rubric.diff import diff_rubrics
+from qa.rules.rubric.lint import lint_rubric
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "engine"
 

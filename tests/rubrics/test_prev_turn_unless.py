@@ -11,7 +11,7 @@ import pytest
 from qa.engine import score_conversation
 from qa.errors import RubricError
 from qa.model import Conversation, Turn
-from qa.rubric.loader import build_rubric
+from qa.rules.rubric.loader import build_rubric
 
 
 def _rubric(unless):

@@ -28,10 +28,12 @@ JDDC_BANDS = {
     "ban.filler": (10, 22),               # 16
     "norm.repeat_back": (4, 11),          # 7
     "norm.follow_up_promise": (2, 8),     # 4
+    "ban.blame": (10, 24),                # 17: customers sent to the courier or the seller (its precision is a
+                                          # qa eval figure on the devset; this band only catches a flood)
 }
 # rules that must stay (nearly) silent on this sample
 JDDC_QUIET = {"ban.abuse": 0, "ban.vague": 0, "ban.pressure": 0, "norm.polite_repeat": 0, "norm.beyond_authority": 1,
-              "ban.argue": 1, "ban.why": 1, "ban.blame": 2, "ban.over_promise": 2, "ban.brush_off": 1}
+              "ban.argue": 1, "ban.why": 1, "ban.over_promise": 2, "ban.brush_off": 1}
 
 
 def _tool(name):
@@ -60,14 +62,14 @@ def jddc_scored():
 
 def _own_rule_ids(name):
     """Rules the shipped file defines itself (timing and complaint rules come in through extends)."""
-    from qa.rubric import load_rubric
+    from qa.rules.rubric import load_rubric
 
     path = str(ROOT / "rubrics" / name)
     return {r.id for r in load_rubric(path).rules if r.origin and r.origin.startswith(path)}
 
 
 def _load_zh():
-    from qa.rubric import load_rubric
+    from qa.rules.rubric import load_rubric
 
     return load_rubric(str(ROOT / "rubrics" / "zh-customer-service.yaml"))
 

@@ -15,7 +15,7 @@ COURTESY_TAGS = ("courtesy.greeting", "courtesy.closing", "courtesy.apology", "c
 
 
 def _load(lang):
-    from qa.rubric import load_rubric
+    from qa.rules.rubric import load_rubric
 
     return load_rubric(str(RUBRICS[lang]))
 
@@ -26,7 +26,7 @@ def _own_rules(rubric):
 
 
 def _rule_params():
-    from qa.rubric import load_rubric
+    from qa.rules.rubric import load_rubric
 
     return [pytest.param(lang, rule.id, id=f"{lang}/{rule.id}")
             for lang, path in RUBRICS.items() for rule in _own_rules(load_rubric(str(path)))]
@@ -39,8 +39,9 @@ def test_rubric_loads_with_policy_metadata(lang):
     assert [int(x) for x in r.version.split(".")] >= [1, 0, 0] and len(r.version.split(".")) == 3
     assert (r.scoring.base, r.scoring.pass_mark, r.scoring.fatal) == (100, 80, "zero")
     assert {"etiquette", "language", "norms", "complaint"} <= {s.id for s in r.sections}
-    # composed with the timing and complaint rubrics on one 100-point scale; complaint labels weigh nothing
-    assert r.extends == (f"cs-timing-{lang}", f"complaints-{lang}")
+    # composed with the timing and complaint rubrics on one 100-point scale; complaint labels weigh nothing; the
+    # shared word lists come from the language's lexicon file
+    assert r.extends == (f"lexicons-{lang}", f"cs-timing-{lang}", f"complaints-{lang}")
     weights = {s.id: s.weight for s in r.sections}
     assert sum(weights.values()) == 100 and weights["general"] == 0
     own = _own_rules(r)
@@ -74,7 +75,7 @@ def test_zh_sources_name_existing_seed_files():
 @pytest.mark.parametrize("lang,rule_id", _rule_params())
 def test_rule_examples_hold(lang, rule_id):
     """`qa rubric test` semantics: fail examples produce a finding, pass examples apply and produce none."""
-    from qa.rubric.examples import run_examples
+    from qa.rules.rubric.examples import run_examples
 
     results = run_examples(_load(lang), [rule_id])
     assert {r.kind for r in results} == {"pass", "fail"}
@@ -107,7 +108,7 @@ def test_fail_examples_are_scored_with_the_rules_points(qa_score, lang):
 def test_rubric_lints_clean(lang):
     """No lint warnings (redundant or duplicate phrases, rules without examples …). Info notes such as
     "this pass example passes only through `unless`" are the point of the near-miss examples."""
-    from qa.rubric.lint import lint_rubric
+    from qa.rules.rubric.lint import lint_rubric
 
     issues = [str(i) for i in lint_rubric(_load(lang), run_examples=False)
               if i.path in (None, str(RUBRICS[lang])) and i.level != "info"]

@@ -6,9 +6,9 @@ import sys
 from pathlib import Path
 
 from qa.engine import score_conversations
+from qa.ingest import ReadStats, read_records
 from qa.model import Reject
-from qa.readers import ReadStats, read_records
-from qa.rubric import load_rubric
+from qa.rules.rubric import load_rubric
 
 FOLDER = Path(__file__).resolve().parents[2] / "corpora" / "zh-chat-timed"
 

@@ -3,8 +3,8 @@
 import pytest
 
 from qa.engine import score_conversation
-from qa.readers import read_conversations
-from qa.rubric import load_rubric
+from qa.ingest import read_conversations
+from qa.rules.rubric import load_rubric
 
 from .timing_helpers import rubric
 

@@ -2,7 +2,7 @@ import portion as P
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa.checkers.timing.intervals import gaps, intersection, merge, multi_speaker, timeline, total
+from qa.rules.checkers.timing.intervals import gaps, intersection, merge, multi_speaker, timeline, total
 
 
 def test_merge_joins_overlapping_and_touching_and_drops_empty():

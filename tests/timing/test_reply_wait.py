@@ -2,8 +2,8 @@ import json
 
 import pytest
 
+from qa.ingest import read_records
 from qa.model import Reject
-from qa.readers import read_records
 
 from .timing_helpers import call, chat, na_reason, score
 

@@ -6,9 +6,9 @@ import pytest
 
 from qa.engine import compile_rubric, score_conversation
 from qa.errors import InputError
+from qa.ingest import ReadOptions, read_conversations, read_records
+from qa.ingest.rttm import RttmReader
 from qa.model import Conversation, Reject
-from qa.readers import ReadOptions, read_conversations, read_records
-from qa.readers.rttm import RttmReader
 
 from .timing_helpers import rubric
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from qa.engine import score_conversation
-from qa.rubric import load_rubric
+from qa.rules.rubric import load_rubric
 from qa.testing import compiled, example_cases, rubric_example_tests
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from qa.engine import score_conversation
-from qa.readers.canonical import conversation_from_dict
-from qa.rubric.loader import build_rubric
+from qa.ingest.canonical import conversation_from_dict
+from qa.rules.rubric.loader import build_rubric
 
 
 def rubric(checker: str, language: str = "zh", **options):

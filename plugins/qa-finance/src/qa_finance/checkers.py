@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.checkers.base import Checker, Option
+from qa import Checker, Option
 from qa_finance.pii import KINDS, find_pii
 
 KIND_NAMES = {"id_card": "身份证号", "bank_card": "银行卡号", "phone": "手机号"}

@@ -1,0 +1,1 @@
+"""After scoring: result files, scorecards, the history store, reviews, calibration and redaction."""

@@ -1,7 +1,0 @@
-"""Rubrics: YAML rule sets, loaded safely, validated with precise locations, composed with extends."""
-
-from qa.rubric.loader import find_rubric, load_rubric, rubric_from_text, rubric_search_paths
-from qa.rubric.model import Example, Rubric, Rule, Scope, Scoring, Section, Unless
-
-__all__ = ["Example", "Rubric", "Rule", "Scope", "Scoring", "Section", "Unless", "find_rubric", "load_rubric",
-           "rubric_from_text", "rubric_search_paths"]
