@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from qa.engine.scoring import ScorePlan, score_plan
 from qa.errors import RubricError
 from qa.rules.checkers.base import Checker, CompileContext
-from qa.rules.rubric.dependencies import closure, dependency_order, rule_dependencies
+from qa.rules.rubric.dependencies import closure, dependency_order, rule_dependencies, select_rules
 from qa.rules.rubric.model import Rubric, Rule
 from qa.rules.text.normalize import NormalizeOptions
 from qa.rules.text.phrases import PhraseIndex
@@ -42,6 +42,10 @@ class CompiledRule:
     #: False for a rule compiled only because a selected rule reads its findings (--select/--ignore left it
     #: out): it runs, but its findings, labels and metrics are not part of the result
     report: bool = True
+    #: in_reply_to: rule ids whose findings, and the phrase group whose phrases, the previous other-role turn
+    #: must carry for a span finding to stand
+    reply_rules: tuple[str, ...] = ()
+    reply_phrases: int | None = None
 
 
 @dataclass
@@ -54,12 +58,13 @@ class CompiledRubric:
 
 
 def compile_rubric(rubric: Rubric, select: Iterable[str] | None = None,
-                   ignore: Iterable[str] | None = None) -> CompiledRubric:
+                   ignore: Iterable[str] | None = None, report_all: bool = False) -> CompiledRubric:
     """Instantiate every active rule's checker and freeze the shared phrase automaton.
 
     ``select``/``ignore`` take rule ids, id prefixes (``ban.``) or tags, like ruff's selectors. Rules run after
     the rules whose findings they read (qa.rules.rubric.dependencies); a rule that a selected rule reads is
-    compiled even when the selection leaves it out, but not reported.
+    compiled even when the selection leaves it out, but not reported. ``report_all`` reports helper rules
+    (``report: false``) too, so their own examples can be run.
     """
     from qa.plugins import registry
 
@@ -105,7 +110,14 @@ def compile_rubric(rubric: Rubric, select: Iterable[str] | None = None,
                                         if u.follows_statement_skip else None),
                 language=rubric.language,
             )
-        compiled.append(CompiledRule(rule, checker, unless, report=rule.id in chosen))
+        reply_rules: tuple[str, ...] = ()
+        reply_phrases = None
+        if rule.in_reply_to:
+            reply_rules = tuple(dict.fromkeys(rid for sel in rule.in_reply_to.findings
+                                              for rid in select_rules(sel, rubric.rules) if rid != rule.id))
+            reply_phrases = ctx.add_phrases(rule.in_reply_to.phrases) if rule.in_reply_to.phrases else None
+        compiled.append(CompiledRule(rule, checker, unless, report=rule.id in chosen and (rule.report or report_all),
+                                     reply_rules=reply_rules, reply_phrases=reply_phrases))
     phrases.build()
     return CompiledRubric(rubric, compiled, phrases, norm, score_plan(rubric))
 

@@ -99,6 +99,19 @@ def _apply_unless(p: Prepared, cr: CompiledRule, outcome: RuleOutcome) -> None:
     outcome.findings = kept
 
 
+def _in_reply(p: Prepared, cr: CompiledRule, f: Finding) -> bool:
+    """``in_reply_to``: the nearest earlier turn of another role carries one of the rules' findings or phrases."""
+    if f.turn is None:
+        return False
+    role = p.conv.turns[f.turn].role
+    prv = next((j for j in range(f.turn - 1, -1, -1) if p.conv.turns[j].role != role), None)
+    if prv is None:
+        return False
+    if cr.reply_phrases is not None and p.turn_has(cr.reply_phrases, prv):
+        return True
+    return any(x.turn == prv for x in p.findings_of(cr.reply_rules))
+
+
 def _finding_order(f: Finding) -> tuple[int, int, str]:
     return f.turn if f.turn is not None else -1, f.span[0] if f.span else -1, f.rule
 
@@ -134,6 +147,8 @@ def run_rules(p: Prepared, compiled: CompiledRubric) -> tuple[list[Finding], dic
             continue
         if outcome.applicable and outcome.findings:
             _apply_unless(p, cr, outcome)
+            if cr.reply_rules or cr.reply_phrases is not None:
+                outcome.findings = [f for f in outcome.findings if _in_reply(p, cr, f)]
             p.findings[rule.id] = outcome.findings
         if not cr.report:
             continue

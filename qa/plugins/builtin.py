@@ -12,6 +12,7 @@ RUBRICS_DIR = Path(__file__).resolve().parents[1] / "rubrics"
 
 @hookimpl
 def qa_checkers():
+    from qa.rules.checkers.chase import ChaseChecker
     from qa.rules.checkers.complaint import ComplaintTypeChecker
     from qa.rules.checkers.phrase import PhraseChecker
     from qa.rules.checkers.regex import RegexChecker
@@ -19,7 +20,7 @@ def qa_checkers():
     from qa.rules.checkers.timing import checkers as timing_checkers
     from qa.rules.checkers.token_pattern import TokenPatternChecker
 
-    return [PhraseChecker, RequiredChecker, RegexChecker, TokenPatternChecker, ComplaintTypeChecker,
+    return [PhraseChecker, RequiredChecker, RegexChecker, TokenPatternChecker, ComplaintTypeChecker, ChaseChecker,
             *timing_checkers()]
 
 

@@ -46,6 +46,9 @@ class RequiredChecker(Checker):
         "window": Option(int, default=2, doc="with a trigger: how many scoped turns to look in"),
         "direction": Option(str, default="after", choices=("after", "before", "around"),
                             doc="with a trigger: look after, before or around the trigger turn"),
+        "triggers": Option(str, default="each", choices=("each", "first"),
+                           doc="with a trigger: check after each trigger, or only after the first (owed once per "
+                               "conversation)"),
         "include_trigger_turn": Option(bool, default=True,
                                        doc="with a trigger: the trigger turn itself may satisfy the requirement"),
         "missing_message": Option(str, doc="message for a missing requirement"),
@@ -64,6 +67,7 @@ class RequiredChecker(Checker):
         self.window = self.opt("window")
         self.direction = self.opt("direction")
         self.include_self = self.opt("include_trigger_turn")
+        self.first_only = self.opt("triggers") == "first"
         self.never_triggered = self.not_applicable("the trigger never occurred")  # returned as is, never changed
         trig = self.opt("trigger")
         self.triggered = bool(trig)
@@ -212,6 +216,8 @@ class RequiredChecker(Checker):
         if not fired:
             return self.never_triggered
         trig_turns = list(fired)
+        if self.first_only:
+            trig_turns = trig_turns[:1]
         scoped = conv.turns_in_scope(self.rule)  # ascending
         out = NO_FINDINGS
         window = self.window

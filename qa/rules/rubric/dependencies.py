@@ -32,6 +32,7 @@ def rule_dependencies(rubric: Rubric, checkers: dict) -> dict[str, tuple[str, ..
     for rule in rubric.rules:
         cls = checkers.get(rule.checker)
         selectors = cls.dependencies(rule) if cls is not None and hasattr(cls, "dependencies") else ()
+        selectors = (*selectors, *rule.in_reply_to.findings)
         ids: list[str] = []
         for sel in selectors:
             found = select_rules(sel, rubric.rules)
@@ -39,9 +40,10 @@ def rule_dependencies(rubric: Rubric, checkers: dict) -> dict[str, tuple[str, ..
                 found = [x for x in found if x != rule.id]
             if not found:
                 names = [r.id for r in rubric.rules] + sorted({f"tag:{t}" for r in rubric.rules for t in r.tags})
+                key = "in_reply_to" if sel in rule.in_reply_to.findings else "trigger"
                 raise RubricError(f"rule {rule.id!r} reads the findings of {sel!r}, which names no rule",
-                                  path=_path(rule, rubric), line=rule.line_of("trigger"),
-                                  field=rule.key_path("trigger.findings"),
+                                  path=_path(rule, rubric), line=rule.line_of(key),
+                                  field=rule.key_path(f"{key}.findings"),
                                   hint=did_you_mean(sel, names) or "name a rule id or tag:NAME")
             ids.extend(found)
         if ids:
@@ -61,9 +63,10 @@ def dependency_order(rules: list[Rule], deps: dict[str, tuple[str, ...]], rubric
         if state.get(rid) == 1:
             cycle = (*chain[chain.index(rid):], rid)
             first = by_id[cycle[0]]
+            key = "trigger" if "trigger" in first.options or not first.in_reply_to else "in_reply_to"
             raise RubricError("rules read each other's findings in a cycle: " + " → ".join(cycle),
-                              path=_path(first, rubric), line=first.line_of("trigger"),
-                              field=first.key_path("trigger.findings"),
+                              path=_path(first, rubric), line=first.line_of(key),
+                              field=first.key_path(f"{key}.findings"),
                               hint="a rule can only be triggered by rules that do not depend on it")
         state[rid] = 1
         for dep in deps.get(rid, ()):

@@ -105,7 +105,7 @@ def run_examples(rubric: Rubric, rules: Iterable[str] | None = None) -> list[Exa
         selected = [known[r] for r in wanted]
     else:
         selected = rubric.active_rules
-    compiled = compile_rubric(rubric)
+    compiled = compile_rubric(rubric, report_all=True)  # helper rules (report: false) have examples too
     results: list[ExampleResult] = []
     for rule in selected:
         for index, ex in iter_examples(rule):

@@ -18,7 +18,7 @@ from qa.errors import RubricError, did_you_mean
 from qa.model import CHANNELS, ROLES, SEVERITIES
 from qa.rules.rubric.dependencies import check_dependencies
 from qa.rules.rubric.lexicons import Table, expand, expand_pattern, read_lexicons
-from qa.rules.rubric.model import Example, Rubric, Rule, Scope, Scoring, Section, Unless
+from qa.rules.rubric.model import Example, InReplyTo, Rubric, Rule, Scope, Scoring, Section, Unless
 from qa.rules.rubric.yamlsafe import LineDict, LineList, line_of, load_yaml
 from qa.rules.rubric.yamlsafe import plain as _plain
 
@@ -54,6 +54,8 @@ RULE_KEYS = {
               "answers_question, follows_statement}",
     "examples": "{fail: [...], pass: [...]} run by `qa rubric test`",
     "enabled": "false switches the rule off (also in a child rubric)",
+    "report": "false: a helper rule whose findings only feed other rules (not reported, no deduction)",
+    "in_reply_to": "{findings, phrases}: a finding stands only in reply to a turn with these findings or phrases",
 }
 SCOPE_KEYS = {"role", "first", "last", "channel", "within_s"}
 UNLESS_KEYS = {"preceded_by", "followed_by", "window", "same_sentence", "same_turn", "regex", "next_turn",
@@ -576,12 +578,30 @@ def build_rule(node: Any, i: int, spath, checkers: dict, sections: dict, parent_
     enabled = node.get("enabled", True)
     if not isinstance(enabled, bool):
         raise _err("enabled must be true or false", spath, node, "enabled", f"{where}.enabled")
+    report = node.get("report", True)
+    if not isinstance(report, bool):
+        raise _err("report must be true or false", spath, node, "report", f"{where}.report")
+    in_reply_to = InReplyTo()
+    if "in_reply_to" in node:
+        ir = _mapping(node["in_reply_to"], spath, f"{where}.in_reply_to", node, "in_reply_to")
+        _check_keys(ir, ("findings", "phrases"), spath, f"{where}.in_reply_to")
+        kw = {}
+        for k in ("findings", "phrases"):
+            if k in ir:
+                items = _str_list(ir[k], spath, ir, k, f"{where}.in_reply_to.{k}")
+                written = ir[k] if isinstance(ir[k], list) else list(items)
+                kw[k] = items if k == "findings" else tuple(str(x) for x in expand(
+                    written, lexicons, spath, line_of(ir, k), f"{where}.in_reply_to.{k}", used))
+        in_reply_to = InReplyTo(**kw)
+        if not in_reply_to:
+            raise _err("in_reply_to needs findings, phrases or both", spath, node, "in_reply_to",
+                       f"{where}.in_reply_to")
     rule = Rule(
         id=rid, checker=cname, title=str(node.get("title", rid)), severity=severity, points=points,
         max_points=max_points, section=section, why=str(node.get("why", "")).strip(),
         source=str(node["source"]) if node.get("source") is not None else None, tags=tags,
         message=str(node["message"]) if node.get("message") is not None else None, scope=scope,
-        unless=unless, examples=examples, options=options, enabled=enabled,
+        unless=unless, examples=examples, options=options, enabled=enabled, report=report, in_reply_to=in_reply_to,
         origin=f"{spath}:{line_of(node)}", line=line_of(node), key_lines=_key_lines(node), where=where,
         lexicons=tuple(sorted(used)), node=node, index=i,
     )

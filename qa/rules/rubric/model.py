@@ -61,6 +61,18 @@ class Unless:
 
 
 @dataclass
+class InReplyTo:
+    """A condition on the reply a span finding sits in: the nearest earlier turn of another role carries a finding
+    of one of ``findings`` (rule ids or ``tag:NAME``, run first) or one of ``phrases``."""
+
+    findings: tuple[str, ...] = ()
+    phrases: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.findings or self.phrases)
+
+
+@dataclass
 class Example:
     """A rule example: ``text`` is one turn of the rule's scope role, or a whole conversation dict."""
 
@@ -90,6 +102,10 @@ class Rule:
     examples: list[Example] = field(default_factory=list)
     options: dict[str, Any] = field(default_factory=dict)
     enabled: bool = True
+    #: False for a helper rule whose findings only feed other rules (trigger.findings, in_reply_to): it runs, but
+    #: its findings are not part of the result and deduct nothing
+    report: bool = True
+    in_reply_to: InReplyTo = field(default_factory=InReplyTo)
     origin: str | None = None   # "path:line" where the rule was defined
     line: int | None = None
     #: line of each key of the rule ("phrases") and of list items ("phrases[2]"), for precise errors
