@@ -6,7 +6,7 @@ import json
 
 import click
 
-KINDS = ("checkers", "readers", "reporters", "rubrics", "commands")
+KINDS = ("checkers", "readers", "reporters", "embedders", "rubrics", "commands")
 
 
 @click.group()

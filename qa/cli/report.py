@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from qa.cli.options import rubric_option
+from qa.cli.options import resolve_db, rubric_option
 from qa.cli.scorecard import db_options
 
 
@@ -33,6 +33,7 @@ def report(ctx, results, db, run, rubric_name, conversations, title, redact, out
     from qa.reporters.html_report import load_transcripts, render_report
     from qa.results.files import load_policy, results_from
 
+    db = resolve_db(ctx, db) if db else None
     res = list(results_from(results, db, run))
     policy = load_policy(rubric_name, res[0] if res else None)
     convs = load_transcripts(res, conversations)

@@ -9,7 +9,14 @@ from pathlib import Path
 
 import click
 
-from qa.cli.options import input_options, read_options_from, resolve_rubric, rubric_option, select_options
+from qa.cli.options import (
+    db_option,
+    input_options,
+    read_options_from,
+    resolve_rubric,
+    rubric_option,
+    select_options,
+)
 from qa.errors import EXIT_GATE_FAILED, EXIT_REJECTED
 from qa.model import SEVERITIES
 
@@ -33,8 +40,8 @@ from qa.model import SEVERITIES
               help="Continue an interrupted `-o FILE` JSONL run after its last checkpoint (a fresh run if none).")
 @click.option("--redact", is_flag=True, help="Replace phone numbers, ID and bank-card numbers, e-mails in evidence "
                                              "and rejects by [PHONE] [ID] [CARD] [EMAIL].")
-@click.option("--db", default=None, type=click.Path(dir_okay=False),
-              help="Also store the run in this history database (SQLite; see `qa history`).")
+@db_option("Also store the run in this history database: a SQLite file or postgresql://user@host/db "
+           "(see `qa history`).")
 @click.option("--quiet", "-q", is_flag=True, help="No summary on stderr.")
 @click.pass_context
 def score(ctx, sources, rubric_name, input_format, mapping, encoding, rejects, strict, select, ignore, output_format,
@@ -118,8 +125,10 @@ def score(ctx, sources, rubric_name, input_format, mapping, encoding, rejects, s
     if history:
         info = history.store(sources)
         if not quiet:
+            from qa.store import display
+
             verb = "stored" if info.created else "replaced (same input and rubric)"
-            click.echo(f"history: run {info.id} {verb} in {db}", err=True)
+            click.echo(f"history: run {info.id} {verb} in {display(db)}", err=True)
     reasons = summary.gate(fail_under, fail_on)
     for r in reasons:
         click.echo(f"quality gate failed: {r}", err=True)
@@ -142,8 +151,10 @@ class _HistoryTee:
         import json
         import tempfile
 
-        fd, self._tmp = tempfile.mkstemp(prefix=".qa-history-", suffix=".jsonl",
-                                         dir=os.path.dirname(os.path.abspath(self.db)) or ".")
+        from qa.store import is_postgres
+
+        here = None if is_postgres(self.db) else os.path.dirname(os.path.abspath(self.db)) or "."
+        fd, self._tmp = tempfile.mkstemp(prefix=".qa-history-", suffix=".jsonl", dir=here)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             for r in results:
                 fh.write(json.dumps(r, ensure_ascii=False) + "\n")

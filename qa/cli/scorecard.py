@@ -6,13 +6,13 @@ import sys
 
 import click
 
-from qa.cli.options import rubric_option
+from qa.cli.options import db_option, resolve_db, rubric_option
 from qa.results.scorecard import GROUPINGS, PERIODS
 
 
 def db_options(f):
-    f = click.option("--db", default=None, type=click.Path(dir_okay=False),
-                     help="Read results from this history database instead of RESULTS files.")(f)
+    f = db_option("Read results from this history database (a SQLite file or postgresql://…) instead of "
+                  "RESULTS files.")(f)
     f = click.option("--run", "run", default=None, metavar="RUN",
                      help="With --db: one run (id or 'latest'); default: latest result of every conversation.")(f)
     return f
@@ -62,6 +62,7 @@ def scorecard(ctx, results, db, run, rubric_name, by, period, since, until, min_
     if output and output_format is None:
         fmt = {"csv": "csv", "xlsx": "xlsx", "json": "json"}.get(output.rsplit(".", 1)[-1].lower(), "table")
     reporter = get_reporter(fmt, kind="scorecard")
+    db = resolve_db(ctx, db) if db else None
     first, stream = peek(results_from(results, db, run))
     policy = load_policy(rubric_name, first)
     if min_conversations is not None:

@@ -39,6 +39,7 @@ class PluginInfo:
     checkers: list[str] = field(default_factory=list)
     readers: list[str] = field(default_factory=list)
     reporters: list[str] = field(default_factory=list)
+    embedders: list[str] = field(default_factory=list)
     rubric_paths: list[str] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)
     hooks: list[str] = field(default_factory=list)
@@ -64,6 +65,7 @@ class Registry:
     reporters: dict[str, Any]
     rubric_paths: list[Path]
     commands: list[Any]
+    embedders: dict[str, Any] = field(default_factory=dict)
 
     def checker(self, name: str):
         return self.checkers[name]
@@ -154,6 +156,7 @@ def _collect(pm, infos: dict[str, PluginInfo]) -> Registry:
     checkers: dict[str, type] = {}
     readers: dict[str, Any] = {}
     reporters: dict[str, Any] = {}
+    embedders: dict[str, Any] = {}
     rubric_paths: list[Path] = []
     commands: list[Any] = []
     owner: dict[tuple[str, str], str] = {}
@@ -170,6 +173,7 @@ def _collect(pm, infos: dict[str, PluginInfo]) -> Registry:
             ("qa_checkers", checkers, "checkers"),
             ("qa_readers", readers, "readers"),
             ("qa_reporters", reporters, "reporters"),
+            ("qa_embedders", embedders, "embedders"),
         ):
             for item in _call_hook(plugin, plugin_name, hook_name):
                 name = getattr(item, "name", None)
@@ -198,7 +202,7 @@ def _collect(pm, infos: dict[str, PluginInfo]) -> Registry:
             if getattr(exc, "info", None) is None:
                 exc.info = PluginInfo(info.name, info.module, info.distribution, info.version, source=info.source)
             raise
-    return Registry(pm, infos, checkers, readers, reporters, rubric_paths, commands)
+    return Registry(pm, infos, checkers, readers, reporters, rubric_paths, commands, embedders)
 
 
 def _call_hook(plugin, plugin_name: str, hook_name: str) -> list:

@@ -23,6 +23,8 @@ Checks (each issue has a stable code):
   item) changes none of the rule's examples, so no example shows why it is there (qa.rules.rubric.pinning).
 - ``dependency-disabled`` — a rule reads the findings of a rule that is switched off, so that part of its
   trigger never fires.
+- ``similar-unless-overlap``, ``similar-rules-overlap`` — similarity rules whose examples sit too close to
+  their own near misses or to another similarity rule (:mod:`qa.rules.rubric.lint_similar`).
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ class LintIssue:
                 "path": self.path, "line": self.line}
 
 
-def _path_of(rule, rubric: Rubric) -> str | None:
+def path_of(rule, rubric: Rubric) -> str | None:
     return rule.origin.rsplit(":", 1)[0] if rule.origin else rubric.path
 
 
@@ -67,7 +69,7 @@ def lint_rubric(rubric: Rubric, *, run_examples: bool = True) -> list[LintIssue]
     issues: list[LintIssue] = []
     owners: dict[str, list[str]] = {}
     for rule in rubric.active_rules:
-        path = _path_of(rule, rubric)
+        path = path_of(rule, rubric)
         if not rule.examples:
             issues.append(LintIssue("no-examples", rule.id, "rule has no examples; add examples: {fail: [...], "
                                     "pass: [...]} so `qa rubric test` guards it", path, rule.line))
@@ -126,8 +128,11 @@ def lint_rubric(rubric: Rubric, *, run_examples: bool = True) -> list[LintIssue]
         if len(rules) > 1:
             second = rubric.rule(rules[1])
             issues.append(LintIssue("phrase-in-two-rules", rules[1], f"phrase {p!r} is also in rule {rules[0]!r}: "
-                                    "one utterance would be penalised twice", _path_of(second, rubric), second.line))
+                                    "one utterance would be penalised twice", path_of(second, rubric), second.line))
     issues.extend(_disabled_dependencies(rubric, checkers))
+    from qa.rules.rubric.lint_similar import lint_similar
+
+    issues.extend(lint_similar(rubric))
     if run_examples:
         issues.extend(_flagged_pass_examples(rubric))
         issues.extend(_unpinned(rubric))
@@ -138,7 +143,7 @@ def _unpinned(rubric: Rubric) -> list[LintIssue]:
     from qa.rules.rubric.pinning import unpinned_exceptions
 
     return [LintIssue("unpinned-exception", rule.id, f"{entry.label()} changes none of the rule's examples: add an "
-                      "example that needs it, or drop it", _path_of(rule, rubric), entry.line or rule.line)
+                      "example that needs it, or drop it", path_of(rule, rubric), entry.line or rule.line)
             for rule, entry in unpinned_exceptions(rubric)]
 
 
@@ -154,7 +159,7 @@ def _disabled_dependencies(rubric: Rubric, checkers: dict) -> list[LintIssue]:
         for dep in deps:
             if dep not in enabled:
                 out.append(LintIssue("dependency-disabled", rid, f"reads the findings of {dep!r}, which is switched "
-                                     "off: that part of its trigger never fires", _path_of(rule, rubric), rule.line))
+                                     "off: that part of its trigger never fires", path_of(rule, rubric), rule.line))
     return out
 
 
@@ -173,6 +178,6 @@ def _flagged_pass_examples(rubric: Rubric) -> list[LintIssue]:
             for other in others:
                 ev = next(f["evidence"] for f in result["findings"] if f["rule"] == other)
                 out.append(LintIssue("pass-example-flagged", rule.id, f"pass example {k + 1} {_label(ex)} is flagged "
-                                     f"by rule {other!r}" + (f" (“{ev}”)" if ev else ""), _path_of(rule, rubric),
+                                     f"by rule {other!r}" + (f" (“{ev}”)" if ev else ""), path_of(rule, rubric),
                                      ex.line))
     return out
