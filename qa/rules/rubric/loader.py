@@ -410,6 +410,30 @@ def _phrase_option(value: Any, spec, table: Table, spath, line, where: str, used
     return value
 
 
+def _phrases(node: Any, key: str, field: str, spath, lexicons: Table, used: set[str]) -> tuple[str, ...]:
+    """A phrase list under ``node[key]`` (a string or a list), lexicon references expanded."""
+    items = _str_list(node[key], spath, node, key, field)
+    written = node[key] if isinstance(node[key], list) else list(items)
+    return tuple(str(x) for x in expand(written, lexicons, spath, line_of(node, key), field, used))
+
+
+def _unless_flag(un: dict, flag: str, subkeys: tuple[str, ...], field: str, spath, lexicons: Table,
+                 used: set[str]) -> dict[str, Any]:
+    """An ``unless`` flag written as true/false or as a mapping of phrase lists (``{about: [...], unless: [...]}``)."""
+    value = un[flag]
+    if isinstance(value, bool):
+        return {flag: value}
+    if not isinstance(value, dict):
+        shape = ", ".join(f"{k}: [phrases]" for k in subkeys)
+        raise _err(f"{flag} must be true, false or {{{shape}}}", spath, un, flag, field)
+    _check_keys(value, subkeys, spath, field)
+    out: dict[str, Any] = {flag: True}
+    for sub in subkeys:
+        if sub in value:
+            out[f"{flag}_{sub}"] = _phrases(value, sub, f"{field}.{sub}", spath, lexicons, used)
+    return out
+
+
 def _item_line(items: Any, j: int, default: int | None) -> int | None:
     if isinstance(items, LineList) and j < len(items.item_lines):
         return items.item_lines[j]
@@ -497,54 +521,22 @@ def build_rule(node: Any, i: int, spath, checkers: dict, sections: dict, parent_
         _check_keys(un, UNLESS_KEYS, spath, f"{where}.unless")
         kw = {}
         for k in UNLESS_KEYS - _UNLESS_FLAGS:
-            if k in un:
+            if k == "regex" and k in un:
                 items = _str_list(un[k], spath, un, k, f"{where}.unless.{k}")
                 written = un[k] if isinstance(un[k], list) else list(items)
-                if k == "regex":
-                    kw[k] = tuple(expand_pattern(p, lexicons, spath, _item_line(written, j, line_of(un, k)),
-                                                 f"{where}.unless.{k}[{j}]", used) for j, p in enumerate(items))
-                else:
-                    kw[k] = tuple(str(x) for x in expand(written, lexicons, spath, line_of(un, k),
-                                                         f"{where}.unless.{k}", used))
+                kw[k] = tuple(expand_pattern(p, lexicons, spath, _item_line(written, j, line_of(un, k)),
+                                             f"{where}.unless.{k}[{j}]", used) for j, p in enumerate(items))
+            elif k in un:
+                kw[k] = _phrases(un, k, f"{where}.unless.{k}", spath, lexicons, used)
         if "window" in un:
             kw["window"] = _int(un["window"], spath, un, "window", f"{where}.unless.window")
         if "question" in un:
             if not isinstance(un["question"], bool):
                 raise _err("question must be true or false", spath, un, "question", f"{where}.unless.question")
             kw["question"] = un["question"]
-        if "answers_question" in un:
-            aq = un["answers_question"]
-            if isinstance(aq, dict):
-                _check_keys(aq, ("about", "unless"), spath, f"{where}.unless.answers_question")
-                for sub in ("about", "unless"):
-                    if sub in aq:
-                        fld = f"{where}.unless.answers_question.{sub}"
-                        _str_list(aq[sub], spath, aq, sub, fld)
-                        written = aq[sub] if isinstance(aq[sub], list) else [aq[sub]]
-                        kw[f"answers_question_{sub}"] = tuple(str(x) for x in expand(
-                            written, lexicons, spath, line_of(aq, sub), fld, used))
-                kw["answers_question"] = True
-            elif isinstance(aq, bool):
-                kw["answers_question"] = aq
-            else:
-                raise _err("answers_question must be true, false or {about: [phrases], unless: [phrases]}", spath, un,
-                           "answers_question", f"{where}.unless.answers_question")
-        if "follows_statement" in un:
-            fs = un["follows_statement"]
-            if isinstance(fs, dict):
-                _check_keys(fs, ("skip",), spath, f"{where}.unless.follows_statement")
-                if "skip" in fs:
-                    fld = f"{where}.unless.follows_statement.skip"
-                    _str_list(fs["skip"], spath, fs, "skip", fld)
-                    written = fs["skip"] if isinstance(fs["skip"], list) else [fs["skip"]]
-                    kw["follows_statement_skip"] = tuple(str(x) for x in expand(
-                        written, lexicons, spath, line_of(fs, "skip"), fld, used))
-                kw["follows_statement"] = True
-            elif isinstance(fs, bool):
-                kw["follows_statement"] = fs
-            else:
-                raise _err("follows_statement must be true, false or {skip: [phrases]}", spath, un,
-                           "follows_statement", f"{where}.unless.follows_statement")
+        for flag, subkeys in (("answers_question", ("about", "unless")), ("follows_statement", ("skip",))):
+            if flag in un:
+                kw.update(_unless_flag(un, flag, subkeys, f"{where}.unless.{flag}", spath, lexicons, used))
         unless = Unless(**kw)
         for pattern in unless.regex:
             from qa.rules.text.regex import compile_regex
@@ -586,12 +578,10 @@ def build_rule(node: Any, i: int, spath, checkers: dict, sections: dict, parent_
         ir = _mapping(node["in_reply_to"], spath, f"{where}.in_reply_to", node, "in_reply_to")
         _check_keys(ir, ("findings", "phrases"), spath, f"{where}.in_reply_to")
         kw = {}
-        for k in ("findings", "phrases"):
-            if k in ir:
-                items = _str_list(ir[k], spath, ir, k, f"{where}.in_reply_to.{k}")
-                written = ir[k] if isinstance(ir[k], list) else list(items)
-                kw[k] = items if k == "findings" else tuple(str(x) for x in expand(
-                    written, lexicons, spath, line_of(ir, k), f"{where}.in_reply_to.{k}", used))
+        if "findings" in ir:
+            kw["findings"] = _str_list(ir["findings"], spath, ir, "findings", f"{where}.in_reply_to.findings")
+        if "phrases" in ir:
+            kw["phrases"] = _phrases(ir, "phrases", f"{where}.in_reply_to.phrases", spath, lexicons, used)
         in_reply_to = InReplyTo(**kw)
         if not in_reply_to:
             raise _err("in_reply_to needs findings, phrases or both", spath, node, "in_reply_to",
