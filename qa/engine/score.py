@@ -17,8 +17,14 @@ from qa.engine.prepared import Prepared
 from qa.engine.scoring import score_findings
 from qa.model import Conversation, Finding, RuleOutcome
 from qa.rules.checkers.base import NO_FINDINGS
-from qa.rules.text.clauses import asks_question, clause_is_question, clauses_before, content_chars, is_question_text
 from qa.rules.rubric.model import Rubric
+from qa.rules.text.clauses import (
+    asks_question,
+    clause_is_question,
+    clauses_before,
+    content_chars,
+    is_question_text,
+)
 
 
 def excepted(p: Prepared, u: UnlessGroups, window: int, f_turn: int, start: int, end: int) -> bool:
