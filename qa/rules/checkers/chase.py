@@ -7,7 +7,8 @@ agent and 能发货吗??? stresses a question — and the customer had been wait
 - the customer wrote something before it in the same turn (transcripts merge a customer's messages in a
   row: the customer wrote, waited, and wrote again; greetings and ``skip`` words do not count);
 - the turn right before it is also the customer's;
-- the agent's last turn before it asked the customer to wait (a ``pending`` phrase: 请稍等); or
+- the agent's last turn before it asked the customer to wait (a ``pending`` phrase: 请稍等) or announced
+  something the customer waits for (a finding of a ``pending_findings`` rule: 我帮您查一下); or
 - with times, it comes ``min_wait_s`` or more after the agent's last turn.
 
 A chase phrase that opens the customer's message after an agent reply that left nothing pending is the
@@ -18,6 +19,7 @@ phrase; a rule that owes the customer an apology reads them through ``trigger: {
 from __future__ import annotations
 
 from qa.rules.checkers.base import NO_FINDINGS, Checker, Option
+from qa.rules.rubric.dependencies import select_rules
 from qa.rules.text.clauses import content_chars
 
 WROTE_CHARS = 2  # content characters before a chase that show the customer had written and waited
@@ -34,8 +36,15 @@ class ChaseChecker(Checker):
                            "clause, and not counted as something the customer wrote"),
         "pending": Option(list, item=str, default=[], phrases=True,
                           doc="agent phrases that ask the customer to wait (请稍等): a chase right after counts"),
+        "pending_findings": Option(list, item=str, default=[],
+                                   doc="rules (ids or tag:NAME) whose finding on the agent's last turn leaves the "
+                                       "customer waiting (an announced look-up)"),
         "min_wait_s": Option(float, default=None, doc="with times: a chase this long after the agent's last turn"),
     }
+
+    @classmethod
+    def dependencies(cls, rule) -> tuple[str, ...]:
+        return tuple(rule.options.get("pending_findings") or ())
 
     def __init__(self, rule, ctx):
         super().__init__(rule, ctx)
@@ -44,6 +53,8 @@ class ChaseChecker(Checker):
         self.skip = ctx.add_phrases(skip) if skip else None
         self.pending = ctx.add_phrases(pending) if pending else None
         self.min_wait = self.opt("min_wait_s")
+        self.pending_rules = tuple(dict.fromkeys(rid for sel in self.opt("pending_findings") or ()
+                                                 for rid in select_rules(sel, ctx.rubric.rules) if rid != rule.id))
 
     def check(self, conv):
         hits = conv.hits.get(self.group)
@@ -78,6 +89,8 @@ class ChaseChecker(Checker):
         if agent is None:
             return False
         if self.pending is not None and conv.turn_has(self.pending, agent):
+            return True
+        if self.pending_rules and any(f.turn == agent for f in conv.findings_of(self.pending_rules)):
             return True
         if self.min_wait is not None:
             mine, theirs = conv.turn_time(t), conv.turn_time(agent)

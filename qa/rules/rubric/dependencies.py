@@ -40,10 +40,11 @@ def rule_dependencies(rubric: Rubric, checkers: dict) -> dict[str, tuple[str, ..
                 found = [x for x in found if x != rule.id]
             if not found:
                 names = [r.id for r in rubric.rules] + sorted({f"tag:{t}" for r in rubric.rules for t in r.tags})
-                key = "in_reply_to" if sel in rule.in_reply_to.findings else "trigger"
+                key = ("in_reply_to" if sel in rule.in_reply_to.findings else
+                       "pending_findings" if sel in (rule.options.get("pending_findings") or ()) else "trigger")
                 raise RubricError(f"rule {rule.id!r} reads the findings of {sel!r}, which names no rule",
                                   path=_path(rule, rubric), line=rule.line_of(key),
-                                  field=rule.key_path(f"{key}.findings"),
+                                  field=rule.key_path(key if key == "pending_findings" else f"{key}.findings"),
                                   hint=did_you_mean(sel, names) or "name a rule id or tag:NAME")
             ids.extend(found)
         if ids:
