@@ -18,22 +18,21 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 
-# findings per rule on the 545 JDDC sessions not reserved for measurement, rubric 1.0.0: (low, high) around
+# findings per rule on the 545 JDDC sessions not reserved for measurement, rubric 2.0.0: (low, high) around
 # the measured count. The reserved sessions (../shared/data/jddc-chat-sample/RESERVED.txt) are never scored here.
 JDDC_BANDS = {
     "courtesy.greeting": (150, 210),      # measured 181 (many sessions of the 0.1% cut start mid-stream)
-    "courtesy.closing": (18, 32),         # 25
+    "courtesy.closing": (18, 32),         # 28
     "courtesy.hold.ask": (8, 20),         # 14: owed where the agent announces a look-up (signal.lookup)
-    "courtesy.apology": (55, 85),         # 70: owed by a complaint finding or a chase after a wait
+    "courtesy.apology": (55, 85),         # 71: owed by a complaint finding or a chase after a wait
     "ban.filler": (10, 22),               # 16
-    "norm.repeat_back": (4, 11),          # 7
+    "norm.repeat_back": (4, 11),          # 8
     "norm.follow_up_promise": (2, 8),     # 4
-    "ban.blame": (10, 24),                # 17
-    "ban.vague": (1, 6),                  # 3: guesses (应该是…, 可能是…) with no basis: customers sent to the courier or the seller (its precision is a
-                                          # qa eval figure on the devset; this band only catches a flood)
+    "ban.blame": (3, 12),                 # 7: customers told to sort it out with the courier or the seller (its
+                                          # precision is a qa eval figure on the devset; this band catches a flood)
 }
 # rules that must stay (nearly) silent on this sample
-JDDC_QUIET = {"ban.abuse": 0, "ban.pressure": 0, "norm.polite_repeat": 0, "norm.beyond_authority": 1,
+JDDC_QUIET = {"ban.abuse": 0, "ban.vague": 0, "ban.pressure": 0, "norm.polite_repeat": 0, "norm.beyond_authority": 1,
               "ban.argue": 1, "ban.why": 1, "ban.over_promise": 2, "ban.brush_off": 1}
 
 
