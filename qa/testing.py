@@ -90,15 +90,16 @@ def load(rubric, base: str | os.PathLike | None = None):
 _COMPILED: dict[tuple, Any] = {}
 
 
-def compiled(rubric):
-    """The compiled rubric, cached by rubric hash and the checker classes in use."""
+def compiled(rubric, report_all: bool = False):
+    """The compiled rubric, cached by rubric hash and the checker classes in use; ``report_all`` also reports
+    helper rules (``report: false``), for running their own examples."""
     from qa.engine import compile_rubric
     from qa.plugins import registry
 
     checkers = registry().checkers
-    key = (rubric.id, rubric.hash, rubric.path, tuple(sorted((k, id(v)) for k, v in checkers.items())))
+    key = (rubric.id, rubric.hash, rubric.path, tuple(sorted((k, id(v)) for k, v in checkers.items())), report_all)
     if key not in _COMPILED:
-        _COMPILED[key] = compile_rubric(rubric)
+        _COMPILED[key] = compile_rubric(rubric, report_all=report_all)
     return _COMPILED[key]
 
 
@@ -167,7 +168,7 @@ class ExampleCase:
         """Run the example the way ``qa rubric test`` does; returns (ok, message explaining a failure)."""
         from qa.rules.rubric.examples import run_example
 
-        res = run_example(self.rubric, compiled(self.rubric), self.rule, self.example, self.index)
+        res = run_example(self.rubric, compiled(self.rubric, report_all=True), self.rule, self.example, self.index)
         if res.ok:
             return True, ""
         conv = self.conversation()

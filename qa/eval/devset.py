@@ -25,8 +25,8 @@ from pathlib import Path
 
 from qa.errors import ConfigError, InputError, did_you_mean
 from qa.eval.files import jsonl_objects, read_yaml
-from qa.model import Conversation
 from qa.ingest import ReadOptions, read_records
+from qa.model import Conversation
 from qa.rules.rubric.yamlsafe import line_of
 
 SPLITS = ("train", "test")

@@ -105,7 +105,7 @@ def run_examples(rubric: Rubric, rules: Iterable[str] | None = None) -> list[Exa
         selected = [known[r] for r in wanted]
     else:
         selected = rubric.active_rules
-    compiled = compile_rubric(rubric)
+    compiled = compile_rubric(rubric, report_all=True)  # helper rules (report: false) have examples too
     results: list[ExampleResult] = []
     for rule in selected:
         for index, ex in iter_examples(rule):
@@ -121,14 +121,26 @@ def iter_examples(rule: Rule):
         counters[ex.kind] += 1
 
 
+def _switched_on(rubric: Rubric, rule: Rule):
+    import dataclasses
+
+    from qa.engine import compile_rubric
+
+    on = dataclasses.replace(rule, enabled=True)
+    return compile_rubric(dataclasses.replace(rubric, rules=[on if r.id == rule.id else r for r in rubric.rules]),
+                          select=[rule.id], report_all=True)
+
+
 def run_example(rubric: Rubric, compiled, rule: Rule, ex: Example, index: int = 0) -> ExampleResult:
     """Run one example against a compiled rubric (one pytest item per example uses this)."""
     from qa.engine import score_conversation
 
     res = ExampleResult(rule.id, ex.kind, index, True, "ok", _label(ex), rubric.path, ex.line)
     if not any(cr.rule.id == rule.id for cr in compiled.rules):
-        res.ok, res.message = False, "the rule is disabled, so its examples cannot run"
-        return res
+        if rule.enabled:
+            res.ok, res.message = False, "the rule is not in the compiled rubric, so its examples cannot run"
+            return res
+        compiled = _switched_on(rubric, rule)  # a rule that is off keeps its examples true for whoever turns it on
     result = score_conversation(example_conversation(rubric, rule, ex), compiled)
     res.findings = [f for f in result["findings"] if f["rule"] == rule.id]
     res.not_applicable = result["not_applicable_reasons"].get(rule.id)
