@@ -51,16 +51,27 @@ def test_round_trip_predicts_held_out_complaints(model_file):
     assert rep["macro_f1"] > 0.7  # measured 0.82 on the held-out split
 
 
-def test_cli_train_eval_predict(tmp_path):
+@pytest.fixture(scope="module")
+def cli_model(tmp_path_factory):
+    """A model trained with the CLI on banking77's dev split (its header records the training rows)."""
+    model = tmp_path_factory.mktemp("cli") / "m.npz"
+    res = CliRunner().invoke(cli, ["classify", "train", str(B77), "-t", "text", "-l", "labels", "--split", "dev",
+                                   "--language", "en", "-o", str(model)])
+    assert res.exit_code == 0, res.output
+    return model
+
+
+def _eval_test_split(model, *extra):
+    res = CliRunner().invoke(cli, ["classify", "eval", str(model), str(B77), "-t", "text", "-l", "labels",
+                                   "--split", "test", *extra])
+    assert res.exit_code == 0, res.output
+    return res.stdout
+
+
+def test_cli_train_eval_predict(tmp_path, cli_model):
     r = CliRunner()
-    model = tmp_path / "m.npz"
-    res = r.invoke(cli, ["classify", "train", str(B77), "-t", "text", "-l", "labels", "--split", "dev",
-                         "--language", "en", "-o", str(model)])
-    assert res.exit_code == 0, res.output
-    res = r.invoke(cli, ["classify", "eval", str(model), str(B77), "-t", "text", "-l", "labels", "--split", "test",
-                         "--format", "json"])
-    assert res.exit_code == 0, res.output
-    rep = json.loads(res.stdout)
+    model = cli_model
+    rep = json.loads(_eval_test_split(model, "--format", "json"))
     assert set(rep["per_label"]) == {"fees", "logistics_delay", "other", "product_quality", "refund_return"}
     assert 0.7 < rep["macro_f1"] <= 1 and rep["rows"] == 1540
     assert rep["confusion"]["labels"][-1] == "none" and sum(map(sum, rep["confusion"]["matrix"])) >= 1540
@@ -176,27 +187,17 @@ def test_rubric_rule_can_combine_keywords_with_a_model(tmp_path, model_file):
                                               str(tmp_path / "r.yaml")))
 
 
-def test_default_model_at_least_matches_the_baseline_on_banking77(tmp_path):
+def test_default_model_at_least_matches_the_baseline_on_banking77(cli_model):
     """Item 7 of issue 14: `qa classify eval` reports the char n-gram TF-IDF + LinearSVC baseline trained on the
     model's own training rows, and the defaults do not lose to it (measured 0.862 vs 0.862 on banking77)."""
-    r = CliRunner()
-    model = tmp_path / "m.npz"
-    res = r.invoke(cli, ["classify", "train", str(B77), "-t", "text", "-l", "labels", "--split", "dev",
-                         "--language", "en", "-o", str(model)])
-    assert res.exit_code == 0, res.output
-    res = r.invoke(cli, ["classify", "eval", str(model), str(B77), "-t", "text", "-l", "labels", "--split", "test",
-                         "--format", "json"])
-    assert res.exit_code == 0, res.output
-    rep = json.loads(res.stdout)
+    rep = json.loads(_eval_test_split(cli_model, "--format", "json"))
     base = rep["baseline"]
     assert base["name"] == "char n-gram TF-IDF + LinearSVC" and base["training_rows"] == 1540
     assert 0.8 < base["macro_f1"] < 0.95
     assert rep["macro_f1"] >= base["macro_f1"] - 0.005
-    table = r.invoke(cli, ["classify", "eval", str(model), str(B77), "-t", "text", "-l", "labels", "--split", "test"])
-    assert "baseline (char n-gram TF-IDF + LinearSVC" in table.stdout and "against the baseline" in table.stdout
-    no = r.invoke(cli, ["classify", "eval", str(model), str(B77), "-t", "text", "-l", "labels", "--split", "test",
-                        "--no-baseline", "--format", "json"])
-    assert "baseline" not in json.loads(no.stdout)
+    table = _eval_test_split(cli_model)
+    assert "baseline (char n-gram TF-IDF + LinearSVC" in table and "against the baseline" in table
+    assert "baseline" not in json.loads(_eval_test_split(cli_model, "--no-baseline", "--format", "json"))
 
 
 def test_a_rubric_is_compared_with_the_baseline_only_on_folds():
