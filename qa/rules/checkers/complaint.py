@@ -42,6 +42,7 @@ SENTENCE_END = frozenset("。！？!?\n")
 TYPE_KEYS = {"title", "source", "keywords", "patterns", "subjects", "demands", "enabled", "examples", "why"}
 STRUCTURE_KEYS = {"repeat", "chase"}
 TYPED = ("keyword", "failure", "demand")
+_BARE_MARKS = re.compile(r"(^|\s)[?？!！]+(\s|$)")
 #: A turn names a matter when its phrases of one type weigh this much (a subject, or topic words together).
 CONTEXT_WEIGHT = 0.5  # evidence kinds that name a type (cues and structure do not)
 
@@ -74,17 +75,6 @@ class TypeSpec:
     demands: Lexicon | None = None
     examples: list[str] = field(default_factory=list)
 
-    @property
-    def pattern_scan(self) -> tuple[re.Pattern, dict[str, float]]:
-        """All the type's patterns as one alternation (one scan per message): the regex and group → weight.
-        Where two patterns match overlapping text the leftmost wins, which the score would count once anyway."""
-        if self._scan is None:
-            groups = {f"p{i}": (rx, w) for i, (rx, w) in enumerate(self.patterns)}
-            self._scan = (re.compile("|".join(f"(?P<{g}>{rx.pattern})" for g, (rx, _w) in groups.items())),
-                          {g: w for g, (_rx, w) in groups.items()})
-        return self._scan
-
-    _scan: tuple | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -225,6 +215,12 @@ class ComplaintTypeChecker(Checker):
                 subjects[phrase] = 1.0
                 self.subject_type.setdefault(self._norm(phrase), str(tid))
         self.subjects = self._lexicon(subjects) if subjects else None
+        groups = {f"p{i}_{j}": (spec.id, rx, w) for i, spec in enumerate(self.types)
+                  for j, (rx, w) in enumerate(spec.patterns)}
+        self.pattern_scan = None
+        if groups:
+            self.pattern_scan = (re.compile("|".join(f"(?P<{g}>{rx.pattern})" for g, (_t, rx, _w) in groups.items())),
+                                 {g: (tid, w) for g, (tid, _rx, w) in groups.items()})
         failures = parse_weights(self.opt("failures"), f"{rule.id}.failures", path, rule.line)
         self.failures = self._lexicon(failures) if failures else None
         cues = parse_weights(self.opt("cues"), f"{rule.id}.cues", path, rule.line)
@@ -289,7 +285,9 @@ class ComplaintTypeChecker(Checker):
         self.chase = None
         if ch:
             phrases = frozenset(normalize_phrase(x, self.ctx.normalize) for x in ch.get("phrases", ()))
-            self.chase = {"phrases": phrases, "weight": float(ch.get("weight", 1.0)),
+            words = [p for p in phrases if any(c.isalnum() for c in p)]
+            self.chase = {"phrases": phrases, "words": self.ctx.add_phrases(words) if words else None,
+                          "weight": float(ch.get("weight", 1.0)),
                           "repeated": float(ch.get("repeated", ch.get("weight", 1.0))),
                           "pending": self.ctx.add_phrases(ch.get("pending", ())) if ch.get("pending") else None}
 
@@ -373,12 +371,21 @@ class ComplaintTypeChecker(Checker):
         if spec.demands is not None:
             out += [Hit(t, s, e, p, "demand", spec.demands.weight(p))
                     for t, s, e, p in self._hits(conv, spec.demands, scoped)]
-        if spec.patterns:
-            rx, weights = spec.pattern_scan
-            for t in sorted(scoped):
-                for m in rx.finditer(conv.texts[t]):
-                    if m.end() > m.start():
-                        out.append(Hit(t, m.start(), m.end(), m.group(0), "pattern", weights[m.lastgroup]))
+        return out
+
+    def _pattern_hits(self, conv, scoped) -> dict[str, list[Hit]]:
+        """Every type's patterns in one regular-expression scan per message (where two patterns match overlapping
+        text the leftmost wins: one statement, one piece of evidence)."""
+        out: dict[str, list[Hit]] = {}
+        if self.pattern_scan is None:
+            return out
+        rx, groups = self.pattern_scan
+        texts = conv.texts
+        for t in sorted(scoped):
+            for m in rx.finditer(texts[t]):
+                if m.end() > m.start():
+                    tid, w = groups[m.lastgroup]
+                    out.setdefault(tid, []).append(Hit(t, m.start(), m.end(), m.group(0), "pattern", w))
         return out
 
     def _failure_hits(self, conv, scoped) -> dict[str | None, list[Hit]]:
@@ -446,6 +453,8 @@ class ComplaintTypeChecker(Checker):
             if not self._discounted(texts[t], cue, neg_by_turn, hyp_by_turn, {}):
                 cue_hits.setdefault(t, []).append(cue)
         type_hits = {spec.id: self._type_hits(conv, spec, scoped) for spec in self.types}
+        for tid, hs in self._pattern_hits(conv, scoped).items():
+            type_hits[tid].extend(hs)
         evidence_turns = set(cue_hits) | {h.turn for hs in type_hits.values() for h in hs}
         for sig in self._structure_signals(conv, scoped, evidence_turns):
             cue_hits.setdefault(sig.turn, []).append(sig)
@@ -546,7 +555,7 @@ class ComplaintTypeChecker(Checker):
                                          ignore=r["ignore"], only=only) if only is None or only else ():
                 out.append(Hit(sig.turn, 0, len(conv.texts[sig.turn]), f"repeat:{sig.refers_to}", "repeat",
                                r["weight"]))
-        if self.chase is not None:
+        if self.chase is not None and self._may_chase(conv, customer):
             c = self.chase
             phrases, pending = c["phrases"], c["pending"]
 
@@ -561,6 +570,13 @@ class ComplaintTypeChecker(Checker):
                 out.append(Hit(sig.turn, 0, len(conv.texts[sig.turn]), f"chase:{sig.count}", "chase",
                                c["weight"] if sig.count < 2 else c["repeated"]))
         return out
+
+    def _may_chase(self, conv, customer: set[int]) -> bool:
+        """Cheap test before reading chases: a chase word (在吗) or a message of bare question marks in scope."""
+        words = self.chase["words"]
+        if words is not None and any(h[0] in customer for h in conv.hits.get(words, ())):
+            return True
+        return any(_BARE_MARKS.search(conv.texts[t]) for t in customer)
 
     def _keyword_labels(self, conv, scoped) -> dict[str, dict]:
         per_turn = self._turn_types(conv, scoped)
