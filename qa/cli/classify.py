@@ -45,7 +45,8 @@ def classify():
     keyword lexicons are evaluated exactly as `qa score` applies them.
     Examples:
       qa classify train corpora/banking77-complaints/banking77_complaints.csv -t text -l labels -o m.npz
-      qa classify eval m.npz data.csv -t text -l labels --format json
+      qa classify train-devset -o complaints-zh.npz        # customer messages of the labelled devset
+      qa classify eval m.npz data.csv -t text -l labels --format json   # with the TF-IDF + LinearSVC baseline
       qa classify eval complaints-zh reviews.csv -t review -l labels
       qa classify predict m.npz new.jsonl -t text -o predictions.jsonl
     """
