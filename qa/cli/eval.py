@@ -91,6 +91,9 @@ def _read_user_conversations(ctx, paths, input_format, mapping, encoding):
 @_devset_option
 @click.option("--split", type=click.Choice(["train", "test", "all"]), default="all", show_default=True,
               help="Devset split to measure on.")
+@click.option("--fold", "fold_spec", default=None, metavar="K/N",
+              help="Only fold K of N of the selection (folds by a hash of corpus:id; also K,L/N and K-L/N): "
+                   "develop on some folds of train, validate on another.")
 @click.option("--corpus", "corpora", multiple=True, metavar="NAME", help="Only this devset corpus (repeatable).")
 @click.option("--language", "languages", multiple=True, metavar="LANG",
               help="Only conversations in this language (repeatable).")
@@ -106,8 +109,8 @@ def _read_user_conversations(ctx, paths, input_format, mapping, encoding):
 @click.option("--pin-floors", "pin_path", default=None, type=click.Path(dir_okay=False),
               help="Write this run's figures as the rubric's floors into this floors.yaml (devset runs only).")
 @click.pass_context
-def run(ctx, rubric_name, conversations, labels_path, data_dir, devset, split, corpora, languages, rules, show,
-        targets_path, input_format, mapping, encoding, output_format, pin_path):
+def run(ctx, rubric_name, conversations, labels_path, data_dir, devset, split, fold_spec, corpora, languages, rules,
+        show, targets_path, input_format, mapping, encoding, output_format, pin_path):
     """Measure RUBRIC against human labels: per rule and rule family, precision, recall and F1 with 95%
     Wilson intervals (banned phrasing per agent message), balanced accuracy for courtesy facts, complaint vs
     none F1 and macro-F1 over the six complaint types, and Cohen's kappa between qa's pass/fail and the
@@ -121,6 +124,8 @@ def run(ctx, rubric_name, conversations, labels_path, data_dir, devset, split, c
     Examples:
       qa eval zh-customer-service --split train
       qa eval zh-customer-service --split train --show fn --rule ban.refusal
+      qa eval zh-customer-service --split train --fold 1-4/5 --show fn    # read errors here …
+      qa eval zh-customer-service --split train --fold 5/5                # … validate here
       qa eval en-customer-service --language en -f json
       qa review export --db qa.db -o reviewed.jsonl
       qa eval my-rubric.yaml week12.jsonl --labels reviewed.jsonl
@@ -140,8 +145,8 @@ def run(ctx, rubric_name, conversations, labels_path, data_dir, devset, split, c
         if not labels_path:
             raise ConfigError("with CONVERSATIONS, pass --labels FILE", hint="labels: docs/labelling.md, or "
                               "`qa review export`")
-        if split != "all" or corpora or pin_path:
-            raise ConfigError("--split, --corpus and --pin-floors are for the devset, not for CONVERSATIONS")
+        if split != "all" or corpora or pin_path or fold_spec:
+            raise ConfigError("--split, --fold, --corpus and --pin-floors are for the devset, not for CONVERSATIONS")
         convs, rejected, stats = _read_user_conversations(ctx, conversations, input_format, mapping, encoding)
         if languages:
             convs = [c for c in convs if c.language in languages]
@@ -151,14 +156,18 @@ def run(ctx, rubric_name, conversations, labels_path, data_dir, devset, split, c
         source = f"{len(conversations)} file(s), {stats.accepted} conversation(s) read, {stats.rejected} rejected"
         selection = {"language": list(languages)} if languages else {}
     else:
-        from qa.eval.devset import load_devset
+        from qa.eval.devset import load_devset, parse_folds
 
+        folds = parse_folds(fold_spec) if fold_spec else None
+        if folds is not None and pin_path:
+            raise ConfigError("--pin-floors pins a whole split, not a fold", hint="drop --fold")
         ds = load_devset(devset, data_dir)
         labels_path = labels_path or str(ds.root / "labels.jsonl")
         records = _labels_or_hint(labels_path)
-        pairs, counts = devset_pairs(ds, records, split, corpora, languages)
+        pairs, counts = devset_pairs(ds, records, split, corpora, languages, folds)
         source = f"devset {ds.root}"
-        selection = {"split": split, **({"corpus": list(corpora)} if corpora else {}),
+        selection = {"split": split, **({"fold": str(folds)} if folds else {}),
+                     **({"corpus": list(corpora)} if corpora else {}),
                      **({"language": list(languages)} if languages else {})}
     ev = evaluate(rubric, pairs, targets)
     agent_msgs = sum(1 for c in ev.cases for t in c.conversation.turns if t.role == "agent")

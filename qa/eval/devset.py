@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,59 @@ def split_for(corpus: str, cid: str) -> str:
     """The frozen split of a conversation: ``test`` when sha256("corpus:id") mod 100 < 36, else ``train``."""
     h = int(hashlib.sha256(f"{corpus}:{cid}".encode()).hexdigest(), 16)
     return "test" if h % 100 < TEST_PERCENT else "train"
+
+
+@dataclass(frozen=True)
+class Folds:
+    """A sub-split of a selection for development rounds: folds ``chosen`` (1-based) of ``n``.
+
+    A conversation is in fold ``sha256("fold:corpus:id") mod n + 1`` — a hash salted apart from the frozen
+    split's, so every split divides evenly. Written ``K/N``, ``K,L/N``, ``K-L/N`` (``1-4/5``: all but fold 5).
+    """
+
+    chosen: frozenset[int]
+    n: int
+
+    def __str__(self) -> str:
+        return f"{','.join(_ranges(sorted(self.chosen)))}/{self.n}"
+
+    def __contains__(self, entry: Entry) -> bool:
+        return fold_of(entry.corpus, entry.id, self.n) in self.chosen
+
+
+def fold_of(corpus: str, cid: str, n: int) -> int:
+    """The fold (1 … ``n``) a conversation falls in: ``sha256("fold:corpus:id") mod n + 1``."""
+    return int(hashlib.sha256(f"fold:{corpus}:{cid}".encode()).hexdigest(), 16) % n + 1
+
+
+def parse_folds(spec: str) -> Folds:
+    """``K/N``, ``K,L/N`` or ``K-L/N`` (folds numbered from 1) → :class:`Folds`; a clear error otherwise."""
+    m = re.fullmatch(r"\s*([\d,\s-]+)/\s*(\d+)\s*", spec or "")
+    if not m:
+        raise ConfigError(f"fold {spec!r} is not K/N", hint="e.g. 2/5 (fold 2 of 5), 1-4/5 or 1,3/5")
+    n = int(m.group(2))
+    if n < 2:
+        raise ConfigError(f"fold {spec!r}: N must be at least 2")
+    chosen: set[int] = set()
+    for part in m.group(1).split(","):
+        bounds = [x.strip() for x in part.split("-")]
+        if not all(b.isdigit() for b in bounds) or len(bounds) > 2:
+            raise ConfigError(f"fold {spec!r}: {part.strip()!r} is not a fold number or a range K-L")
+        lo, hi = int(bounds[0]), int(bounds[-1])
+        if not 1 <= lo <= hi <= n:
+            raise ConfigError(f"fold {spec!r}: folds are numbered 1 to {n}")
+        chosen.update(range(lo, hi + 1))
+    return Folds(frozenset(chosen), n)
+
+
+def _ranges(xs: list[int]) -> list[str]:
+    out: list[list[int]] = []
+    for x in xs:
+        if out and x == out[-1][1] + 1:
+            out[-1][1] = x
+        else:
+            out.append([x, x])
+    return [f"{a}" if a == b else f"{a}-{b}" for a, b in out]
 
 
 def default_devset() -> Path:
@@ -100,14 +154,16 @@ class Devset:
     def entry(self, corpus: str | None, cid: str) -> Entry | None:
         return self._by_key.get((corpus or "", cid))
 
-    def select(self, split: str = "all", corpora: Iterable[str] = (), languages: Iterable[str] = ()) -> list[Entry]:
+    def select(self, split: str = "all", corpora: Iterable[str] = (), languages: Iterable[str] = (),
+               folds: Folds | None = None) -> list[Entry]:
         corpora, languages = set(corpora), set(languages)
         for name in corpora:
             if name not in self.sources:
                 raise ConfigError(f"no corpus {name!r} in the devset", path=str(self.root / "sources.yaml"),
                                   hint=did_you_mean(name, self.sources) or f"corpora: {', '.join(self.sources)}")
         return [e for e in self.entries if (split == "all" or e.split == split)
-                and (not corpora or e.corpus in corpora) and (not languages or e.language in languages)]
+                and (not corpora or e.corpus in corpora) and (not languages or e.language in languages)
+                and (folds is None or e in folds)]
 
     def read(self, entries: Iterable[Entry]) -> dict[tuple[str, str], Conversation]:
         """The conversations of ``entries``, read through qa's readers (each source file once)."""

@@ -4,7 +4,7 @@ Two ways to get the (label, conversation) pairs:
 
 - :func:`devset_pairs` — the development set (manifest + sources) and a labels file whose records carry
   ``corpus`` and ``id``; every record must name a manifest conversation; ``split``/``corpora``/``languages``
-  choose which of them count;
+  (and ``folds``, a sub-split for development rounds) choose which of them count;
 - :func:`user_pairs` — a QA lead's own conversation files (any format qa reads) and labels matched by ``id``.
 
 :func:`evaluate` then scores each labelled conversation once, in-process, with the compiled rubric, and
@@ -19,7 +19,7 @@ from typing import Any
 
 from qa.engine import compile_rubric, score_conversation
 from qa.errors import InputError
-from qa.eval.devset import Devset
+from qa.eval.devset import Devset, Folds
 from qa.eval.judge import Case, Item, Metric, judge, metric_defs, unreviewed_findings
 from qa.eval.labels import BANNED_CATEGORIES, LabelRecord, check_rules, check_turns
 from qa.eval.report import summarise
@@ -50,7 +50,7 @@ class Evaluation:
 
 
 def devset_pairs(devset: Devset, records: Iterable[LabelRecord], split: str = "all", corpora: Iterable[str] = (),
-                 languages: Iterable[str] = ()) -> tuple[list[Pair], dict[str, int]]:
+                 languages: Iterable[str] = (), folds: Folds | None = None) -> tuple[list[Pair], dict[str, int]]:
     """The labelled conversations of the devset within the selection, read through qa's readers.
 
     Every record must name a manifest conversation (by ``corpus`` and ``id``), else an error names the
@@ -58,7 +58,7 @@ def devset_pairs(devset: Devset, records: Iterable[LabelRecord], split: str = "a
     ``labelled`` of them, ``outside`` labelled records outside the selection.
     """
     records = list(records)
-    chosen = {e.key: e for e in devset.select(split, corpora, languages)}
+    chosen = {e.key: e for e in devset.select(split, corpora, languages, folds)}
     wanted = []
     for rec in records:
         if rec.corpus is None:

@@ -1,5 +1,6 @@
 """The development set: the frozen split, sources, the reserved-session guard, reading through qa's readers."""
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -97,3 +98,37 @@ def test_check_reports_the_test_devset(run_qa):
     assert code == 0
     assert "41 conversation(s) read" in out
     assert "labels-b.jsonl: 41 record(s) ok" in out
+
+
+def test_folds_divide_a_split_by_a_hash_of_corpus_and_id():
+    from qa.eval.devset import fold_of, parse_folds
+
+    entries = [json.loads(x) for x in (DEVSET / "manifest.jsonl").read_text().splitlines() if x.strip()]
+    train = [(e["corpus"], e["id"]) for e in entries if e["split"] == "train"]
+    sizes = [sum(fold_of(c, i, 5) == k for c, i in train) for k in range(1, 6)]
+    assert sum(sizes) == len(train) and min(sizes) > len(train) / 5 * 0.75   # salted apart from the split
+    # sha256("fold:ecd:L1") mod 5 + 1
+    assert fold_of("ecd", "L1", 5) == int(hashlib.sha256(b"fold:ecd:L1").hexdigest(), 16) % 5 + 1
+    assert parse_folds("1-4/5").chosen == {1, 2, 3, 4} and str(parse_folds("1, 3-5/5")) == "1,3-5/5"
+    for bad, why in (("5", "is not K/N"), ("0/5", "numbered 1 to 5"), ("6/5", "numbered 1 to 5"), ("1/1", "at least 2"),
+                     ("a-b/5", "is not K/N"), ("3-1/5", "numbered 1 to 5")):
+        with pytest.raises(ConfigError, match=why):
+            parse_folds(bad)
+
+
+def test_eval_on_complementary_folds_adds_up_to_the_split(run_qa):
+    def labelled(*args):
+        code, out, err = run_qa("eval", TEST_DEVSET.parent / "rubric.yaml", "--devset", TEST_DEVSET, "--split", "train",
+                                *args, "-f", "json")
+        assert code == 0, err
+        rep = json.loads(out)
+        return rep["header"]["labelled"], rep["header"]["selection"]
+
+    whole, _ = labelled()
+    dev, sel = labelled("--fold", "1-3/4")
+    val, _ = labelled("--fold", "4/4")
+    assert sel == {"split": "train", "fold": "1-3/4"}
+    assert dev + val == whole and 0 < val < whole
+    code, _, err = run_qa("eval", TEST_DEVSET.parent / "rubric.yaml", "--devset", TEST_DEVSET, "--fold", "2/4",
+                          "--pin-floors", "floors.yaml")
+    assert code == 2 and "pins a whole split, not a fold" in err
