@@ -14,6 +14,7 @@ RUBRICS_DIR = Path(__file__).resolve().parents[1] / "rubrics"
 def qa_checkers():
     from qa.rules.checkers.chase import ChaseChecker
     from qa.rules.checkers.complaint import ComplaintTypeChecker
+    from qa.rules.checkers.complaint_message import ComplaintMessageChecker
     from qa.rules.checkers.phrase import PhraseChecker
     from qa.rules.checkers.regex import RegexChecker
     from qa.rules.checkers.required import RequiredChecker
@@ -22,7 +23,7 @@ def qa_checkers():
     from qa.rules.checkers.token_pattern import TokenPatternChecker
 
     return [PhraseChecker, RequiredChecker, RegexChecker, TokenPatternChecker, ComplaintTypeChecker,
-            ChaseChecker, SimilarChecker, *timing_checkers()]
+            ComplaintMessageChecker, ChaseChecker, SimilarChecker, *timing_checkers()]
 
 
 @hookimpl

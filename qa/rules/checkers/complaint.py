@@ -578,7 +578,9 @@ class ComplaintTypeChecker(Checker):
             return True
         return any(_BARE_MARKS.search(conv.texts[t]) for t in customer)
 
-    def _keyword_labels(self, conv, scoped) -> dict[str, dict]:
+    def _keyword_labels(self, conv, scoped, messages: dict[int, dict[str, tuple]]) -> dict[str, dict]:
+        """Per type, the first message showing it (and the best confidence); every complaining message with its
+        types goes into ``messages`` (turn → type → (confidence, hits, cues))."""
         per_turn = self._turn_types(conv, scoped)
         if not per_turn:
             return {}
@@ -595,7 +597,7 @@ class ComplaintTypeChecker(Checker):
                 if score < self.threshold or (not cues and score < self.strong):
                     continue
                 typed = True
-                self._add(found, tid, t, score, hits, cues)
+                self._add(found, messages, tid, t, score, hits, cues)
             if not typed:
                 if self._untyped_complaint(tt.cues):
                     untyped.append((t, sum({(c.text, c.kind): c.weight for c in tt.cues}.values()), tt.cues))
@@ -606,8 +608,10 @@ class ComplaintTypeChecker(Checker):
             else:
                 tid = self._context_type(conv, t)
                 if tid is None and found:
+                    tid = min(found, key=lambda k: found[k]["turn"])  # a later message names the matter
+                    messages.setdefault(t, {})[tid] = (_confidence(cue_score, cues), [], cues)
                     continue  # 'other' only when no type fits
-            self._add(found, tid or "other", t, cue_score, [], cues)
+            self._add(found, messages, tid or "other", t, cue_score, [], cues)
         return found
 
     def _untyped_complaint(self, cues: list[Hit]) -> bool:
@@ -619,8 +623,9 @@ class ComplaintTypeChecker(Checker):
             return False
         return any(c.weight >= (1.0 if c.kind == "cue" else self.other_threshold) for c in distinct.values())
 
-    def _add(self, found, tid, turn, score, hits, cues) -> None:
-        confidence = 1.0 - 0.5 ** (score + (1.0 if cues else 0.0))
+    def _add(self, found, messages, tid, turn, score, hits, cues) -> None:
+        confidence = _confidence(score, cues)
+        messages.setdefault(turn, {})[tid] = (confidence, hits, cues)
         prev = found.get(tid)
         if prev is None:
             found[tid] = {"turn": turn, "score": score, "confidence": confidence, "keywords": hits, "cues": cues}
@@ -651,7 +656,7 @@ class ComplaintTypeChecker(Checker):
 
     # -- model --------------------------------------------------------------------------------------
 
-    def _model_labels(self, conv, scoped_list: list[int]) -> dict[str, dict]:
+    def _model_labels(self, conv, scoped_list: list[int], messages: dict[int, dict[str, tuple]]) -> dict[str, dict]:
         texts = [conv.texts[i] for i in scoped_list]
         if not texts:
             return {}
@@ -660,6 +665,11 @@ class ComplaintTypeChecker(Checker):
         limits = self.model.label_thresholds(self.opt("model_threshold"))
         for j, label in enumerate(self.model.labels):
             over = [k for k in range(len(texts)) if probs[k][j] >= limits[j]]
+            for k in over:
+                seen = messages.setdefault(scoped_list[k], {}).get(label)
+                if seen is None or seen[0] < probs[k][j]:
+                    messages[scoped_list[k]][label] = (float(probs[k][j]), seen[1] if seen else [],
+                                                       seen[2] if seen else [])
             if over:
                 best = max(over, key=lambda k: probs[k][j])
                 out[label] = {"probability": float(probs[best][j]), "turn": scoped_list[over[0]]}
@@ -671,8 +681,10 @@ class ComplaintTypeChecker(Checker):
         scoped_list = conv.turns_in_scope(self.rule)
         scoped = conv.scope_set(self.rule)
         mode = self.opt("mode")
-        kw = self._keyword_labels(conv, scoped) if mode != "model" else {}
-        ml = self._model_labels(conv, scoped_list) if mode != "keywords" else {}
+        messages: dict[int, dict[str, tuple]] = {}
+        kw = self._keyword_labels(conv, scoped, messages) if mode != "model" else {}
+        ml = self._model_labels(conv, scoped_list, messages) if mode != "keywords" else {}
+        conv.cache[messages_key(self.rule.id)] = [self._reading(conv, t, messages[t]) for t in sorted(messages)]
         if not kw and not ml:
             return NO_FINDINGS
         out = self.outcome()
@@ -691,6 +703,18 @@ class ComplaintTypeChecker(Checker):
             labels.sort(key=lambda x: -x["confidence"])
             out.labels["complaint_types"] = labels
         return out
+
+    def _reading(self, conv, turn: int, types: dict[str, tuple]) -> MessageReading:
+        """One complaining message: its types (strongest first), the span of its strongest phrase, its words."""
+        order = sorted(types, key=lambda k: (-types[k][0], k))
+        hits = [h for k in order for h in types[k][1]]
+        spans = [c for k in order for c in types[k][2] if c.kind not in ("repeat", "chase")]
+        best = max(hits, key=lambda h: h.weight) if hits else (spans[0] if spans else None)
+        span = (best.start, best.end) if best is not None else (0, len(conv.texts[turn]))
+        kinds = [c.kind for k in order for c in types[k][2] if c.kind in ("repeat", "chase")]
+        words = list(dict.fromkeys([h.text for h in hits] + [c.text for c in spans]))[:4] or \
+            [{"repeat": "再次询问", "chase": "催问"}[k] for k in dict.fromkeys(kinds)] or ["model"]
+        return MessageReading(turn, tuple((k, round(types[k][0], 4)) for k in order), span, tuple(words))
 
     def _evidence_words(self, entry) -> list[str]:
         words = [e["text"] for e in entry["evidence"] if e.get("kind") not in ("model", "repeat", "chase")]
@@ -740,6 +764,26 @@ class ComplaintTypeChecker(Checker):
         else:
             anchor = (turn, (0, len(conv.texts[turn])))
         return entry, anchor
+
+
+def _confidence(score: float, cues) -> float:
+    """A monotone squash of a message's evidence (not a probability): ``1 − 0.5^(score + 1 with a cue)``."""
+    return 1.0 - 0.5 ** (score + (1.0 if cues else 0.0))
+
+
+def messages_key(rule_id: str) -> str:
+    """Where a complaint-type rule leaves its per-message readings in ``conv.cache`` for other rules."""
+    return f"complaint-messages:{rule_id}"
+
+
+@dataclass(frozen=True)
+class MessageReading:
+    """A customer message a complaint-type rule read as a complaint."""
+
+    turn: int
+    types: tuple[tuple[str, float], ...]   # (type, confidence), strongest first
+    span: tuple[int, int]                  # the strongest phrase, in normalised text (the whole message if none)
+    words: tuple[str, ...]                 # what showed it (phrases, cues, 催问/再次询问, model)
 
 
 def _evidence_score(hits: list[Hit]) -> float:
