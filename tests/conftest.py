@@ -8,14 +8,9 @@ SHARED_DATA = Path(os.environ.get("QA_SHARED_DATA", ROOT.parent / "shared" / "da
 
 
 @pytest.fixture(autouse=True)
-def _fresh_plugins(monkeypatch):
-    """Tests see only qa's own plugins unless they opt in, and start with a clean registry."""
-    from qa import plugins
-
+def _builtin_plugins_only(monkeypatch):
+    """Tests see only qa's own plugins unless they opt in (registries read QA_PLUGINS when built)."""
     monkeypatch.setenv("QA_PLUGINS", os.environ.get("QA_TEST_PLUGINS", "builtin"))
-    plugins.reset()
-    yield
-    plugins.reset()
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
+from qa import build_rubric
 from qa.model import Conversation, Turn
-from qa.rules.rubric.loader import build_rubric
 
 
 def _rubric():
@@ -16,7 +16,7 @@ def _rubric():
 
 
 def test_traditional_text_matches_and_span_points_into_input():
-    from qa.engine import score_conversation
+    from qa import score_conversation
 
     conv = Conversation("c", [Turn("customer", "怎麼辦"), Turn("agent", "這個我不能處理")])
     r = score_conversation(conv, _rubric())
@@ -26,7 +26,7 @@ def test_traditional_text_matches_and_span_points_into_input():
 
 
 def test_exception_and_role_scope():
-    from qa.engine import score_conversation
+    from qa import score_conversation
 
     conv = Conversation("c", [Turn("customer", "我不能等了"), Turn("agent", "不知道您还有其他问题吗")])
     r = score_conversation(conv, _rubric())

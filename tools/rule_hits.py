@@ -32,8 +32,7 @@ EN = ROOT / "rubrics" / "en-customer-service.yaml"
 
 def score_all(rubric_path, convs, select=None):
     """[(conversation, result)] for every conversation."""
-    from qa.engine import compile_rubric, score_conversation
-    from qa.rules.rubric import load_rubric
+    from qa import compile_rubric, load_rubric, score_conversation
 
     compiled = compile_rubric(load_rubric(str(rubric_path)), select=select)
     return [(c, score_conversation(c, compiled)) for c in convs]
@@ -121,9 +120,8 @@ def greeting_agreement(rubric_path, convs):
     ``courtesy.greeting`` is compared with intent 问候 and ``courtesy.closing`` with 客套/再见 — over every
     agent turn (``all``) and over the turns the rule looks at (``scope``: first / last two agent turns).
     """
-    from qa.engine import compile_rubric
+    from qa import compile_rubric, load_rubric
     from qa.engine.prepared import Prepared
-    from qa.rules.rubric import load_rubric
 
     rubric = load_rubric(str(rubric_path))
     compiled = compile_rubric(rubric, select=["courtesy.greeting", "courtesy.closing"])
@@ -210,7 +208,7 @@ def main(argv=None) -> int:
             print(f"- {conv.id[:8]} t{f['turn']} [{f['evidence'] or ''}] {ctx[:400]}")
         return 0
     n_find, n_conv, n_na = per_rule(scored)
-    from qa.rules.rubric import load_rubric
+    from qa import load_rubric
 
     print(f"{len(convs)} conversations, {sum(len(c.turns) for c in convs)} turns; "
           f"mean score {sum(r['score'] for _, r in scored) / len(scored):.1f}, "

@@ -6,6 +6,8 @@ import json
 
 import click
 
+from qa.cli.options import registry_of, rubric_loader
+
 DATA = click.argument("data", type=click.Path(exists=True, dir_okay=False))
 
 
@@ -91,16 +93,15 @@ def _ngram(text: str) -> tuple[int, int]:
     return lo, hi
 
 
-def load_classifier(target: str):
+def load_classifier(ctx, target: str):
     """A MODEL file or a RUBRIC (name or path) as an object with ``labels`` and ``predict(texts)``."""
     from qa.classify.model import is_model_file, load_model
 
     if is_model_file(target):
         return load_model(target)
     from qa.classify.rubric_classifier import RubricClassifier
-    from qa.rules.rubric import load_rubric
 
-    return RubricClassifier(load_rubric(target))
+    return RubricClassifier(rubric_loader(ctx)(target), registry_of(ctx).checkers)
 
 
 @classify.command(name="eval")
@@ -114,14 +115,15 @@ def load_classifier(target: str):
               help="K-fold cross-validation on DATA: a MODEL is retrained with its settings on each fold; "
                    "a RUBRIC is scored per fold (spread of macro-F1).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="Write the report here.")
-def eval_(target, data, text_field, id_field, row_labels, split, label_field, fmt, threshold, cv, output):
+@click.pass_context
+def eval_(ctx, target, data, text_field, id_field, row_labels, split, label_field, fmt, threshold, cv, output):
     """Evaluate MODEL or RUBRIC on labelled DATA: per-type precision/recall/F1, macro-F1, confusion."""
     from qa.classify.evaluate import cross_validate, evaluate_classifier
     from qa.classify.metrics import format_table
     from qa.io import atomic_output
 
     examples, _rej = _read(data, text_field, label_field, row_labels=row_labels, split=split)
-    clf = load_classifier(target)
+    clf = load_classifier(ctx, target)
     if cv:
         if cv < 2 or cv > len(examples):
             raise click.BadParameter(f"K must be between 2 and the number of rows ({len(examples)})",
@@ -143,14 +145,15 @@ def eval_(target, data, text_field, id_field, row_labels, split, label_field, fm
 @data_options
 @click.option("--threshold", type=float, default=0.5, show_default=True, help="Model probability that labels a type.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="JSONL output (default stdout).")
-def predict(target, data, text_field, id_field, row_labels, split, threshold, output):
+@click.pass_context
+def predict(ctx, target, data, text_field, id_field, row_labels, split, threshold, output):
     """Label each row of DATA; JSONL out: row, id, labels, confidences."""
     from qa.classify.evaluate import predict_labels
     from qa.io import atomic_output
 
     examples, _rej = _read(data, text_field, None, id_field=id_field, row_labels=row_labels, split=split,
                            need_labels=False)
-    clf = load_classifier(target)
+    clf = load_classifier(ctx, target)
     preds = predict_labels(clf, [e.text for e in examples], threshold)
     with atomic_output(output) as out:
         for e, p in zip(examples, preds, strict=False):

@@ -6,13 +6,16 @@ import sys
 
 import click
 
+from qa.cli.options import registry_of, rubric_loader
+
 
 @click.command()
 @click.option("--dir", "workdir", default=None, type=click.Path(file_okay=False),
               help="Work here instead of a new temporary folder.")
 @click.option("--corpora", default=None, type=click.Path(file_okay=False),
               help="Folder holding the sample corpora (default: corpora/ of this checkout, or $QA_CORPORA).")
-def demo(workdir, corpora):
+@click.pass_context
+def demo(ctx, workdir, corpora):
     """Score the bundled zh chats (with timestamps) and en calls, keep two rubric versions in a history
     db and compare them, print the agent scorecard, and write the HTML report.
 
@@ -28,10 +31,10 @@ def demo(workdir, corpora):
     from qa.results.scorecard import aggregate
 
     work = workdir or tempfile.mkdtemp(prefix="qa-demo-")
-    res = run_demo(work, corpora, echo=lambda s: click.echo(s, err=True))
+    res = run_demo(work, corpora, echo=lambda s: click.echo(s, err=True), registry=registry_of(ctx))
     for s in res.skipped:
         click.echo(f"skipped {s}", err=True)
-    sc = aggregate(results_from((), str(res.db)), by="agent", period="month")
+    sc = aggregate(results_from((), str(res.db), load_rubric=rubric_loader(ctx)), by="agent", period="month")
     TableReporter().write_scorecard(sc, sys.stdout, {})
     click.echo("")
     click.echo(f"history db:  {res.db}   (try: qa history compare {res.compares[0][1]} {res.compares[0][2]} "

@@ -7,6 +7,8 @@ import os
 
 import click
 
+from qa.cli.options import rubric_loader
+
 
 def _db_option(f):
     return click.option("--db", default=None, type=click.Path(dir_okay=False),
@@ -163,7 +165,7 @@ def trend_(ctx, db, by, period, output_format):
     from qa.results.files import results_from
     from qa.results.history import trend
 
-    data = trend(results_from((), _db_path(ctx, db)), by=by, period=period)
+    data = trend(results_from((), _db_path(ctx, db), load_rubric=rubric_loader(ctx)), by=by, period=period)
     if output_format == "json":
         click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=lambda x: None))
         return

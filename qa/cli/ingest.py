@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from qa.cli.options import input_options, read_options_from
+from qa.cli.options import input_options, read_options_from, registry_of
 from qa.errors import EXIT_REJECTED
 
 
@@ -86,7 +86,7 @@ def ingest(ctx, sources, input_format, mapping, encoding, rejects, strict, roles
 
     fmt, opts = _options(ctx, input_format, mapping, encoding, roles, line_pattern, timezone, channel, language)
     with RejectsWriter(rejects) as rej, atomic_output(output) as out, progress_bar(sources, opts, not quiet):
-        outcome = run(list(sources), out, fmt, opts, on_reject=rej)
+        outcome = run(list(sources), out, fmt, opts, on_reject=rej, readers=registry_of(ctx).readers)
     _report(outcome, rejects, quiet)
     if strict and outcome.stats.rejected:
         ctx.exit(EXIT_REJECTED)
@@ -114,7 +114,7 @@ def validate(ctx, sources, input_format, mapping, encoding, rejects, strict, rol
 
     fmt, opts = _options(ctx, input_format, mapping, encoding, roles, line_pattern, timezone, channel, language)
     with RejectsWriter(rejects) as rej, progress_bar(sources, opts, not quiet):
-        outcome = run(list(sources), fmt, opts, on_reject=rej)
+        outcome = run(list(sources), fmt, opts, on_reject=rej, readers=registry_of(ctx).readers)
     _report(outcome, rejects, quiet)
     if outcome.stats.rejected:
         ctx.exit(EXIT_REJECTED)

@@ -1,8 +1,18 @@
-"""Option decorators shared by commands (defined once, like sqlfluff's common_options)."""
+"""Option decorators shared by commands (defined once, like sqlfluff's common_options), and what a
+command takes from the root group: the configuration and the plugin registry."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import click
+
+from qa.errors import ConfigError
+from qa.ingest.base import ReadOptions
+from qa.plugins.registry import PluginOptions, Registry
+from qa.rules.rubric.loader import load_rubric
+from qa.rules.rubric.model import Rubric
 
 
 def input_options(f):
@@ -29,21 +39,34 @@ def select_options(f):
     return f
 
 
+def registry_of(ctx) -> Registry:
+    """The plugin registry of this invocation, built on first use from ``--plugin``/``--plugins-disable``
+    and the config (the root group put those options in ``ctx.obj``)."""
+    obj = ctx.find_root().obj if ctx is not None else None
+    if obj is None:
+        return Registry.build(PluginOptions.from_env())
+    if "registry" not in obj:
+        obj["registry"] = Registry.build(obj.get("plugin_options") or PluginOptions.from_env())
+    return obj["registry"]
+
+
+def rubric_loader(ctx) -> Callable[..., Rubric]:
+    """``load(name_or_path)`` with this invocation's checkers and rubric search paths."""
+    reg = registry_of(ctx)
+    return functools.partial(load_rubric, checkers=reg.checkers, search_paths=reg.rubric_search_paths())
+
+
 def read_options_from(ctx, input_format, mapping, encoding):
     """Fill ReadOptions and the format from options, falling back to config."""
-    from qa.ingest import ReadOptions
-
     cfg = (ctx.obj or {}).get("config", {}) if ctx else {}
     fmt = input_format or cfg.get("input-format") or "auto"
     return fmt, ReadOptions(mapping=mapping or cfg.get("mapping"), encoding=encoding)
 
 
-def resolve_rubric(ctx, rubric_name):
-    from qa.errors import ConfigError
-    from qa.rules.rubric import load_rubric
-
+def resolve_rubric(ctx, rubric_name) -> Rubric:
+    """The rubric named by ``--rubric`` or the config."""
     cfg = (ctx.obj or {}).get("config", {}) if ctx else {}
     name = rubric_name or cfg.get("rubric")
     if not name:
         raise ConfigError("no rubric given", hint="pass --rubric NAME (see `qa rubric list`) or set rubric in [tool.qa]")
-    return load_rubric(name)
+    return rubric_loader(ctx)(name)

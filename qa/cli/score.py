@@ -9,7 +9,14 @@ from pathlib import Path
 
 import click
 
-from qa.cli.options import input_options, read_options_from, resolve_rubric, rubric_option, select_options
+from qa.cli.options import (
+    input_options,
+    read_options_from,
+    registry_of,
+    resolve_rubric,
+    rubric_option,
+    select_options,
+)
 from qa.errors import EXIT_GATE_FAILED, EXIT_REJECTED
 from qa.model import SEVERITIES
 
@@ -62,7 +69,8 @@ def score(ctx, sources, rubric_name, input_format, mapping, encoding, rejects, s
     rubric = resolve_rubric(ctx, rubric_name)
     fmt, ropts = read_options_from(ctx, input_format, mapping, encoding)
     out_fmt = output_format or cfg.get("format") or ("table" if output is None and sys.stdout.isatty() else "jsonl")
-    reporter = get_reporter(out_fmt)
+    registry = registry_of(ctx)
+    reporter = get_reporter(out_fmt, registry.reporters)
     fail_under = fail_under if fail_under is not None else cfg.get("fail-under")
     fail_on = fail_on or cfg.get("fail-on")
     select = tuple(select) or tuple(cfg.get("select", ()))
@@ -82,7 +90,8 @@ def score(ctx, sources, rubric_name, input_format, mapping, encoding, rejects, s
 
             if not output or output == "-":
                 raise ConfigError("--scheduler needs -o DIRECTORY for the partitioned output")
-            parts = dask_score(sources, rubric, output, scheduler=scheduler, fmt=fmt, read_options=ropts,
+            parts = dask_score(sources, rubric, output, registry=registry, scheduler=scheduler, fmt=fmt,
+                               read_options=ropts,
                                select=select, ignore=ignore, summary=summary, redact=redact)
             rej.count = summary.read.rejected
             rej.examples = [p for part in parts for p in part["rejects"]][:rej.keep]
@@ -90,7 +99,8 @@ def score(ctx, sources, rubric_name, input_format, mapping, encoding, rejects, s
                 history.files = sorted(str(p) for p in Path(output).glob("part-*.jsonl")
                                        if not p.name.endswith(".rejects.jsonl"))
         elif resumable:
-            skipped = score_to_file(sources, rubric, output, rejects=rejects, fmt=fmt, read_options=ropts,
+            skipped = score_to_file(sources, rubric, output, registry=registry, rejects=rejects, fmt=fmt,
+                                    read_options=ropts,
                                     summary=summary, reject_tally=rej, select=select, ignore=ignore, jobs=jobs,
                                     resume=resume, redact=redact)
             if skipped and not quiet:
@@ -100,13 +110,15 @@ def score(ctx, sources, rubric_name, input_format, mapping, encoding, rejects, s
         else:
             with RejectsWriter(rejects) as writer:
                 rej = writer
-                results = score_stream(sources, rubric, fmt=fmt, read_options=ropts, summary=summary,
+                results = score_stream(sources, rubric, registry=registry, fmt=fmt, read_options=ropts,
+                                       summary=summary,
                                        on_reject=writer, select=select, ignore=ignore, jobs=jobs, redact=redact)
                 if history:
                     results = history.tee(results)
                 mode = "wb" if reporter.binary else "w"
                 with atomic_output(output, mode) as out:
-                    reporter.write_results(results, out, {"rubric_label": f"{rubric.id} {rubric.version}"})
+                    reporter.write_results(results, out, {"rubric_label": f"{rubric.id} {rubric.version}",
+                                                          "readers": registry.readers})
     except (KeyboardInterrupt, Interrupted) as exc:
         if not quiet:
             _print_summary(summary, rej, rejects)

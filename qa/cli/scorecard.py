@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from qa.cli.options import rubric_option
+from qa.cli.options import registry_of, rubric_loader, rubric_option
 from qa.results.scorecard import GROUPINGS, PERIODS
 
 
@@ -61,9 +61,9 @@ def scorecard(ctx, results, db, run, rubric_name, by, period, since, until, min_
     fmt = output_format or ("table" if output is None and sys.stdout.isatty() else "json")
     if output and output_format is None:
         fmt = {"csv": "csv", "xlsx": "xlsx", "json": "json"}.get(output.rsplit(".", 1)[-1].lower(), "table")
-    reporter = get_reporter(fmt, kind="scorecard")
-    first, stream = peek(results_from(results, db, run))
-    policy = load_policy(rubric_name, first)
+    reporter = get_reporter(fmt, registry_of(ctx).reporters, kind="scorecard")
+    first, stream = peek(results_from(results, db, run, load_rubric=rubric_loader(ctx)))
+    policy = load_policy(rubric_name, first, rubric_loader(ctx))
     if min_conversations is not None:
         if min_conversations < 1:
             raise ConfigError("--min-conversations must be at least 1")

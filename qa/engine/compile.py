@@ -3,7 +3,7 @@ one phrase automaton every rule shares."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from qa.engine.scoring import ScorePlan, score_plan
@@ -42,15 +42,13 @@ class CompiledRubric:
     plan: ScorePlan | None = None
 
 
-def compile_rubric(rubric: Rubric, select: Iterable[str] | None = None,
+def compile_rubric(rubric: Rubric, checkers: Mapping[str, type], *, select: Iterable[str] | None = None,
                    ignore: Iterable[str] | None = None) -> CompiledRubric:
-    """Instantiate every active rule's checker and freeze the shared phrase automaton.
+    """Instantiate every active rule's checker (``checkers``: name → class, e.g. ``registry.checkers``)
+    and freeze the shared phrase automaton.
 
     ``select``/``ignore`` take rule ids, id prefixes (``ban.``) or tags, like ruff's selectors.
     """
-    from qa.plugins import registry
-
-    checkers = registry().checkers
     norm = NormalizeOptions.for_language(rubric.language, rubric.normalize)
     phrases = PhraseIndex()
     ctx = CompileContext(rubric=rubric, phrases=phrases, normalize=norm)

@@ -12,12 +12,11 @@ import traceback
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from qa.engine.compile import CompiledRubric, CompiledRule, UnlessGroups, compile_rubric
+from qa.engine.compile import CompiledRubric, CompiledRule, UnlessGroups
 from qa.engine.prepared import Prepared
 from qa.engine.scoring import score_findings
 from qa.model import Conversation, Finding, RuleOutcome
 from qa.rules.checkers.base import NO_FINDINGS
-from qa.rules.rubric.model import Rubric
 
 
 def excepted(p: Prepared, u: UnlessGroups, window: int, f_turn: int, start: int, end: int) -> bool:
@@ -126,14 +125,12 @@ def run_rules(p: Prepared, compiled: CompiledRubric) -> tuple[list[Finding], dic
     return findings, not_applicable, metrics, labels, errors
 
 
-def score_conversation(conv: Conversation, compiled: CompiledRubric | Rubric) -> dict[str, Any]:
+def score_conversation(conv: Conversation, compiled: CompiledRubric) -> dict[str, Any]:
     """Score one conversation; returns the result dict of the output contract."""
     return _score(conv, compiled)[0]
 
 
-def _score(conv: Conversation, compiled: CompiledRubric | Rubric):
-    if isinstance(compiled, Rubric):
-        compiled = compile_rubric(compiled)
+def _score(conv: Conversation, compiled: CompiledRubric):
     p = Prepared(conv, compiled)
     findings, na, metrics, labels, errors = run_rules(p, compiled)
     rubric = compiled.rubric
@@ -171,7 +168,7 @@ def _score(conv: Conversation, compiled: CompiledRubric | Rubric):
     return result, s, compiled
 
 
-def explain_conversation(conv: Conversation, compiled: CompiledRubric | Rubric) -> dict[str, Any]:
+def explain_conversation(conv: Conversation, compiled: CompiledRubric) -> dict[str, Any]:
     """The result of one conversation laid out for a person (``qa explain``).
 
     Adds to the result: ``transcript`` (each turn with role, speaker, time, text and the indices of
@@ -212,9 +209,8 @@ def explain_conversation(conv: Conversation, compiled: CompiledRubric | Rubric) 
     return result
 
 
-def score_conversations(conversations: Iterable[Conversation], rubric: Rubric | CompiledRubric,
-                        **compile_options) -> Iterator[dict[str, Any]]:
+def score_conversations(conversations: Iterable[Conversation], compiled: CompiledRubric
+                        ) -> Iterator[dict[str, Any]]:
     """Score a stream of conversations lazily (memory stays flat)."""
-    compiled = rubric if isinstance(rubric, CompiledRubric) else compile_rubric(rubric, **compile_options)
     for conv in conversations:
         yield score_conversation(conv, compiled)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from qa.errors import InputError
@@ -66,21 +66,16 @@ def problem_kind(rej: Reject) -> str:
     return f"{key}: {reason[:70]}"
 
 
-def _readers() -> dict[str, Reader]:
-    from qa.plugins import registry
-
-    return registry().readers
-
-
-def pick_reader(path: str, fmt: str = "auto", options: ReadOptions | None = None) -> Reader:
-    """The reader for ``path``: by name, or by extension and content when ``fmt`` is ``auto``.
+def pick_reader(path: str, fmt: str = "auto", options: ReadOptions | None = None, *,
+                readers: Mapping[str, Reader]) -> Reader:
+    """The reader for ``path`` among ``readers`` (name → reader, e.g. ``registry.readers``): by name,
+    or by extension and content when ``fmt`` is ``auto``.
 
     With a mapping file and ``auto``, the mapping's ``format:`` decides (default: by extension, csv).
     A file no reader recognises, or that several recognise, is an error naming the formats.
     """
     from qa.errors import QAError, did_you_mean
 
-    readers = _readers()
     names = ", ".join(sorted(readers))
     if fmt == "auto" and options is not None and options.mapping:
         from qa.ingest.mapping import load_mapping
@@ -133,15 +128,16 @@ def pick_reader(path: str, fmt: str = "auto", options: ReadOptions | None = None
 
 
 def read_records(paths: Iterable[str], fmt: str = "auto", options: ReadOptions | None = None,
-                 stats: ReadStats | None = None) -> Iterator[Conversation | Reject]:
-    """Yield every conversation and reject from ``paths`` in order, counting them in ``stats``.
+                 stats: ReadStats | None = None, *, readers: Mapping[str, Reader]) -> Iterator[Conversation | Reject]:
+    """Yield every conversation and reject from ``paths`` in order, counting them in ``stats``;
+    ``readers`` (name → reader, e.g. ``registry.readers``) are the formats to pick from.
 
     Duplicate conversation ids (within or across files) are rejected after the first.
     """
     options = options or ReadOptions()
     stats = stats if stats is not None else ReadStats()
     seen: set[str] = set()
-    for path, reader in _sources(paths, fmt, options):
+    for path, reader in _sources(paths, fmt, options, readers):
         stats.files += 1
         for rec in _guarded(reader, path, options):
             if isinstance(rec, Reject):
@@ -159,13 +155,14 @@ def read_records(paths: Iterable[str], fmt: str = "auto", options: ReadOptions |
             yield rec
 
 
-def _sources(paths: Iterable[str], fmt: str, options: ReadOptions) -> Iterator[tuple[str, Reader]]:
+def _sources(paths: Iterable[str], fmt: str, options: ReadOptions, readers: Mapping[str, Reader]
+             ) -> Iterator[tuple[str, Reader]]:
     """Each input file with its reader; a directory is expanded by the reader that knows its layout."""
     for path in paths:
         if os.path.isdir(path):
-            candidates = list(_readers().values())
+            candidates = list(readers.values())
             if fmt != "auto":
-                candidates = [pick_reader(path, fmt, options)]
+                candidates = [pick_reader(path, fmt, options, readers=readers)]
             found = [(r, r.files_in(path)) for r in candidates]
             found = [(r, files) for r, files in found if files]
             if len(found) != 1:
@@ -174,7 +171,7 @@ def _sources(paths: Iterable[str], fmt: str, options: ReadOptions) -> Iterator[t
             for f in files:
                 yield f, reader
             continue
-        yield path, pick_reader(path, fmt, options)
+        yield path, pick_reader(path, fmt, options, readers=readers)
 
 
 def _guarded(reader: Reader, path: str, options: ReadOptions) -> Iterator[Conversation | Reject]:
@@ -194,11 +191,12 @@ def _guarded(reader: Reader, path: str, options: ReadOptions) -> Iterator[Conver
 
 
 def read_conversations(paths: Iterable[str] | str, fmt: str = "auto", options: ReadOptions | None = None,
-                       stats: ReadStats | None = None, on_reject=None) -> Iterator[Conversation]:
+                       stats: ReadStats | None = None, on_reject=None, *, readers: Mapping[str, Reader]
+                       ) -> Iterator[Conversation]:
     """Yield only the conversations; rejects go to ``on_reject`` (a callable) if given."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [os.fspath(paths)]
-    for rec in read_records([os.fspath(p) for p in paths], fmt, options, stats):
+    for rec in read_records([os.fspath(p) for p in paths], fmt, options, stats, readers=readers):
         if isinstance(rec, Reject):
             if on_reject is not None:
                 on_reject(rec)

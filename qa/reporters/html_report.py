@@ -8,12 +8,15 @@ nonce lets only the report's own script run and blocks any network access.
 
 from __future__ import annotations
 
+import os
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from qa.ingest import read_conversations
+from qa.ingest.base import Reader
 from qa.results.scorecard import Policy, aggregate, complaint_types
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -155,13 +158,10 @@ def render_report(results: Iterable[dict], conversations: dict[str, dict] | None
     return env.get_template("report.html.j2").render(**ctx)
 
 
-def load_transcripts(results: list[dict], paths: Iterable[str] = ()) -> dict[str, dict]:
-    """Conversations (canonical dicts) for the results' ids, read from ``paths`` — or, when none are
-    given, from the files named in the results' ``source`` that still exist."""
-    import os
-
-    from qa.ingest import read_conversations
-
+def load_transcripts(results: list[dict], paths: Iterable[str] = (), *, readers: Mapping[str, Reader]
+                     ) -> dict[str, dict]:
+    """Conversations (canonical dicts) for the results' ids, read from ``paths`` with ``readers`` — or,
+    when no paths are given, from the files named in the results' ``source`` that still exist."""
     wanted = {r["conversation_id"] for r in results}
     paths = list(paths)
     if not paths:
@@ -174,7 +174,7 @@ def load_transcripts(results: list[dict], paths: Iterable[str] = ()) -> dict[str
         paths = seen
     out: dict[str, dict] = {}
     if paths:
-        for conv in read_conversations(paths):
+        for conv in read_conversations(paths, readers=readers):
             if conv.id in wanted:
                 out[conv.id] = conv.to_dict()
     return out

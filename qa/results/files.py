@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from qa.errors import ConfigError, InputError
+from qa.rules.rubric.model import Rubric
 
 REQUIRED = ("conversation_id", "score", "passed")
 
@@ -98,8 +99,10 @@ def _parse_line(raw: str, path: str, lineno: int) -> dict:
     return _check(obj, path, lineno)
 
 
-def results_from(paths: Iterable[str], db: str | None, run=None) -> Iterator[dict]:
-    """Results from files, or from the history db (latest per conversation, or one run) with reviews applied."""
+def results_from(paths: Iterable[str], db: str | None, run=None, *,
+                 load_rubric: Callable[[str], Rubric] | None = None) -> Iterator[dict]:
+    """Results from files, or from the history db (latest per conversation, or one run) with reviews applied
+    (``load_rubric`` finds the rubric to rescore a result whose findings a review dropped)."""
     paths = list(paths or ())
     if paths and db:
         raise ConfigError("give RESULTS files or --db, not both")
@@ -114,14 +117,14 @@ def results_from(paths: Iterable[str], db: str | None, run=None) -> Iterator[dic
     from qa.store import Store
 
     with Store(db) as st:
-        yield from apply_reviews(st.results(run), st.reviews())
+        yield from apply_reviews(st.results(run), st.reviews(), load_rubric=load_rubric)
 
 
-def load_policy(rubric_name: str | None, first_result: dict | None):
-    """The scorecard policy: from ``--rubric``, else from the results' rubric when it is installed, else defaults."""
+def load_policy(rubric_name: str | None, first_result: dict | None, load_rubric: Callable[[str], Rubric]):
+    """The scorecard policy: from ``--rubric``, else from the results' rubric when ``load_rubric`` finds it,
+    else defaults."""
     from qa.errors import QAError
     from qa.results.scorecard import Policy, policy_from_dict
-    from qa.rules.rubric import load_rubric
 
     if rubric_name:
         rb = load_rubric(rubric_name)

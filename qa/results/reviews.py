@@ -10,22 +10,23 @@ rubric's pass mark.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from qa.store import finding_key
 
 
-def _rubric_for(ref: dict, cache: dict, rubric=None):
+def _rubric_for(ref: dict, cache: dict, rubric=None, load_rubric=None):
     h = (ref or {}).get("hash")
     if rubric is not None and rubric.hash == h:
         return rubric
     if h in cache:
         return cache[h]
+    if load_rubric is None:
+        return None
     found = None
     try:
         from qa.errors import QAError
-        from qa.rules.rubric import load_rubric
 
         try:
             cand = load_rubric(ref.get("id"))
@@ -37,18 +38,24 @@ def _rubric_for(ref: dict, cache: dict, rubric=None):
     return found
 
 
-def apply_reviews(results: Iterable[dict], reviews: Iterable[dict], rubric=None) -> Iterator[dict]:
-    """Yield results with reviews applied (results without reviews pass through unchanged)."""
+def apply_reviews(results: Iterable[dict], reviews: Iterable[dict], rubric=None, *,
+                  load_rubric: Callable[[str], Any] | None = None) -> Iterator[dict]:
+    """Yield results with reviews applied (results without reviews pass through unchanged).
+
+    A result whose findings a review drops is rescored with its rubric: ``rubric`` if its hash matches,
+    else ``load_rubric(id)`` when that gives the same hash; otherwise the score is kept, with a note.
+    """
     by_conv: dict[str, list[dict]] = {}
     for rv in reviews:
         by_conv.setdefault(rv["conversation_id"], []).append(rv)
     cache: dict[str, Any] = {}
     for r in results:
         rvs = by_conv.get(r.get("conversation_id"))
-        yield apply_to_result(r, rvs, cache, rubric) if rvs else r
+        yield apply_to_result(r, rvs, cache, rubric, load_rubric) if rvs else r
 
 
-def apply_to_result(result: dict, reviews: list[dict], cache: dict | None = None, rubric=None) -> dict:
+def apply_to_result(result: dict, reviews: list[dict], cache: dict | None = None, rubric=None,
+                    load_rubric: Callable[[str], Any] | None = None) -> dict:
     reviews = sorted(reviews, key=lambda rv: rv.get("id") or 0)
     verdicts: dict[str, dict] = {}
     manual = None
@@ -69,7 +76,7 @@ def apply_to_result(result: dict, reviews: list[dict], cache: dict | None = None
                                             "created_at")} for rv in reviews]
     if dropped:
         r["overridden_findings"] = dropped
-    rb = _rubric_for(r.get("rubric") or {}, cache if cache is not None else {}, rubric)
+    rb = _rubric_for(r.get("rubric") or {}, cache if cache is not None else {}, rubric, load_rubric)
     if dropped:
         if rb is not None:
             _rescore(r, rb)

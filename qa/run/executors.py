@@ -22,12 +22,15 @@ import json
 import os
 import signal
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from qa.engine.compile import compile_rubric
 from qa.errors import ConfigError, QAError
+from qa.ingest import pick_reader, read_records
 from qa.model import Conversation
+from qa.plugins.registry import Registry
 from qa.rules.rubric.model import Rubric
 
 DEFAULT_CHUNK = 200
@@ -55,32 +58,12 @@ def chunked(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def plugin_state() -> tuple:
-    """What a fresh process needs to rebuild this process's plugin registry."""
-    from qa import plugins
-
-    return plugins.default_options(), os.environ.get("QA_PLUGINS")
-
-
-def _restore_plugins(state: tuple) -> None:
-    from qa import plugins
-
-    options, only = state
-    if only is None:
-        os.environ.pop("QA_PLUGINS", None)
-    else:
-        os.environ["QA_PLUGINS"] = only
-    plugins.set_default_options(*options)
-
-
-def compiled_for(rubric: Rubric, select=(), ignore=()):
-    """The rubric compiled in this process (once per rubric hash and selection)."""
-    from qa.engine import compile_rubric
-
-    key = f"{rubric.hash}|{','.join(select)}|{','.join(ignore)}"
+def compiled_for(job: Job):
+    """The job's rubric compiled in this process (once per rubric hash, selection and checkers)."""
+    key = (job.rubric.hash, job.select, job.ignore, tuple(sorted((k, id(v)) for k, v in job.checkers.items())))
     compiled = _COMPILED.get(key)
     if compiled is None:
-        compiled = _COMPILED[key] = compile_rubric(rubric, select=select, ignore=ignore)
+        compiled = _COMPILED[key] = compile_rubric(job.rubric, job.checkers, select=job.select, ignore=job.ignore)
     return compiled
 
 
@@ -121,9 +104,12 @@ def unpack(packed: tuple) -> Conversation:
 
 @dataclass
 class Job:
-    """What a scoring process needs; sent once to each worker."""
+    """What a scoring process needs; sent once to each worker (checker classes and readers travel by
+    reference, so a worker imports the plugin modules they come from, and nothing else)."""
 
     rubric: Rubric
+    checkers: Mapping[str, type]
+    readers: Mapping[str, Any]
     select: tuple = ()
     ignore: tuple = ()
     want: str = "dict"
@@ -170,13 +156,12 @@ def _redacted(rej, job: Job):
 _STATE: dict[str, Any] = {}
 
 
-def _init_worker(job: Job, state) -> None:
+def _init_worker(job: Job) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
-    _restore_plugins(state)
     _COMPILED.clear()
     _STATE.clear()
     _STATE["job"] = job
-    _STATE["compiled"] = compiled_for(job.rubric, job.select, job.ignore)
+    _STATE["compiled"] = compiled_for(job)
 
 
 def _scratch_file() -> str | None:
@@ -210,7 +195,6 @@ def run_chunk(chunk: tuple, job: Job, compiled, scratch: str) -> list[tuple]:
                 for it in chunk[1]]
     _, path, first_line, lines, score = chunk
     from qa.model import SourceRef
-    from qa.plugins import registry
 
     # A chunk starting with gzip's magic bytes would be taken for a compressed file, and a byte-order
     # mark is only skipped on a file's first line: a leading blank line (skipped) keeps both as in the file.
@@ -220,7 +204,7 @@ def run_chunk(chunk: tuple, job: Job, compiled, scratch: str) -> list[tuple]:
             fh.write(b"\n")
         fh.writelines(lines)
     out = []
-    for rec in registry().readers["jsonl"].read(scratch, job.read_options):
+    for rec in job.readers["jsonl"].read(scratch, job.read_options):
         src = SourceRef(path, first_line + rec.source.line - 1 - pad)
         rec.source = src
         if isinstance(rec, Reject):
@@ -251,7 +235,7 @@ def ordered_pool(chunks: Iterable, job: Job, jobs: int, max_in_flight: int | Non
         raise ConfigError(f"--jobs must be at least 1, got {jobs}")
     limit = max_in_flight or 2 * jobs
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context(), initializer=_init_worker,
-                               initargs=(job, plugin_state()))
+                               initargs=(job,))
     pending: deque = deque()
     try:
         for chunk in chunks:
@@ -268,7 +252,8 @@ def ordered_pool(chunks: Iterable, job: Job, jobs: int, max_in_flight: int | Non
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def parallel_score(conversations: Iterable[Conversation], rubric: Rubric, *, jobs: int, select=(), ignore=(),
+def parallel_score(conversations: Iterable[Conversation], rubric: Rubric, *, checkers: Mapping[str, type],
+                   jobs: int, select=(), ignore=(),
                    chunk_size: int = DEFAULT_CHUNK, max_in_flight: int | None = None,
                    on_submit=None) -> Iterator[dict[str, Any]]:
     """Score ``conversations`` in a pool of ``jobs`` processes; yield results in input order.
@@ -276,19 +261,18 @@ def parallel_score(conversations: Iterable[Conversation], rubric: Rubric, *, job
     At most ``max_in_flight`` chunks (default ``2 × jobs``) are in flight at any time;
     ``on_submit(in_flight)`` is called after each submission (tests use it to prove the bound).
     """
-    job = Job(rubric, tuple(select), tuple(ignore))
+    job = Job(rubric, checkers, {}, tuple(select), tuple(ignore))
     chunks = (("items", [pack(c) for c in chunk]) for chunk in chunked(conversations, chunk_size))
     for outcomes in ordered_pool(chunks, job, jobs, max_in_flight, on_submit):
         for o in outcomes:
             yield o[3]
 
 
-def _jsonl_only(paths: list[str], fmt: str) -> bool:
-    from qa.ingest import pick_reader
+def _jsonl_only(paths: list[str], fmt: str, readers: Mapping[str, Any]) -> bool:
     from qa.ingest.jsonl import JsonlReader
 
     try:
-        return bool(paths) and all(type(pick_reader(p, fmt)) is JsonlReader for p in paths)
+        return bool(paths) and all(type(pick_reader(p, fmt, readers=readers)) is JsonlReader for p in paths)
     except Exception:  # noqa: BLE001 - the generic path reports the problem properly
         return False
 
@@ -378,11 +362,10 @@ def outcomes(paths: list[str], job: Job, compiled, *, fmt: str, stats, jobs: int
     """
     from dataclasses import replace
 
-    from qa.ingest import read_records
     from qa.model import Reject
 
     options = job.read_options
-    if jobs > 1 and _jsonl_only(paths, fmt):
+    if jobs > 1 and _jsonl_only(paths, fmt, job.readers):
         seen: set[str] = set()
         files: list[str] = []
         wjob = replace(job, read_options=replace(options, progress=None))
@@ -399,7 +382,7 @@ def outcomes(paths: list[str], job: Job, compiled, *, fmt: str, stats, jobs: int
                                   hint="run without --resume to start afresh")
                 yield n, o
         return
-    records = read_records(paths, fmt, options, stats)
+    records = read_records(paths, fmt, options, stats, readers=job.readers)
     if jobs > 1:
         def items():
             for k, rec in enumerate(records, 1):
@@ -513,19 +496,19 @@ def split_jsonl(path: str, part_bytes: int = DEFAULT_PART_BYTES) -> list[tuple[i
     return [(a, b, f) for a, b, f in zip(bounds[:-1], bounds[1:], firsts, strict=True)]
 
 
-def _partitions(paths: list[str], fmt: str, part_bytes: int) -> list[tuple[str, tuple | None]]:
+def _partitions(paths: list[str], fmt: str, part_bytes: int, readers) -> list[tuple[str, tuple | None]]:
     """(path, byte range or None for the whole file): uncompressed JSONL files are split by size."""
     out: list[tuple[str, tuple | None]] = []
     for p in paths:
         plain = False
-        if _jsonl_only([p], fmt) and os.path.getsize(p) > part_bytes:
+        if _jsonl_only([p], fmt, readers) and os.path.getsize(p) > part_bytes:
             with open(p, "rb") as fh:
                 plain = fh.read(2) != b"\x1f\x8b"
         out.extend((p, r) for r in split_jsonl(p, part_bytes)) if plain else out.append((p, None))
     return out
 
 
-def score_partition(path: str, index: int, out_dir: str, job: Job, fmt: str, state,
+def score_partition(path: str, index: int, out_dir: str, job: Job, fmt: str,
                     byte_range: tuple[int, int, int] | None = None) -> dict[str, Any]:
     """One Dask task: score a file (or a byte range of a JSONL file), write ``part-<index>.jsonl`` and
     ``part-<index>.rejects.jsonl`` atomically; only the tallies travel back."""
@@ -535,15 +518,14 @@ def score_partition(path: str, index: int, out_dir: str, job: Job, fmt: str, sta
     from qa.io import atomic_output
     from qa.run.runner import RunSummary, reject_line
 
-    _restore_plugins(state)
-    compiled = compiled_for(job.rubric, job.select, job.ignore)
+    compiled = compiled_for(job)
     summary = RunSummary(read=ReadStats())
     rejects: list[str] = []
     examples: list[str] = []
     name = f"part-{index:05d}"
     with atomic_output(os.path.join(out_dir, name + ".jsonl")) as out, \
             tempfile.NamedTemporaryFile(prefix="qa-part-", suffix=".jsonl") as scratch:
-        if _jsonl_only([path], fmt):
+        if _jsonl_only([path], fmt, job.readers):
             seen: set[str] = set()
             summary.read.files += 1
             chunks = _file_chunks(path, job.read_options, job.read_options.max_record_bytes, DEFAULT_CHUNK, 0, [0],
@@ -567,7 +549,8 @@ def score_partition(path: str, index: int, out_dir: str, job: Job, fmt: str, sta
             "summary": summary.state(), "rejects": examples}
 
 
-def dask_score(sources: Iterable[str], rubric: Rubric, out_dir: str, *, scheduler: Any, fmt: str = "auto",
+def dask_score(sources: Iterable[str], rubric: Rubric, out_dir: str, *, registry: Registry, scheduler: Any,
+               fmt: str = "auto",
                read_options=None, select=(), ignore=(), summary=None, redact: bool = False, limits=None,
                part_bytes: int = DEFAULT_PART_BYTES) -> list[dict[str, Any]]:
     """Score the inputs as tasks on a Dask cluster; returns per-partition records in input order.
@@ -597,12 +580,11 @@ def dask_score(sources: Iterable[str], rubric: Rubric, out_dir: str, *, schedule
     except OSError as exc:
         raise ConfigError(f"cannot reach the Dask scheduler {scheduler!r}: {exc}") from None
     try:
-        state = plugin_state()
-        job = Job(rubric, tuple(select), tuple(ignore), "line", redact, limits or DEFAULT_LIMITS,
-                  read_options or ReadOptions())
-        futures = [client.submit(score_partition, os.path.abspath(p), i, os.path.abspath(out_dir), job, fmt, state,
+        job = Job(rubric, registry.checkers, registry.readers, tuple(select), tuple(ignore), "line", redact,
+                  limits or DEFAULT_LIMITS, read_options or ReadOptions())
+        futures = [client.submit(score_partition, os.path.abspath(p), i, os.path.abspath(out_dir), job, fmt,
                                  rng, pure=False)
-                   for i, (p, rng) in enumerate(_partitions(paths, fmt, part_bytes))]
+                   for i, (p, rng) in enumerate(_partitions(paths, fmt, part_bytes, job.readers))]
         parts = client.gather(futures)
     finally:
         if own:

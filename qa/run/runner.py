@@ -104,20 +104,20 @@ class Interrupted(QAError):
     exit_code = 130
 
 
-def _start(rubric: Rubric, paths: list[str], select, ignore, hooks: bool, limits: Limits = DEFAULT_LIMITS):
+def _start(rubric: Rubric, registry, paths: list[str], select, ignore, hooks: bool,
+           limits: Limits = DEFAULT_LIMITS):
     from qa.engine import compile_rubric
-    from qa.plugins import registry
 
-    compiled = compile_rubric(rubric, select=select, ignore=ignore)
+    compiled = compile_rubric(rubric, registry.checkers, select=select, ignore=ignore)
     check_compiled(compiled, limits)
-    hook = registry().pm.hook
+    hook = registry.hook
     if hooks:
         hook.qa_run_start(run={"rubric": rubric.ref(), "sources": paths,
                                "started_at": datetime.now(timezone.utc).isoformat()})
     return compiled, hook
 
 
-def score_stream(paths: Iterable[str], rubric: Rubric, *, fmt: str = "auto", read_options: ReadOptions | None = None,
+def score_stream(paths: Iterable[str], rubric: Rubric, *, registry, fmt: str = "auto", read_options: ReadOptions | None = None,
                  summary: RunSummary | None = None, on_reject=None, select=(), ignore=(), jobs: int = 1,
                  hooks: bool = True, redact: bool = False, limits: Limits = DEFAULT_LIMITS
                  ) -> Iterator[dict[str, Any]]:
@@ -130,8 +130,9 @@ def score_stream(paths: Iterable[str], rubric: Rubric, *, fmt: str = "auto", rea
 
     summary = summary if summary is not None else RunSummary()
     paths = [os.fspath(p) for p in paths]
-    compiled, hook = _start(rubric, paths, select, ignore, hooks, limits)
-    job = Job(rubric, tuple(select), tuple(ignore), "dict", redact, limits, read_options or ReadOptions())
+    compiled, hook = _start(rubric, registry, paths, select, ignore, hooks, limits)
+    job = Job(rubric, registry.checkers, registry.readers, tuple(select), tuple(ignore), "dict", redact, limits,
+              read_options or ReadOptions())
     for _, o in outcomes(paths, job, compiled, fmt=fmt, stats=summary.read, jobs=jobs or 1):
         if o[0] == "r":
             if on_reject is not None:
@@ -169,7 +170,7 @@ class RejectTally:
             self.examples.append(rej)
 
 
-def score_to_file(paths: Iterable[str], rubric: Rubric, output: str, *, rejects: str | None = None,
+def score_to_file(paths: Iterable[str], rubric: Rubric, output: str, *, registry, rejects: str | None = None,
                   fmt: str = "auto", read_options: ReadOptions | None = None, summary: RunSummary | None = None,
                   reject_tally: RejectTally | None = None, select=(), ignore=(), jobs: int = 1, resume: bool = False,
                   redact: bool = False, hooks: bool = True, limits: Limits = DEFAULT_LIMITS,
@@ -207,13 +208,14 @@ def score_to_file(paths: Iterable[str], rubric: Rubric, output: str, *, rejects:
     skip = cp.records
     from qa.run.executors import Job, outcomes
 
-    compiled, hook = _start(rubric, paths, select, ignore, hooks, limits)
+    compiled, hook = _start(rubric, registry, paths, select, ignore, hooks, limits)
     out = AppendFile(partial_path(output), cp.out_bytes if resume else None)
     rej = AppendFile(partial_path(rejects), cp.rejects_bytes if resume else None) if rejects else None
     cp.save()
     # Results as JSONL lines straight from the workers, unless a plugin wants every result dict.
     want = "dict" if hooks and hook.qa_conversation_scored.get_hookimpls() else "line"
-    job = Job(rubric, tuple(select), tuple(ignore), want, redact, limits, read_options or ReadOptions())
+    job = Job(rubric, registry.checkers, registry.readers, tuple(select), tuple(ignore), want, redact, limits,
+              read_options or ReadOptions())
 
     def commit(records: int, rejects_bytes: int, out_bytes: int) -> None:
         out.sync()

@@ -1,9 +1,8 @@
 import pytest
 
-from qa.engine import score_conversation
+from qa import rubric_from_text, score_conversation
 from qa.errors import RubricError
 from qa.model import Conversation, Turn
-from qa.rules.rubric import rubric_from_text
 
 ZH = """
 id: t
@@ -73,8 +72,7 @@ def test_spacy_and_jieba_load_only_for_token_pattern_rules(tmp_path):
 
     code = (
         "import sys\n"
-        "from qa.rules.rubric import rubric_from_text\n"
-        "from qa.engine import compile_rubric, score_conversation\n"
+        "from qa import compile_rubric, rubric_from_text, score_conversation\n"
         "from qa.model import Conversation, Turn\n"
         "r = rubric_from_text('id: t\\nversion: 1\\nrules:\\n  - {id: a, checker: phrase, phrases: [不能]}\\n')\n"
         "score_conversation(Conversation('c', [Turn('agent', '不能')]), compile_rubric(r))\n"
@@ -99,8 +97,7 @@ def test_literal_prefilter_changes_nothing(tmp_path):
     """Turns without a pattern's literal tokens are not tokenised; the findings are the same as without the filter."""
     from pathlib import Path
 
-    from qa.engine import compile_rubric
-    from qa.ingest import read_conversations
+    from qa import compile_rubric, read_conversations
 
     sample = Path(__file__).resolve().parents[2] / "corpora" / "zh-chat-timed" / "sample.jsonl"
     if not sample.exists():

@@ -4,26 +4,18 @@ import json
 
 import pytest
 
-from qa.engine import compile_rubric, score_conversation
+from qa import build_rubric, compile_rubric, load_rubric, score_conversation
 from qa.errors import RubricError
 from qa.model import Conversation, Turn
-from qa.rules.rubric import load_rubric
-from qa.rules.rubric.loader import build_rubric
 
 
 @pytest.fixture(scope="module")
 def zh():
-    from qa import plugins
-
-    plugins.reset()
     return compile_rubric(load_rubric("complaints-zh"))
 
 
 @pytest.fixture(scope="module")
 def en():
-    from qa import plugins
-
-    plugins.reset()
     return compile_rubric(load_rubric("complaints-en"))
 
 

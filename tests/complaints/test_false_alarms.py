@@ -1,8 +1,7 @@
 """Regressions for false complaint labels seen on real chats."""
 
-from qa.engine import compile_rubric, score_conversation
+from qa import compile_rubric, load_rubric, score_conversation
 from qa.ingest.canonical import conversation_from_dict
-from qa.rules.rubric import load_rubric
 
 
 def _labels(rubric, texts, language="en"):

@@ -155,10 +155,9 @@ def test_cli_refuses_malicious_model_with_exit_2(tmp_path):
 def test_rubric_rule_can_combine_keywords_with_a_model(tmp_path, model_file):
     import shutil
 
-    from qa.engine import score_conversation
+    from qa import build_rubric, score_conversation
     from qa.errors import RubricError
     from qa.model import Conversation, Turn
-    from qa.rules.rubric.loader import build_rubric
 
     shutil.copy(model_file, tmp_path / "m.npz")
     rule = {"id": "c", "checker": "complaint-type", "points": 0, "tags": ["complaint"],

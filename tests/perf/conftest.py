@@ -24,7 +24,7 @@ def bench():
 
 @pytest.fixture
 def rubric():
-    from qa.rules.rubric import load_rubric
+    from qa import load_rubric
 
     return load_rubric(RUBRIC)
 

@@ -19,7 +19,7 @@ def test_corpus_is_seeded_realistic_and_valid(bench, tmp_path):
         ts = [t["ts"] for t in c["turns"]]
         assert ts == sorted(ts)
         assert [t["role"] for t in c["turns"][:2]] == ["customer", "agent"]
-    from qa.ingest import ReadStats, read_records
+    from qa import ReadStats, read_records
 
     stats = ReadStats()
     list(read_records([str(a)], stats=stats))

@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+from qa import Registry
+
 distributed = pytest.importorskip("distributed")
 
 
@@ -28,7 +30,7 @@ def inputs(make_corpus, tmp_path):
 def _serial_lines(paths, rubric):
     from qa.run.runner import result_line, score_stream
 
-    return [result_line(r) for r in score_stream([str(p) for p in paths], rubric)]
+    return [result_line(r) for r in score_stream([str(p) for p in paths], rubric, registry=Registry.build())]
 
 
 def test_dask_parts_equal_serial_run(cluster, inputs, rubric, tmp_path):
@@ -38,7 +40,7 @@ def test_dask_parts_equal_serial_run(cluster, inputs, rubric, tmp_path):
     out = tmp_path / "parts"
     summary = RunSummary()
     with distributed.Client(cluster) as client:
-        parts = dask_score([str(tmp_path / "hour*.jsonl")], rubric, str(out), scheduler=client, summary=summary)
+        parts = dask_score([str(tmp_path / "hour*.jsonl")], rubric, str(out), scheduler=client, summary=summary, registry=Registry.build())
     assert [p["part"] for p in parts] == ["part-00000", "part-00001", "part-00002"]
     lines = []
     for p in parts:
@@ -83,7 +85,7 @@ def test_big_jsonl_files_are_split_into_byte_ranges(cluster, make_corpus, rubric
         assert data[:start].count(b"\n") + 1 == first_line
     out = tmp_path / "parts"
     with distributed.Client(cluster) as client:
-        parts = dask_score([str(src)], rubric, str(out), scheduler=client, part_bytes=60_000)
+        parts = dask_score([str(src)], rubric, str(out), scheduler=client, part_bytes=60_000, registry=Registry.build())
     assert len(parts) == len(ranges)
     lines, rejects = [], []
     for p in parts:

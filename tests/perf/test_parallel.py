@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from qa.ingest import read_conversations
+from qa import Registry, compile_rubric, read_conversations
 from qa.run.executors import chunked, pack, parallel_score, unpack
 
 
@@ -15,14 +15,14 @@ def corpus(make_corpus, tmp_path):
 
 
 def _serial(path, rubric):
-    from qa.engine import score_conversations
+    from qa import score_conversations
 
     return list(score_conversations(read_conversations(path), rubric))
 
 
 def test_pool_results_equal_serial_in_order(corpus, rubric):
     serial = _serial(corpus, rubric)
-    parallel = list(parallel_score(read_conversations(corpus), rubric, jobs=2, chunk_size=37))
+    parallel = list(parallel_score(read_conversations(corpus), rubric, jobs=2, chunk_size=37, checkers=Registry.build().checkers))
     assert [r["conversation_id"] for r in parallel] == [r["conversation_id"] for r in serial]
     assert parallel == serial
     assert sum(len(r["findings"]) for r in serial) > 900  # the corpus really exercises the rules
@@ -56,7 +56,7 @@ def test_in_flight_work_is_bounded(rubric):
     yielded = 0
     worst_gap = 0
     for _ in parallel_score(endless(), rubric, jobs=2, chunk_size=50, max_in_flight=3,
-                            on_submit=seen_in_flight.append):
+                            on_submit=seen_in_flight.append, checkers=Registry.build().checkers):
         yielded += 1
         worst_gap = max(worst_gap, pulled - yielded)
     assert yielded == 4000
@@ -66,18 +66,18 @@ def test_in_flight_work_is_bounded(rubric):
 
 
 def test_rubric_compiled_once_per_worker(corpus, rubric, tmp_path, monkeypatch):
-    import qa.engine
+    import qa.run.executors
 
     log = tmp_path / "compiles.log"
-    real = qa.engine.compile_rubric
+    real = qa.run.executors.compile_rubric
 
     def counting(*a, **kw):
         with open(log, "a") as fh:
             fh.write(f"{os.getpid()}\n")
         return real(*a, **kw)
 
-    monkeypatch.setattr(qa.engine, "compile_rubric", counting)  # fork: the workers inherit the patch
-    results = list(parallel_score(read_conversations(corpus), rubric, jobs=2, chunk_size=20))
+    monkeypatch.setattr(qa.run.executors, "compile_rubric", counting)  # fork: the workers inherit the patch
+    results = list(parallel_score(read_conversations(corpus), rubric, jobs=2, chunk_size=20, checkers=Registry.build().checkers))
     assert len(results) > 40  # many chunks per worker
     pids = log.read_text().split()
     assert len(pids) == len(set(pids)) and 1 <= len(pids) <= 2
@@ -136,7 +136,7 @@ def test_pool_matches_serial_on_awkward_jsonl(make_corpus, rubric, tmp_path):
     pool path gives the same results, rejects (with lines) and counts as one job."""
     import gzip
 
-    from qa.ingest import ReadOptions
+    from qa import ReadOptions
     from qa.run.runner import RunSummary, score_stream
 
     base = make_corpus(tmp_path / "base.jsonl", 700, seed=5).read_bytes().splitlines(keepends=True)
@@ -152,7 +152,7 @@ def test_pool_matches_serial_on_awkward_jsonl(make_corpus, rubric, tmp_path):
     for jobs in (1, 2):
         summary, rejects = RunSummary(), []
         results = list(score_stream(paths, rubric, read_options=ReadOptions(max_record_bytes=8000), summary=summary,
-                                    on_reject=rejects.append, jobs=jobs))
+                                    on_reject=rejects.append, jobs=jobs, registry=Registry.build()))
         runs.append((results, [r.to_dict() for r in rejects], summary.to_dict(), summary.read.to_dict()))
     assert runs[0] == runs[1]
     results, rejects, totals, read = runs[0]
@@ -167,18 +167,19 @@ def test_pool_matches_serial_on_awkward_jsonl(make_corpus, rubric, tmp_path):
 
 def test_every_line_its_own_chunk_matches_serial(make_corpus, rubric, tmp_path):
     """Chunk boundaries anywhere (chunk size 1), even before a line that starts with gzip's magic bytes."""
-    from qa.ingest import ReadOptions, ReadStats
+    from qa import ReadOptions, ReadStats
     from qa.run.executors import Job, outcomes
 
     lines = make_corpus(tmp_path / "base.jsonl", 30, seed=9).read_bytes().splitlines(keepends=True)
     src = tmp_path / "in.jsonl"
     src.write_bytes(b"".join(lines[:10]) + b"\x1f\x8b not gzip, just garbage\n" + b"\n" + b"\xef\xbb\xbf"
                     + b"".join(lines[10:]))
-    job = Job(rubric, read_options=ReadOptions())
+    reg = Registry.build()
+    job = Job(rubric, reg.checkers, reg.readers, read_options=ReadOptions())
     runs = []
     for jobs in (1, 2):
         stats = ReadStats()
-        got = list(outcomes([str(src)], job, __import__("qa.engine").engine.compile_rubric(rubric), fmt="auto",
+        got = list(outcomes([str(src)], job, compile_rubric(rubric, registry=reg), fmt="auto",
                             stats=stats, jobs=jobs, chunk_size=1))
         runs.append(([(n, o[0], o[1] if o[0] == "c" else o[1].to_dict(), o[3] if o[0] == "c" else None)
                       for n, o in got], stats.to_dict()))

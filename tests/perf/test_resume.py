@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from qa import Registry
 from qa.run.checkpoint import partial_path, sidecar_path
 
 
@@ -89,8 +90,7 @@ def test_sigint_stops_cleanly_with_summary_then_resumes(big, tmp_path, rubric_pa
 
 
 def test_resume_refuses_a_changed_rubric(big, tmp_path, rubric_path):
-    from qa.rules.rubric import load_rubric
-    from qa.rules.rubric.loader import build_rubric
+    from qa import build_rubric, load_rubric
     from qa.run.checkpoint import ResumeError
     from qa.run.runner import score_to_file
 
@@ -117,25 +117,25 @@ def test_resume_refuses_a_changed_rubric(big, tmp_path, rubric_path):
     qa.run.runner.RunSummary.add_tally = add
     try:
         with pytest.raises(Boom):
-            score_to_file([str(corpus)], rubric, str(out), commit_every=100)
+            score_to_file([str(corpus)], rubric, str(out), commit_every=100, registry=Registry.build())
     finally:
         qa.run.runner.RunSummary.add_tally = real
     assert json.loads(Path(sidecar_path(str(out))).read_text())["records"] == 100
 
     changed = build_rubric({**rubric.raw, "version": "9.9", "rules": rubric.raw["rules"][:-1]}, "changed.yaml")
     with pytest.raises(ResumeError, match="the rubric changed"):
-        score_to_file([str(corpus)], changed, str(out), resume=True)
-    skipped = score_to_file([str(corpus)], rubric, str(out), resume=True)
+        score_to_file([str(corpus)], changed, str(out), resume=True, registry=Registry.build())
+    skipped = score_to_file([str(corpus)], rubric, str(out), resume=True, registry=Registry.build())
     assert skipped == 100
     assert out.read_bytes() == big[1]
 
 
 def test_resume_without_checkpoint_is_a_plain_run(big, tmp_path, rubric_path):
-    from qa.rules.rubric import load_rubric
+    from qa import load_rubric
     from qa.run.runner import score_to_file
 
     out = tmp_path / "out.jsonl"
-    assert score_to_file([str(big[0])], load_rubric(rubric_path), str(out), resume=True) == 0
+    assert score_to_file([str(big[0])], load_rubric(rubric_path), str(out), resume=True, registry=Registry.build()) == 0
     assert out.read_bytes() == big[1]
 
 
@@ -145,16 +145,16 @@ def test_resume_on_the_parsed_record_path(big, tmp_path, rubric_path, monkeypatc
     works there too, with limits turning some conversations into rejects."""
     import qa.run.executors
     import qa.run.runner
+    from qa import load_rubric
     from qa.ingest.limits import Limits
-    from qa.rules.rubric import load_rubric
     from qa.run.runner import score_to_file
 
-    monkeypatch.setattr(qa.run.executors, "_jsonl_only", lambda paths, fmt: False)
+    monkeypatch.setattr(qa.run.executors, "_jsonl_only", lambda paths, fmt, readers: False)
     corpus, _, _ = big
     rubric = load_rubric(rubric_path)
     limits = Limits(max_text_chars=23)  # some generated turns are longer: those conversations are rejected
     ref, ref_rej = tmp_path / "ref.jsonl", tmp_path / "ref.rej.jsonl"
-    score_to_file([str(corpus)], rubric, str(ref), rejects=str(ref_rej), limits=limits, jobs=1)
+    score_to_file([str(corpus)], rubric, str(ref), rejects=str(ref_rej), limits=limits, jobs=1, registry=Registry.build())
     out, rej = tmp_path / "out.jsonl", tmp_path / "rej.jsonl"
 
     class Boom(Exception):
@@ -173,11 +173,11 @@ def test_resume_on_the_parsed_record_path(big, tmp_path, rubric_path, monkeypatc
     monkeypatch.setattr(qa.run.runner.RunSummary, "add_tally", add)
     with pytest.raises(Boom):
         score_to_file([str(corpus)], rubric, str(out), rejects=str(rej), limits=limits, jobs=jobs,
-                      commit_every=250, chunk_size=64)
+                      commit_every=250, chunk_size=64, registry=Registry.build())
     monkeypatch.setattr(qa.run.runner.RunSummary, "add_tally", real)
     summary = qa.run.runner.RunSummary()
     skipped = score_to_file([str(corpus)], rubric, str(out), rejects=str(rej), limits=limits, jobs=jobs,
-                            resume=True, summary=summary, chunk_size=64)
+                            resume=True, summary=summary, chunk_size=64, registry=Registry.build())
     assert skipped >= 500  # the commit after 500 results
     assert out.read_bytes() == ref.read_bytes()
     assert rej.read_bytes() == ref_rej.read_bytes()

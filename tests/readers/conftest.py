@@ -13,7 +13,7 @@ def data_dir() -> Path:
 @pytest.fixture
 def read_all():
     """Every record of some files through read_records: (conversations, rejects, stats)."""
-    from qa.ingest import ReadOptions, ReadStats, read_records
+    from qa import ReadOptions, ReadStats, read_records
     from qa.model import Reject
 
     def read(*paths, fmt="auto", **opts):

@@ -106,7 +106,7 @@ def test_yaml_lines_are_kept():
 def test_an_integer_too_large_for_a_float_is_a_reject_not_a_crash(tmp_path):
     import json
 
-    from qa.ingest import read_records
+    from qa import read_records
     from qa.model import Reject
 
     huge = int("9" * 400)

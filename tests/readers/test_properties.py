@@ -7,8 +7,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from qa import ReadOptions, ReadStats, read_records
 from qa.errors import QAError
-from qa.ingest import ReadOptions, ReadStats, read_records
 from qa.model import Reject
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "readers"

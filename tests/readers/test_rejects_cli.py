@@ -4,6 +4,8 @@ import json
 
 import pytest
 
+from qa import Registry
+
 GOOD = {"id": "c1", "turns": [{"role": "customer", "text": "在吗"}, {"role": "agent", "text": "在的"}]}
 
 
@@ -136,7 +138,7 @@ def test_format_auto_by_extension_and_content(tmp_path, name, content, fmt):
 
     p = tmp_path / name
     p.write_text(content, encoding="utf-8")
-    assert pick_reader(str(p)).name == fmt
+    assert pick_reader(str(p), readers=Registry.build().readers).name == fmt
 
 
 def test_format_auto_json_that_fits_no_reader(tmp_path):
@@ -146,7 +148,7 @@ def test_format_auto_json_that_fits_no_reader(tmp_path):
     p = tmp_path / "x.json"
     p.write_text('{"hello": "world"}', encoding="utf-8")
     with pytest.raises(InputError, match="the extension fits .* but the content matches none") as info:
-        pick_reader(str(p))
+        pick_reader(str(p), readers=Registry.build().readers)
     assert "pass --format" in str(info.value)
 
 
@@ -176,9 +178,8 @@ def test_ambiguous_content_is_an_error_naming_the_candidates(tmp_path, monkeypat
         def sniff(self, path, head):
             return head.startswith(b"hello")
 
-    monkeypatch.setattr(readers, "_readers", lambda: {"one": Greedy("one"), "two": Greedy("two")})
     p = tmp_path / "a.x"
     p.write_bytes(b"hello world")
     with pytest.raises(InputError, match="ambiguous format: looks like one, two") as info:
-        readers.pick_reader(str(p))
+        readers.pick_reader(str(p), readers={"one": Greedy("one"), "two": Greedy("two")})
     assert "pass --format (one of: one, two)" in str(info.value)

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from qa.ingest import ReadOptions, read_records
+from qa import ReadOptions, read_records
 
 
 @pytest.mark.parametrize("name", ["chat_header.csv", "gbk_crlf.csv", "bom_crlf.tsv", "chatlog.txt", "call.vtt", "utf16.srt"])

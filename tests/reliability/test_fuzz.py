@@ -7,8 +7,8 @@ import string
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from qa import ReadOptions, ReadStats, read_records
 from qa.errors import QAError
-from qa.ingest import ReadOptions, ReadStats, read_records
 
 BUDGET = settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
 
@@ -94,7 +94,7 @@ rules:
 @given(st.integers(0, len(RUBRIC_TEXT) - 1), st.text(alphabet=string.printable + "：。！[]{}-&*!|>'\"", max_size=8),
        st.integers(0, 6))
 def test_rubric_loader_mutations_raise_only_rubric_errors(pos, insert, cut):
-    from qa.rules.rubric.loader import build_rubric
+    from qa import build_rubric
     from qa.rules.rubric.yamlsafe import load_yaml
 
     text = RUBRIC_TEXT[:pos] + insert + RUBRIC_TEXT[pos + cut:]
@@ -114,7 +114,7 @@ def test_rubric_loader_mutations_raise_only_rubric_errors(pos, insert, cut):
                                         "unless", "phrases", "tags", "enabled", "examples", "trigger", "window",
                                         "whole_turn", "message", "bogus"]), json_value, max_size=8))
 def test_rule_builder_on_random_rule_mappings(rule):
-    from qa.rules.rubric.loader import build_rubric
+    from qa import build_rubric
 
     data = {"id": "fz", "version": "1", "sections": [{"id": "s", "title": "S", "weight": 1}], "rules": [rule]}
     try:

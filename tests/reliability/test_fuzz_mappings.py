@@ -9,8 +9,8 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from qa import ReadOptions, ReadStats, read_records
 from qa.errors import ConfigError, QAError
-from qa.ingest import ReadOptions, ReadStats, read_records
 from qa.ingest.mapping import load_mapping
 
 BUDGET = settings(max_examples=int(os.environ.get("QA_FUZZ_EXAMPLES", "60")), deadline=None, suppress_health_check=list(HealthCheck))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from qa import Registry, build_rubric, compile_rubric, score_conversations
 from qa.errors import QAError, RubricError
 from qa.ingest.limits import Limits
 from qa.ingest.rejects import RejectsWriter
@@ -21,7 +22,7 @@ RUBRIC = ROOT / "bench" / "rubric-zh-bench.yaml"
 
 @pytest.fixture
 def rubric():
-    from qa.rules.rubric import load_rubric
+    from qa import load_rubric
 
     return load_rubric(RUBRIC)
 
@@ -54,7 +55,7 @@ def test_limits_turn_count_text_length_and_nesting_become_rejects(tmp_path, rubr
     summary = RunSummary()
     rejects = []
     results = list(score_stream([str(src)], rubric, summary=summary, on_reject=rejects.append,
-                                limits=Limits(max_turns=8, max_text_chars=500, max_depth=10)))
+                                limits=Limits(max_turns=8, max_text_chars=500, max_depth=10), registry=Registry.build()))
     assert [r["conversation_id"] for r in results] == ["ok", "ok2"]
     by_id = {r.conversation_id: r for r in rejects}
     assert by_id["many"].field == "turns" and "9 turns, over the limit of 8" in by_id["many"].reason
@@ -69,20 +70,20 @@ def test_limits_turn_count_text_length_and_nesting_become_rejects(tmp_path, rubr
 def test_rubric_over_the_rule_and_phrase_limits_is_a_rubric_error(tmp_path, rubric):
     src = _write(tmp_path / "in.jsonl", [_conv("ok")])
     with pytest.raises(RubricError, match="30 active rules, over the limit of 10"):
-        list(score_stream([str(src)], rubric, limits=Limits(max_rules=10)))
+        list(score_stream([str(src)], rubric, limits=Limits(max_rules=10), registry=Registry.build()))
     import qa.ingest.limits
 
     with pytest.raises(RubricError, match="distinct phrases, over the limit of 20"):
-        qa.ingest.limits.check_compiled(__import__("qa.engine").engine.compile_rubric(rubric), Limits(max_phrases=20))
+        qa.ingest.limits.check_compiled(compile_rubric(rubric), Limits(max_phrases=20))
 
 
 def test_record_size_limit_rejects_with_the_size(tmp_path, rubric):
-    from qa.ingest import ReadOptions
+    from qa import ReadOptions
 
     src = _write(tmp_path / "in.jsonl", [_conv("big", [{"role": "agent", "text": "您好" * 2000}]), _conv("ok")])
     rejects = []
     out = list(score_stream([str(src)], rubric, read_options=ReadOptions(max_record_bytes=4096),
-                            on_reject=rejects.append))
+                            on_reject=rejects.append, registry=Registry.build()))
     assert [r["conversation_id"] for r in out] == ["ok"]
     assert "over the 4,096-byte record limit" in rejects[0].reason and rejects[0].source.line == 1
 
@@ -107,7 +108,7 @@ def test_disk_full_mid_run_is_a_clear_error_and_leaves_no_file(tmp_path, rubric,
     monkeypatch.setattr(qa.run.checkpoint.AppendFile, "write", write)
     with pytest.raises(QAError, match="writing failed: No space left on device") as exc:
         score_to_file([str(src)], rubric, str(out_dir / "scores.jsonl"), rejects=str(out_dir / "rej.jsonl"),
-                      commit_every=50)
+                      commit_every=50, registry=Registry.build())
     assert exc.value.path.endswith("scores.jsonl")
     assert _leftovers(out_dir) == []
 
@@ -133,7 +134,7 @@ def test_disk_full_on_other_formats_leaves_no_file(tmp_path, rubric, monkeypatch
 
     with pytest.raises(QAError, match="No space left on device"):
         with atomic_output(str(out_dir / "scores.csv")) as fh:
-            CsvReporter().write_results(score_stream([str(src)], rubric), FullDisk(fh), {})
+            CsvReporter().write_results(score_stream([str(src)], rubric, registry=Registry.build()), FullDisk(fh), {})
     assert _leftovers(out_dir) == []
 
 
@@ -150,7 +151,7 @@ def test_read_only_output_directory_is_a_clear_error(tmp_path, rubric, monkeypat
 
     monkeypatch.setattr("builtins.open", deny)
     with pytest.raises(QAError, match="cannot write here: Read-only file system"):
-        score_to_file([str(src)], rubric, str(ro / "scores.jsonl"))
+        score_to_file([str(src)], rubric, str(ro / "scores.jsonl"), registry=Registry.build())
     monkeypatch.undo()
     assert _leftovers(ro) == []
     os.chmod(ro, 0o555)
@@ -192,10 +193,8 @@ def test_cli_accepted_plus_rejected_equals_read(tmp_path):
 
 
 def test_failing_checker_is_isolated_to_its_conversation_in_a_pool(tmp_path):
-    from qa.engine import score_conversations
     from qa.model import Conversation, Turn
     from qa.rules.checkers.base import Checker
-    from qa.rules.rubric.loader import build_rubric
     from qa.run.executors import parallel_score
 
     class Bomb(Checker):
@@ -206,19 +205,14 @@ def test_failing_checker_is_isolated_to_its_conversation_in_a_pool(tmp_path):
                 raise ValueError("checker blew up")
             return self.outcome()
 
-    import qa.plugins
-
-    reg = qa.plugins.registry()
-    reg.checkers["bomb"] = Bomb  # inherited by forked workers
-    try:
-        rubric = build_rubric({"id": "b", "version": "1", "rules": [
-            {"id": "x.bomb", "checker": "bomb"},
-            {"id": "x.ban", "checker": "phrase", "phrases": ["不知道"]}]}, "b.yaml")
-        convs = [Conversation(f"c{k}", [Turn("agent", "炸了，不知道" if k == 33 else "不知道")]) for k in range(80)]
-        serial = list(score_conversations(convs, rubric))
-        pooled = list(parallel_score(iter(convs), rubric, jobs=2, chunk_size=7))
-    finally:
-        del reg.checkers["bomb"]
+    reg = Registry.build()
+    reg.checkers["bomb"] = Bomb  # the workers get the checker classes with the job
+    rubric = build_rubric({"id": "b", "version": "1", "rules": [
+        {"id": "x.bomb", "checker": "bomb"},
+        {"id": "x.ban", "checker": "phrase", "phrases": ["不知道"]}]}, "b.yaml", registry=reg)
+    convs = [Conversation(f"c{k}", [Turn("agent", "炸了，不知道" if k == 33 else "不知道")]) for k in range(80)]
+    serial = list(score_conversations(convs, rubric, registry=reg))
+    pooled = list(parallel_score(iter(convs), rubric, checkers=reg.checkers, jobs=2, chunk_size=7))
     assert pooled == serial
     bad = [r for r in pooled if r.get("errors")]
     assert [r["conversation_id"] for r in bad] == ["c33"]

@@ -100,7 +100,7 @@ def test_reviews_override_findings_and_manual_scores(tmp_path):
 
 
 def test_reviews_rescore_with_the_rubric():
-    from qa.rules.rubric import rubric_from_text
+    from qa import rubric_from_text
 
     rb = rubric_from_text(textwrap.dedent("""\
         id: t

@@ -2,8 +2,9 @@
 
 import pytest
 
+from qa import Registry, rubric_from_text
 from qa.errors import RubricError
-from qa.rules.rubric import load_rubric, rubric_from_text
+from qa.rules.rubric import loader
 
 HEAD = "id: t\nversion: 1\n"
 RULE = "rules:\n  - id: a\n    checker: phrase\n"
@@ -72,6 +73,6 @@ def test_missing_version():
 def test_unknown_rubric_name_suggests_a_known_one(tmp_path):
     (tmp_path / "zh-customer-service.yaml").write_text(HEAD, encoding="utf-8")
     with pytest.raises(RubricError) as e:
-        load_rubric("zh-customer-servce", search_paths=[tmp_path])
+        loader.load_rubric("zh-customer-servce", checkers=Registry.build().checkers, search_paths=[tmp_path])
     assert str(e.value) == ("rubric 'zh-customer-servce' not found — did you mean 'zh-customer-service'? "
                             "known rubrics: zh-customer-service")

@@ -2,15 +2,15 @@ from pathlib import Path
 
 import pytest
 
+from qa import Registry, load_rubric, rubric_from_text
 from qa.errors import RubricError
-from qa.rules.rubric import load_rubric, rubric_from_text
 from qa.rules.rubric.examples import run_examples
 
 MINI = Path(__file__).resolve().parents[1] / "data" / "engine" / "mini.yaml"
 
 
 def test_all_examples_of_the_mini_rubric_pass():
-    results = run_examples(load_rubric(MINI))
+    results = run_examples(load_rubric(MINI), Registry.build().checkers)
     assert [(r.rule, r.kind, r.index, r.ok) for r in results] == [
         ("ban.refusal", "fail", 0, True), ("ban.refusal", "fail", 1, True), ("ban.refusal", "pass", 0, True),
         ("ban.refusal", "pass", 1, True), ("ban.abuse", "fail", 0, True), ("ban.abuse", "pass", 0, True),
@@ -22,7 +22,7 @@ def test_a_broken_example_says_which_example_and_what_was_found(tmp_path):
     text = MINI.read_text(encoding="utf-8").replace("pass: [这个我不能直接改，建议您在App里修改", "pass: [这个我不能直接改")
     bad = tmp_path / "mini.yaml"
     bad.write_text(text, encoding="utf-8")
-    [res] = [r for r in run_examples(load_rubric(bad), ["ban.refusal"]) if not r.ok]
+    [res] = [r for r in run_examples(load_rubric(bad), Registry.build().checkers, ["ban.refusal"]) if not r.ok]
     assert res.describe() == (f"{bad}:26: ban.refusal pass example 1 “这个我不能直接改”: FAILED — "
                               "expected no finding, found 1: “我不能” in turn 1")
 
@@ -30,7 +30,7 @@ def test_a_broken_example_says_which_example_and_what_was_found(tmp_path):
 def test_a_fail_example_that_does_not_fire():
     rubric = rubric_from_text("id: t\nversion: 1\nrules:\n  - id: r\n    checker: phrase\n    phrases: [不行]\n"
                               "    examples:\n      fail: [可以的]\n", "t.yaml")
-    [res] = run_examples(rubric)
+    [res] = run_examples(rubric, Registry.build().checkers)
     assert not res.ok and res.line == 8 and res.message == "expected a finding, found none"
 
 
@@ -45,7 +45,7 @@ rules:
     examples:
       pass: [抱歉]
 """, "t.yaml")
-    [res] = run_examples(rubric)
+    [res] = run_examples(rubric, Registry.build().checkers)
     assert not res.ok
     assert res.message.startswith("expected the rule to apply and pass, but it was not applicable: the trigger "
                                   "never occurred")
@@ -53,7 +53,7 @@ rules:
 
 def test_unknown_rule_id():
     with pytest.raises(RubricError, match=r"has no rule 'ban.refusl' — did you mean 'ban.refusal'\?"):
-        run_examples(load_rubric(MINI), ["ban.refusl"])
+        run_examples(load_rubric(MINI), Registry.build().checkers, ["ban.refusl"])
 
 
 def test_invalid_example_conversation_names_the_line():
@@ -67,15 +67,15 @@ rules:
     examples:
       fail:
         - turns: [{role: agnet, text: x}]
-""", "t.yaml"))
+""", "t.yaml"), Registry.build().checkers)
     assert str(e.value).startswith("t.yaml:9 [rules[0] (r).examples.fail")
 
 
 def test_examples_of_a_disabled_rule_are_reported_not_skipped():
     rubric = rubric_from_text("id: t\nversion: 1\nrules:\n  - id: r\n    checker: phrase\n    enabled: false\n"
                               "    phrases: [不行]\n    examples: {fail: [不行]}\n", "t.yaml")
-    assert run_examples(rubric) == []
-    [res] = run_examples(rubric, ["r"])
+    assert run_examples(rubric, Registry.build().checkers) == []
+    [res] = run_examples(rubric, Registry.build().checkers, ["r"])
     assert not res.ok and res.message == "the rule is disabled, so its examples cannot run"
 
 
@@ -99,7 +99,7 @@ rules:
       pass:
         - {text: 我要投诉, role: agent}
 """, "t.yaml")
-    results = run_examples(rubric)
+    results = run_examples(rubric, Registry.build().checkers)
     assert [(r.rule, r.index, r.ok) for r in results] == [("r", 0, True), ("r", 1, False), ("r", 2, True),
                                                            ("c", 0, True)]
     assert results[1].message == "expected evidence '不能', found '我不能'"

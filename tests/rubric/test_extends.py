@@ -1,9 +1,9 @@
 import pytest
 
-from qa.engine import score_conversation
+from qa import Registry, load_rubric, score_conversation
 from qa.errors import RubricError
 from qa.model import Conversation, Turn
-from qa.rules.rubric import load_rubric
+from qa.rules.rubric import loader
 
 BASE = """id: base
 version: 1.0.0
@@ -86,7 +86,7 @@ def test_cycle_is_reported(tmp_path):
 def test_missing_parent_names_the_extends_line(tmp_path):
     (tmp_path / "a.yaml").write_text("id: a\nversion: 1\nextends: [nope]\n", encoding="utf-8")
     with pytest.raises(RubricError) as e:
-        load_rubric(tmp_path / "a.yaml", search_paths=[tmp_path])
+        loader.load_rubric(tmp_path / "a.yaml", checkers=Registry.build().checkers, search_paths=[tmp_path])
     assert str(e.value).startswith(f"{tmp_path / 'a.yaml'}:3 [extends]: extends: rubric 'nope' not found")
 
 
@@ -102,7 +102,7 @@ def test_hash_ignores_comments_and_formatting(tmp_path):
 
 
 def test_why_written_as_a_yaml_block_has_no_stray_newlines():
-    from qa.rules.rubric import rubric_from_text
+    from qa import rubric_from_text
 
     r = rubric_from_text("id: t\nversion: '1'\nrules:\n  - id: a\n    checker: phrase\n    phrases: [x]\n"
                          "    why: >\n      first line\n      second line\n", "t.yaml")

@@ -2,8 +2,9 @@
 
 import pytest
 
+from qa import Registry, load_rubric
 from qa.errors import RubricError
-from qa.rules.rubric import load_rubric
+from qa.rules.rubric import loader
 
 PARENT = "id: parent\nversion: '1'\nrules: []\n"
 
@@ -46,4 +47,4 @@ def test_a_name_with_slashes_is_not_looked_up_in_search_paths(tmp_path, monkeypa
     (tmp_path / "rubrics").mkdir()
     (tmp_path / "x.yaml").write_text(PARENT, encoding="utf-8")
     with pytest.raises(RubricError, match="not found"):
-        load_rubric("../x", search_paths=[tmp_path / "rubrics"])
+        loader.load_rubric("../x", checkers=Registry.build().checkers, search_paths=[tmp_path / "rubrics"])

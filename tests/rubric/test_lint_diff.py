@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from qa.rules.rubric import load_rubric, rubric_from_text
+from qa import Registry, load_rubric, rubric_from_text
 from qa.rules.rubric.diff import diff_rubrics
 from qa.rules.rubric.lint import lint_rubric
 
@@ -31,7 +31,7 @@ rules:
 
 
 def test_lint_finds_each_kind_of_issue():
-    issues = lint_rubric(rubric_from_text(LINTY, "t.yaml"))
+    issues = lint_rubric(rubric_from_text(LINTY, "t.yaml"), Registry.build().checkers)
     got = [(i.code, i.rule, i.line) for i in issues]
     assert got == [
         ("duplicate-phrase", "ban.a", 11),
@@ -61,7 +61,7 @@ def test_lint_finds_each_kind_of_issue():
 def test_phrase_in_pass_example_without_unless_is_a_warning():
     rubric = rubric_from_text("id: t\nversion: 1\nrules:\n  - id: a\n    checker: phrase\n    why: w\n"
                               "    phrases: [不行]\n    examples: {fail: [不行], pass: [这样不行吗]}\n", "t.yaml")
-    [issue] = lint_rubric(rubric, run_examples=False)
+    [issue] = lint_rubric(rubric, Registry.build().checkers, run_examples=False)
     assert (issue.code, issue.level, issue.line) == ("phrase-in-pass-example", "warning", 8)
 
 
@@ -69,7 +69,7 @@ def test_unless_on_a_checker_without_spans():
     rubric = rubric_from_text("id: t\nversion: 1\nrules:\n  - id: g\n    checker: required\n    why: w\n"
                               "    phrases: [您好]\n    unless: {same_turn: [x]}\n"
                               "    examples: {fail: [在], pass: [您好]}\n", "t.yaml")
-    [issue] = lint_rubric(rubric)
+    [issue] = lint_rubric(rubric, Registry.build().checkers)
     assert (issue.code, issue.line) == ("unless-without-effect", 8)
     assert issue.message == "`unless` has no effect: checker 'required' reports findings without a text span"
 
@@ -78,11 +78,11 @@ def test_whole_turn_phrases_are_not_redundant():
     rubric = rubric_from_text("id: t\nversion: 1\nrules:\n  - id: f\n    checker: phrase\n    why: w\n"
                               "    whole_turn: true\n    phrases: [嗯, 嗯嗯]\n    examples: {fail: [嗯嗯], pass: [嗯，好的]}\n",
                               "t.yaml")
-    assert lint_rubric(rubric) == []
+    assert lint_rubric(rubric, Registry.build().checkers) == []
 
 
 def test_clean_rubric_has_only_info():
-    [issue] = lint_rubric(load_rubric(DATA / "mini.yaml"))
+    [issue] = lint_rubric(load_rubric(DATA / "mini.yaml"), Registry.build().checkers)
     assert (issue.code, issue.level, issue.line) == ("phrase-in-pass-example", "info", 26)
 
 

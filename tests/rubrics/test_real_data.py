@@ -60,14 +60,14 @@ def jddc_scored():
 
 def _own_rule_ids(name):
     """Rules the shipped file defines itself (timing and complaint rules come in through extends)."""
-    from qa.rules.rubric import load_rubric
+    from qa import load_rubric
 
     path = str(ROOT / "rubrics" / name)
     return {r.id for r in load_rubric(path).rules if r.origin and r.origin.startswith(path)}
 
 
 def _load_zh():
-    from qa.rules.rubric import load_rubric
+    from qa import load_rubric
 
     return load_rubric(str(ROOT / "rubrics" / "zh-customer-service.yaml"))
 

@@ -5,10 +5,8 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from qa.engine import score_conversations
-from qa.ingest import ReadStats, read_records
+from qa import ReadStats, load_rubric, read_records, score_conversations
 from qa.model import Reject
-from qa.rules.rubric import load_rubric
 
 FOLDER = Path(__file__).resolve().parents[2] / "corpora" / "zh-chat-timed"
 

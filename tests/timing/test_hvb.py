@@ -2,9 +2,7 @@
 
 import pytest
 
-from qa.engine import score_conversation
-from qa.ingest import read_conversations
-from qa.rules.rubric import load_rubric
+from qa import load_rubric, read_conversations, score_conversation
 
 from .timing_helpers import rubric
 

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from qa.ingest import read_records
+from qa import read_records
 from qa.model import Reject
 
 from .timing_helpers import call, chat, na_reason, score

@@ -4,9 +4,8 @@
 import portion as P
 import pytest
 
-from qa.engine import compile_rubric, score_conversation
+from qa import ReadOptions, compile_rubric, read_conversations, read_records, score_conversation
 from qa.errors import InputError
-from qa.ingest import ReadOptions, read_conversations, read_records
 from qa.ingest.rttm import RttmReader
 from qa.model import Conversation, Reject
 

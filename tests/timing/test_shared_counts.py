@@ -3,7 +3,7 @@
 import re
 import sys
 
-from qa.engine import compile_rubric
+from qa import compile_rubric
 from qa.engine.prepared import Prepared
 from qa.rules.checkers.timing.common import count_units, speech_flags, unit_counts
 
@@ -68,9 +68,8 @@ def test_call_turns_use_their_start():
 
 
 def test_announce_window_zero_means_no_gap_counts_as_announced():
-    from qa.engine import compile_rubric, score_conversation
+    from qa import compile_rubric, rubric_from_text, score_conversation
     from qa.ingest.canonical import conversation_from_dict
-    from qa.rules.rubric import rubric_from_text
 
     def findings(window):
         rubric = rubric_from_text(

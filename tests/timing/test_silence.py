@@ -57,7 +57,7 @@ def test_noise_only_turns_are_not_speech():
 
 
 def test_turns_built_out_of_time_order_in_code_give_the_same_gaps():
-    from qa.engine import score_conversation
+    from qa import score_conversation
     from qa.model import Conversation, Turn
 
     from .timing_helpers import rubric

@@ -4,8 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.engine import score_conversation
-from qa.rules.rubric import load_rubric
+from qa import Registry, load_rubric, score_conversation
 from qa.testing import compiled, example_cases, rubric_example_tests
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +39,8 @@ def test_seed_thresholds_sources_and_tags(path):
 @pytest.mark.parametrize("path", RUBRICS, ids=lambda p: p.stem)
 def test_pass_examples_are_judged_not_skipped(path):
     """A pass example that is merely not applicable would pass vacuously."""
+    checkers = Registry.build().checkers
     r = load_rubric(str(path))
-    for case in example_cases(r):
-        res = score_conversation(case.conversation(), compiled(r))
+    for case in example_cases(r, checkers):
+        res = score_conversation(case.conversation(), compiled(r, checkers))
         assert case.rule.id not in res["not_applicable"], (case.id, res["not_applicable_reasons"])

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from qa.engine import score_conversation
+from qa import build_rubric, score_conversation
 from qa.ingest.canonical import conversation_from_dict
-from qa.rules.rubric.loader import build_rubric
 
 
 def rubric(checker: str, language: str = "zh", **options):

@@ -12,7 +12,7 @@ example its speaker (``{text: 我要投诉, role: customer}``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,7 +87,8 @@ def _found(findings: list[dict]) -> str:
     return "; ".join(parts) + more
 
 
-def run_examples(rubric: Rubric, rules: Iterable[str] | None = None) -> list[ExampleResult]:
+def run_examples(rubric: Rubric, checkers: Mapping[str, type], rules: Iterable[str] | None = None
+                 ) -> list[ExampleResult]:
     """Run the examples of ``rules`` (ids; default: every enabled rule) and return one result per example.
 
     An unknown rule id raises RubricError with a did-you-mean hint.
@@ -105,7 +106,7 @@ def run_examples(rubric: Rubric, rules: Iterable[str] | None = None) -> list[Exa
         selected = [known[r] for r in wanted]
     else:
         selected = rubric.active_rules
-    compiled = compile_rubric(rubric)
+    compiled = compile_rubric(rubric, checkers)
     results: list[ExampleResult] = []
     for rule in selected:
         for index, ex in iter_examples(rule):

@@ -23,6 +23,7 @@ Checks (each issue has a stable code):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,11 +55,8 @@ def _path_of(rule, rubric: Rubric) -> str | None:
     return rule.origin.rsplit(":", 1)[0] if rule.origin else rubric.path
 
 
-def lint_rubric(rubric: Rubric, *, run_examples: bool = True) -> list[LintIssue]:
-    """All lint issues of a loaded rubric, in rule order."""
-    from qa.plugins import registry
-
-    checkers = registry().checkers
+def lint_rubric(rubric: Rubric, checkers: Mapping[str, type], *, run_examples: bool = True) -> list[LintIssue]:
+    """All lint issues of a loaded rubric, in rule order (``checkers``: name → class, to compile it)."""
     norm = NormalizeOptions.for_language(rubric.language, rubric.normalize)
     issues: list[LintIssue] = []
     owners: dict[str, list[str]] = {}
@@ -124,15 +122,15 @@ def lint_rubric(rubric: Rubric, *, run_examples: bool = True) -> list[LintIssue]
             issues.append(LintIssue("phrase-in-two-rules", rules[1], f"phrase {p!r} is also in rule {rules[0]!r}: "
                                     "one utterance would be penalised twice", _path_of(second, rubric), second.line))
     if run_examples:
-        issues.extend(_flagged_pass_examples(rubric))
+        issues.extend(_flagged_pass_examples(rubric, checkers))
     return issues
 
 
-def _flagged_pass_examples(rubric: Rubric) -> list[LintIssue]:
+def _flagged_pass_examples(rubric: Rubric, checkers: Mapping[str, type]) -> list[LintIssue]:
     from qa.engine import compile_rubric, score_conversation
     from qa.rules.rubric.examples import _label, example_conversation
 
-    compiled = compile_rubric(rubric)
+    compiled = compile_rubric(rubric, checkers)
     out = []
     for rule in rubric.active_rules:
         for k, ex in enumerate(e for e in rule.examples if e.kind == "pass"):
