@@ -86,6 +86,8 @@ def run_demo(workdir: str | os.PathLike, corpora: str | os.PathLike | None = Non
     from qa.results.history import compare_runs
     from qa.results.reviews import apply_reviews
     from qa.results.scorecard import aggregate, policy_from_dict
+    from qa.run.executors import SerialExecutor
+    from qa.run.job import Job
     from qa.run.runner import RunSummary, score_stream
     from qa.store import Store, fingerprint_files
 
@@ -114,7 +116,9 @@ def run_demo(workdir: str | os.PathLike, corpora: str | os.PathLike | None = Non
             for version, path in (("1.0.0", old), ("1.1.0", new)):
                 rubric = load(path)
                 summary = RunSummary()
-                results = list(score_stream([str(f) for f in files], rubric, registry=registry, summary=summary))
+                job = Job(rubric, registry.checkers, registry.readers)
+                results = list(score_stream([str(f) for f in files], job, SerialExecutor(), registry=registry,
+                                            summary=summary))
                 res_path = work / f"results-{lang}-{version}.jsonl"
                 with atomic_output(str(res_path)) as fh:
                     for r in results:

@@ -45,14 +45,19 @@ class ReadStats:
         return {"files": self.files, "read": self.read, "accepted": self.accepted, "rejected": self.rejected,
                 "turns": self.turns, "reasons": dict(self.reasons)}
 
-    def merge(self, state: dict) -> None:
-        """Add counts from another ReadStats' :meth:`to_dict` (a pool chunk, a Dask partition)."""
-        self.files += state["files"]
-        self.read += state["read"]
-        self.accepted += state["accepted"]
-        self.rejected += state["rejected"]
-        self.turns += state["turns"]
-        for k, v in state["reasons"].items():
+    @classmethod
+    def from_dict(cls, d: dict) -> ReadStats:
+        """The counts of a :meth:`to_dict` (a checkpoint, a Dask partition's summary)."""
+        return cls(d["read"], d["accepted"], d["rejected"], d["turns"], d["files"], dict(d["reasons"]))
+
+    def merge(self, other: ReadStats) -> None:
+        """Add another ReadStats' counts (a pool chunk, a Dask partition) to these."""
+        self.files += other.files
+        self.read += other.read
+        self.accepted += other.accepted
+        self.rejected += other.rejected
+        self.turns += other.turns
+        for k, v in other.reasons.items():
             self.reasons[k] = self.reasons.get(k, 0) + v
 
 

@@ -141,7 +141,7 @@ def qa_run_start(run):
     :param run: a dict with ``rubric`` ({id, version, hash}), ``sources`` (list of paths) and
         ``started_at`` (ISO time).
 
-    Called by ``qa score`` (``qa.run.runner.score_stream``), not by the library's
+    Called by ``qa score`` (``qa.run.run``), not by the library's
     ``score_conversations``. An exception raised here stops the run.
 
     Since 0.1.

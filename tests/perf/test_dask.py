@@ -5,10 +5,11 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from qa import Registry
+from qa import ReadOptions, Registry
 
 distributed = pytest.importorskip("distributed")
 
@@ -28,23 +29,24 @@ def inputs(make_corpus, tmp_path):
 
 
 def _serial_lines(paths, rubric):
-    from qa.run.runner import result_line, score_stream
+    from qa.run import RunRequest, run
 
-    return [result_line(r) for r in score_stream([str(p) for p in paths], rubric, registry=Registry.build())]
+    out = paths[0].parent / "serial.jsonl"
+    run(RunRequest([str(p) for p in paths], rubric=rubric, output=str(out), jobs=1))
+    return out.read_text(encoding="utf-8").splitlines(keepends=True)
 
 
 def test_dask_parts_equal_serial_run(cluster, inputs, rubric, tmp_path):
-    from qa.run.executors import dask_score
-    from qa.run.runner import RunSummary
+    from qa.run import RunRequest, run
 
     out = tmp_path / "parts"
-    summary = RunSummary()
     with distributed.Client(cluster) as client:
-        parts = dask_score([str(tmp_path / "hour*.jsonl")], rubric, str(out), scheduler=client, summary=summary, registry=Registry.build())
-    assert [p["part"] for p in parts] == ["part-00000", "part-00001", "part-00002"]
+        report = run(RunRequest([str(tmp_path / "hour*.jsonl")], rubric=rubric, output=str(out), scheduler=client))
+    assert [Path(p).name for p in report.output_files] == ["part-00000.jsonl", "part-00001.jsonl", "part-00002.jsonl"]
+    summary = report.summary
     lines = []
-    for p in parts:
-        lines += (out / f"{p['part']}.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    for p in report.output_files:
+        lines += Path(p).read_text(encoding="utf-8").splitlines(keepends=True)
     assert lines == _serial_lines(inputs, rubric)
     rejects = (out / "part-00001.rejects.jsonl").read_text().splitlines()
     assert [json.loads(r)["line"] for r in rejects] == [40, 80, 120]
@@ -73,7 +75,10 @@ def test_unreachable_scheduler_is_a_clear_error(inputs, rubric_path, tmp_path):
 
 
 def test_big_jsonl_files_are_split_into_byte_ranges(cluster, make_corpus, rubric, tmp_path):
-    from qa.run.executors import dask_score, split_jsonl
+    from qa.ingest import ReadStats
+    from qa.run.chunks import split_jsonl
+    from qa.run.dask import DaskExecutor
+    from qa.run.job import Job
 
     src = make_corpus(tmp_path / "day.jsonl", 200, seed=4, bad_every=33)
     ranges = split_jsonl(str(src), 60_000)
@@ -84,12 +89,14 @@ def test_big_jsonl_files_are_split_into_byte_ranges(cluster, make_corpus, rubric
         assert start == 0 or data[start - 1:start] == b"\n"
         assert data[:start].count(b"\n") + 1 == first_line
     out = tmp_path / "parts"
+    registry = Registry.build()
+    job = Job(rubric, registry.checkers, registry.readers, read_options=ReadOptions())
     with distributed.Client(cluster) as client:
-        parts = dask_score([str(src)], rubric, str(out), scheduler=client, part_bytes=60_000, registry=Registry.build())
+        parts = list(DaskExecutor(client, str(out), part_bytes=60_000).outcomes([str(src)], job, ReadStats()))
     assert len(parts) == len(ranges)
     lines, rejects = [], []
     for p in parts:
-        lines += (out / f"{p['part']}.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
-        rejects += [json.loads(x) for x in (out / f"{p['part']}.rejects.jsonl").read_text().splitlines()]
+        lines += (out / f"{p.part}.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+        rejects += [json.loads(x) for x in (out / f"{p.part}.rejects.jsonl").read_text().splitlines()]
     assert lines == _serial_lines([src], rubric)
     assert [r["line"] for r in rejects] == list(range(33, 201, 33))

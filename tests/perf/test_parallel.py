@@ -5,8 +5,10 @@ import os
 
 import pytest
 
-from qa import Registry, compile_rubric, read_conversations
-from qa.run.executors import chunked, pack, parallel_score, unpack
+from qa import Registry, read_conversations
+from qa.run.chunks import chunked
+from qa.run.executors import parallel_score
+from qa.run.job import pack, unpack
 
 
 @pytest.fixture
@@ -66,17 +68,17 @@ def test_in_flight_work_is_bounded(rubric):
 
 
 def test_rubric_compiled_once_per_worker(corpus, rubric, tmp_path, monkeypatch):
-    import qa.run.executors
+    import qa.run.job
 
     log = tmp_path / "compiles.log"
-    real = qa.run.executors.compile_rubric
+    real = qa.run.job.compile_rubric
 
     def counting(*a, **kw):
         with open(log, "a") as fh:
             fh.write(f"{os.getpid()}\n")
         return real(*a, **kw)
 
-    monkeypatch.setattr(qa.run.executors, "compile_rubric", counting)  # fork: the workers inherit the patch
+    monkeypatch.setattr(qa.run.job, "compile_rubric", counting)  # fork: the workers inherit the patch
     results = list(parallel_score(read_conversations(corpus), rubric, jobs=2, chunk_size=20, checkers=Registry.build().checkers))
     assert len(results) > 40  # many chunks per worker
     pids = log.read_text().split()
@@ -131,13 +133,13 @@ def test_real_jddc_chats_score_identically_with_two_jobs(shared_data, bench, tmp
     assert sum(len(r["findings"]) for r in results) > 100
 
 
-def test_pool_matches_serial_on_awkward_jsonl(make_corpus, rubric, tmp_path):
+def test_pool_matches_serial_on_awkward_jsonl(make_corpus, rubric, tmp_path, stream_results):
     """BOM, blank lines, oversized lines, duplicates across files, gzip and a truncated gzip: the raw-line
     pool path gives the same results, rejects (with lines) and counts as one job."""
     import gzip
 
     from qa import ReadOptions
-    from qa.run.runner import RunSummary, score_stream
+    from qa.run import RunSummary
 
     base = make_corpus(tmp_path / "base.jsonl", 700, seed=5).read_bytes().splitlines(keepends=True)
     a = tmp_path / "a.jsonl"
@@ -151,8 +153,8 @@ def test_pool_matches_serial_on_awkward_jsonl(make_corpus, rubric, tmp_path):
     runs = []
     for jobs in (1, 2):
         summary, rejects = RunSummary(), []
-        results = list(score_stream(paths, rubric, read_options=ReadOptions(max_record_bytes=8000), summary=summary,
-                                    on_reject=rejects.append, jobs=jobs, registry=Registry.build()))
+        results = list(stream_results(paths, rubric, read_options=ReadOptions(max_record_bytes=8000), summary=summary,
+                                    on_reject=rejects.append, jobs=jobs))
         runs.append((results, [r.to_dict() for r in rejects], summary.to_dict(), summary.read.to_dict()))
     assert runs[0] == runs[1]
     results, rejects, totals, read = runs[0]
@@ -168,7 +170,9 @@ def test_pool_matches_serial_on_awkward_jsonl(make_corpus, rubric, tmp_path):
 def test_every_line_its_own_chunk_matches_serial(make_corpus, rubric, tmp_path):
     """Chunk boundaries anywhere (chunk size 1), even before a line that starts with gzip's magic bytes."""
     from qa import ReadOptions, ReadStats
-    from qa.run.executors import Job, outcomes
+    from qa.run.executors import PoolExecutor, SerialExecutor
+    from qa.run.job import Job
+    from qa.run.outcomes import Scored
 
     lines = make_corpus(tmp_path / "base.jsonl", 30, seed=9).read_bytes().splitlines(keepends=True)
     src = tmp_path / "in.jsonl"
@@ -177,14 +181,13 @@ def test_every_line_its_own_chunk_matches_serial(make_corpus, rubric, tmp_path):
     reg = Registry.build()
     job = Job(rubric, reg.checkers, reg.readers, read_options=ReadOptions())
     runs = []
-    for jobs in (1, 2):
+    for executor in (SerialExecutor(), PoolExecutor(2, chunk_size=1)):
         stats = ReadStats()
-        got = list(outcomes([str(src)], job, compile_rubric(rubric, registry=reg), fmt="auto",
-                            stats=stats, jobs=jobs, chunk_size=1))
-        runs.append(([(n, o[0], o[1] if o[0] == "c" else o[1].to_dict(), o[3] if o[0] == "c" else None)
-                      for n, o in got], stats.to_dict()))
+        got = list(executor.outcomes([str(src)], job, stats))
+        runs.append(([(o.record, type(o).__name__, o.conversation_id if isinstance(o, Scored) else o.reject.to_dict(),
+                       o.result if isinstance(o, Scored) else None) for o in got], stats.to_dict()))
     assert runs[0] == runs[1]
-    rejects = [x for x in runs[0][0] if x[1] == "r"]
+    rejects = [x for x in runs[0][0] if x[1] == "Rejected"]
     assert [r[2]["line"] for r in rejects] == [11, 13]  # garbage; a byte-order mark in the middle of the file
     assert "UTF-8" in rejects[0][2]["reason"]
     assert runs[0][1]["read"] == 31

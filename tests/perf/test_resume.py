@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from qa import Registry
 from qa.run.checkpoint import partial_path, sidecar_path
 
 
@@ -89,10 +88,10 @@ def test_sigint_stops_cleanly_with_summary_then_resumes(big, tmp_path, rubric_pa
     assert out.read_bytes() == ref
 
 
-def test_resume_refuses_a_changed_rubric(big, tmp_path, rubric_path):
+def test_resume_refuses_a_changed_rubric(big, tmp_path, rubric_path, score_into):
     from qa import build_rubric, load_rubric
     from qa.run.checkpoint import ResumeError
-    from qa.run.runner import score_to_file
+
 
     corpus, _, _ = big
     out = tmp_path / "out.jsonl"
@@ -117,44 +116,44 @@ def test_resume_refuses_a_changed_rubric(big, tmp_path, rubric_path):
     qa.run.runner.RunSummary.add_tally = add
     try:
         with pytest.raises(Boom):
-            score_to_file([str(corpus)], rubric, str(out), commit_every=100, registry=Registry.build())
+            score_into([str(corpus)], rubric, str(out), commit_every=100)
     finally:
         qa.run.runner.RunSummary.add_tally = real
     assert json.loads(Path(sidecar_path(str(out))).read_text())["records"] == 100
 
     changed = build_rubric({**rubric.raw, "version": "9.9", "rules": rubric.raw["rules"][:-1]}, "changed.yaml")
     with pytest.raises(ResumeError, match="the rubric changed"):
-        score_to_file([str(corpus)], changed, str(out), resume=True, registry=Registry.build())
-    skipped = score_to_file([str(corpus)], rubric, str(out), resume=True, registry=Registry.build())
+        score_into([str(corpus)], changed, str(out), resume=True)
+    skipped = score_into([str(corpus)], rubric, str(out), resume=True)
     assert skipped == 100
     assert out.read_bytes() == big[1]
 
 
-def test_resume_without_checkpoint_is_a_plain_run(big, tmp_path, rubric_path):
+def test_resume_without_checkpoint_is_a_plain_run(big, tmp_path, rubric_path, score_into):
     from qa import load_rubric
-    from qa.run.runner import score_to_file
+
 
     out = tmp_path / "out.jsonl"
-    assert score_to_file([str(big[0])], load_rubric(rubric_path), str(out), resume=True, registry=Registry.build()) == 0
+    assert score_into([str(big[0])], load_rubric(rubric_path), str(out), resume=True) == 0
     assert out.read_bytes() == big[1]
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_resume_on_the_parsed_record_path(big, tmp_path, rubric_path, monkeypatch, jobs):
+def test_resume_on_the_parsed_record_path(big, tmp_path, rubric_path, monkeypatch, jobs, score_into):
     """Formats other than JSONL are read in the parent (serial, or sent to the pool as records): resume
     works there too, with limits turning some conversations into rejects."""
     import qa.run.executors
     import qa.run.runner
     from qa import load_rubric
     from qa.ingest.limits import Limits
-    from qa.run.runner import score_to_file
 
-    monkeypatch.setattr(qa.run.executors, "_jsonl_only", lambda paths, fmt, readers: False)
+
+    monkeypatch.setattr(qa.run.executors, "jsonl_only", lambda paths, fmt, readers: False)
     corpus, _, _ = big
     rubric = load_rubric(rubric_path)
     limits = Limits(max_text_chars=23)  # some generated turns are longer: those conversations are rejected
     ref, ref_rej = tmp_path / "ref.jsonl", tmp_path / "ref.rej.jsonl"
-    score_to_file([str(corpus)], rubric, str(ref), rejects=str(ref_rej), limits=limits, jobs=1, registry=Registry.build())
+    score_into([str(corpus)], rubric, str(ref), rejects=str(ref_rej), limits=limits, jobs=1)
     out, rej = tmp_path / "out.jsonl", tmp_path / "rej.jsonl"
 
     class Boom(Exception):
@@ -172,12 +171,12 @@ def test_resume_on_the_parsed_record_path(big, tmp_path, rubric_path, monkeypatc
 
     monkeypatch.setattr(qa.run.runner.RunSummary, "add_tally", add)
     with pytest.raises(Boom):
-        score_to_file([str(corpus)], rubric, str(out), rejects=str(rej), limits=limits, jobs=jobs,
-                      commit_every=250, chunk_size=64, registry=Registry.build())
+        score_into([str(corpus)], rubric, str(out), rejects=str(rej), limits=limits, jobs=jobs,
+                      commit_every=250, chunk_size=64)
     monkeypatch.setattr(qa.run.runner.RunSummary, "add_tally", real)
     summary = qa.run.runner.RunSummary()
-    skipped = score_to_file([str(corpus)], rubric, str(out), rejects=str(rej), limits=limits, jobs=jobs,
-                            resume=True, summary=summary, chunk_size=64, registry=Registry.build())
+    skipped = score_into([str(corpus)], rubric, str(out), rejects=str(rej), limits=limits, jobs=jobs,
+                            resume=True, summary=summary, chunk_size=64)
     assert skipped >= 500  # the commit after 500 results
     assert out.read_bytes() == ref.read_bytes()
     assert rej.read_bytes() == ref_rej.read_bytes()

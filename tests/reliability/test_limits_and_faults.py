@@ -14,7 +14,7 @@ from qa import Registry, build_rubric, compile_rubric, score_conversations
 from qa.errors import QAError, RubricError
 from qa.ingest.limits import Limits
 from qa.ingest.rejects import RejectsWriter
-from qa.run.runner import RunSummary, score_stream, score_to_file
+from qa.run import RunSummary
 
 ROOT = Path(__file__).resolve().parents[2]
 RUBRIC = ROOT / "bench" / "rubric-zh-bench.yaml"
@@ -37,7 +37,7 @@ def _write(path, records):
     return path
 
 
-def test_limits_turn_count_text_length_and_nesting_become_rejects(tmp_path, rubric):
+def test_limits_turn_count_text_length_and_nesting_become_rejects(tmp_path, rubric, stream_results):
     def nested(d):
         v = "x"
         for _ in range(d):
@@ -54,8 +54,8 @@ def test_limits_turn_count_text_length_and_nesting_become_rejects(tmp_path, rubr
     ])
     summary = RunSummary()
     rejects = []
-    results = list(score_stream([str(src)], rubric, summary=summary, on_reject=rejects.append,
-                                limits=Limits(max_turns=8, max_text_chars=500, max_depth=10), registry=Registry.build()))
+    results = list(stream_results([str(src)], rubric, summary=summary, on_reject=rejects.append,
+                                limits=Limits(max_turns=8, max_text_chars=500, max_depth=10)))
     assert [r["conversation_id"] for r in results] == ["ok", "ok2"]
     by_id = {r.conversation_id: r for r in rejects}
     assert by_id["many"].field == "turns" and "9 turns, over the limit of 8" in by_id["many"].reason
@@ -67,23 +67,23 @@ def test_limits_turn_count_text_length_and_nesting_become_rejects(tmp_path, rubr
     assert (s.read, s.accepted, s.rejected) == (6, 2, 4) and s.turns == 4
 
 
-def test_rubric_over_the_rule_and_phrase_limits_is_a_rubric_error(tmp_path, rubric):
+def test_rubric_over_the_rule_and_phrase_limits_is_a_rubric_error(tmp_path, rubric, stream_results):
     src = _write(tmp_path / "in.jsonl", [_conv("ok")])
     with pytest.raises(RubricError, match="30 active rules, over the limit of 10"):
-        list(score_stream([str(src)], rubric, limits=Limits(max_rules=10), registry=Registry.build()))
+        list(stream_results([str(src)], rubric, limits=Limits(max_rules=10)))
     import qa.ingest.limits
 
     with pytest.raises(RubricError, match="distinct phrases, over the limit of 20"):
         qa.ingest.limits.check_compiled(compile_rubric(rubric), Limits(max_phrases=20))
 
 
-def test_record_size_limit_rejects_with_the_size(tmp_path, rubric):
+def test_record_size_limit_rejects_with_the_size(tmp_path, rubric, stream_results):
     from qa import ReadOptions
 
     src = _write(tmp_path / "in.jsonl", [_conv("big", [{"role": "agent", "text": "您好" * 2000}]), _conv("ok")])
     rejects = []
-    out = list(score_stream([str(src)], rubric, read_options=ReadOptions(max_record_bytes=4096),
-                            on_reject=rejects.append, registry=Registry.build()))
+    out = list(stream_results([str(src)], rubric, read_options=ReadOptions(max_record_bytes=4096),
+                            on_reject=rejects.append))
     assert [r["conversation_id"] for r in out] == ["ok"]
     assert "over the 4,096-byte record limit" in rejects[0].reason and rejects[0].source.line == 1
 
@@ -92,7 +92,7 @@ def _leftovers(d: Path):
     return sorted(p.name for p in d.iterdir())
 
 
-def test_disk_full_mid_run_is_a_clear_error_and_leaves_no_file(tmp_path, rubric, monkeypatch, make_corpus):
+def test_disk_full_mid_run_is_a_clear_error_and_leaves_no_file(tmp_path, rubric, monkeypatch, make_corpus, score_into):
     import qa.run.checkpoint
 
     src = make_corpus(tmp_path / "in.jsonl", 800)
@@ -107,13 +107,13 @@ def test_disk_full_mid_run_is_a_clear_error_and_leaves_no_file(tmp_path, rubric,
 
     monkeypatch.setattr(qa.run.checkpoint.AppendFile, "write", write)
     with pytest.raises(QAError, match="writing failed: No space left on device") as exc:
-        score_to_file([str(src)], rubric, str(out_dir / "scores.jsonl"), rejects=str(out_dir / "rej.jsonl"),
-                      commit_every=50, registry=Registry.build())
+        score_into([str(src)], rubric, str(out_dir / "scores.jsonl"), rejects=str(out_dir / "rej.jsonl"),
+                      commit_every=50)
     assert exc.value.path.endswith("scores.jsonl")
     assert _leftovers(out_dir) == []
 
 
-def test_disk_full_on_other_formats_leaves_no_file(tmp_path, rubric, monkeypatch, make_corpus):
+def test_disk_full_on_other_formats_leaves_no_file(tmp_path, rubric, monkeypatch, make_corpus, stream_results):
     """The atomic writer (temp file + rename) used for csv/json/table outputs."""
     from qa.io import atomic_output
     from qa.reporters.basic import CsvReporter
@@ -134,11 +134,11 @@ def test_disk_full_on_other_formats_leaves_no_file(tmp_path, rubric, monkeypatch
 
     with pytest.raises(QAError, match="No space left on device"):
         with atomic_output(str(out_dir / "scores.csv")) as fh:
-            CsvReporter().write_results(score_stream([str(src)], rubric, registry=Registry.build()), FullDisk(fh), {})
+            CsvReporter().write_results(stream_results([str(src)], rubric), FullDisk(fh), {})
     assert _leftovers(out_dir) == []
 
 
-def test_read_only_output_directory_is_a_clear_error(tmp_path, rubric, monkeypatch, make_corpus):
+def test_read_only_output_directory_is_a_clear_error(tmp_path, rubric, monkeypatch, make_corpus, score_into):
     src = make_corpus(tmp_path / "in.jsonl", 5)
     ro = tmp_path / "ro"
     ro.mkdir()
@@ -151,7 +151,7 @@ def test_read_only_output_directory_is_a_clear_error(tmp_path, rubric, monkeypat
 
     monkeypatch.setattr("builtins.open", deny)
     with pytest.raises(QAError, match="cannot write here: Read-only file system"):
-        score_to_file([str(src)], rubric, str(ro / "scores.jsonl"), registry=Registry.build())
+        score_into([str(src)], rubric, str(ro / "scores.jsonl"))
     monkeypatch.undo()
     assert _leftovers(ro) == []
     os.chmod(ro, 0o555)
