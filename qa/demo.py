@@ -14,8 +14,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.errors import ConfigError, QAError
+from qa.io import atomic_output
 from qa.plugins.registry import Registry
+from qa.reporters.html_report import load_transcripts, render_report
+from qa.reporters.scorecard_formats import CsvReporter
+from qa.reporters.xlsx import write_workbook
+from qa.results.history import compare_runs
+from qa.results.reviews import apply_reviews
+from qa.results.scorecard import aggregate, policy_from_dict
 from qa.rules.rubric.loader import find_rubric, load_rubric
+from qa.run.executors import SerialExecutor
+from qa.run.job import Job
+from qa.run.runner import RunSummary, score_stream
+from qa.store import Store, fingerprint_files
 
 # qa/corpora is a symlink to the repository's corpora/ in a checkout and a copy inside a built wheel.
 REPO_CORPORA = Path(__file__).resolve().parent / "corpora"
@@ -79,17 +90,6 @@ def _rubric_file(workdir: Path, lang: str, parts: tuple[str, ...], without: str 
 def run_demo(workdir: str | os.PathLike, corpora: str | os.PathLike | None = None,
              echo: Callable[[str], None] = lambda s: None, *, registry: Registry) -> DemoResult:
     """Run the demo flow in ``workdir`` with the checkers, readers and rubrics of ``registry``."""
-    from qa.io import atomic_output
-    from qa.reporters.html_report import load_transcripts, render_report
-    from qa.reporters.scorecard_formats import CsvReporter
-    from qa.reporters.xlsx import write_workbook
-    from qa.results.history import compare_runs
-    from qa.results.reviews import apply_reviews
-    from qa.results.scorecard import aggregate, policy_from_dict
-    from qa.run.executors import SerialExecutor
-    from qa.run.job import Job
-    from qa.run.runner import RunSummary, score_stream
-    from qa.store import Store, fingerprint_files
 
     search_paths = registry.rubric_search_paths()
     load = functools.partial(load_rubric, checkers=registry.checkers, search_paths=search_paths)

@@ -46,9 +46,13 @@ import pytest
 from qa.engine.compile import compile_rubric
 from qa.engine.score import score_conversation
 from qa.errors import QAError
+from qa.ingest.canonical import conversation_from_dict
+from qa.model import Conversation, Turn
 from qa.plugins.registry import PluginOptions, Registry
+from qa.rules.rubric.examples import example_conversation, iter_examples, run_example
 from qa.rules.rubric.loader import build_rubric, load_rubric
 from qa.rules.rubric.model import Rubric
+from qa.rules.rubric.yamlsafe import line_of, load_yaml
 
 CASE_FILE_PATTERNS = ("*.qa.yaml", "*.qa.yml")
 CASE_KEYS = {"name", "text", "role", "turns", "conversation", "expect", "absent", "only", "score", "passed",
@@ -66,8 +70,6 @@ class CaseError(Exception):
 
 def as_conversation(item, role: str = "agent", language: str = "zh", conv_id: str = "example"):
     """A Conversation from a text (one turn of ``role``), a list of turns, or a canonical dict."""
-    from qa.ingest.canonical import conversation_from_dict
-    from qa.model import Conversation, Turn
 
     if isinstance(item, str):
         return Conversation(conv_id, [Turn(role, item)], language=language)
@@ -174,13 +176,11 @@ class ExampleCase:
 
     def conversation(self):
         """The conversation the example stands for (as ``qa rubric test`` builds it)."""
-        from qa.rules.rubric.examples import example_conversation
 
         return example_conversation(self.rubric, self.rule, self.example)
 
     def run(self) -> tuple[bool, str]:
         """Run the example the way ``qa rubric test`` does; returns (ok, message explaining a failure)."""
-        from qa.rules.rubric.examples import run_example
 
         res = run_example(self.rubric, compiled(self.rubric, self.checkers), self.rule, self.example, self.index)
         if res.ok:
@@ -200,7 +200,6 @@ def example_cases(rubric, checkers: Mapping[str, type]) -> list[ExampleCase]:
     """Every example of every active rule of a rubric (inherited rules included), one pytest item each.
 
     The verdict comes from :mod:`qa.rules.rubric.examples`, so pytest and ``qa rubric test`` agree."""
-    from qa.rules.rubric.examples import iter_examples
 
     out = []
     for rule in rubric.active_rules:
@@ -259,16 +258,12 @@ def rubric_example_tests(*rubrics):
 
 
 def _case_error(msg: str, path, node=None, key=None) -> CaseError:
-    from qa.rules.rubric.yamlsafe import line_of
-
     line = line_of(node, key) if node is not None else None
     return CaseError(f"{path}:{line}: {msg}" if line else f"{path}: {msg}")
 
 
 def parse_case_file(path: Path) -> tuple[Any, list[dict]]:
     """Validate a case file; returns (the parsed mapping, its cases)."""
-    from qa.errors import QAError
-    from qa.rules.rubric.yamlsafe import load_yaml
 
     try:
         data = load_yaml(path.read_text(encoding="utf-8"), str(path))
@@ -349,7 +344,6 @@ class CaseFile(pytest.File):
             data, cases = parse_case_file(self.path)
         except CaseError as exc:
             raise self.CollectError(str(exc)) from None
-        from qa.errors import QAError
 
         try:
             registry = session_registry(self.config)
@@ -394,23 +388,18 @@ class CaseItem(pytest.Item):
     def repr_failure(self, excinfo):
         if isinstance(excinfo.value, CaseFailure):
             return str(excinfo.value)
-        from qa.errors import QAError
 
         if isinstance(excinfo.value, QAError):
             return f"{self.path}: case {self.name!r}: {excinfo.value}"
         return super().repr_failure(excinfo)
 
     def reportinfo(self):
-        from qa.rules.rubric.yamlsafe import line_of
-
         line = line_of(self.case)
         return self.path, (line - 1 if line else 0), f"case {self.name}"
 
 
 class CaseFailure(Exception):
     def __init__(self, item, conv, result, problems):
-        from qa.rules.rubric.yamlsafe import line_of
-
         line = line_of(item.case)
         head = f"{item.path}:{line}: case {item.name!r} (rubric {item.rubric.id} {item.rubric.version})"
         body = "\n".join(f"  ✗ {p}" for p in problems)
@@ -445,8 +434,6 @@ class RubricFile(pytest.File):
     """A rubric named by the ``qa_rubrics`` ini option: one item per rule example."""
 
     def collect(self):
-        from qa.errors import QAError
-
         registry = session_registry(self.config)
         try:
             rubric = load(self.path, registry=registry)

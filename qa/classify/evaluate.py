@@ -5,11 +5,10 @@ from __future__ import annotations
 import statistics
 
 from qa.classify.metrics import evaluate
+from qa.classify.model import ComplaintModel, train
 
 
 def predict_labels(clf, texts, threshold: float = 0.5) -> list[list[tuple[str, float]]]:
-    from qa.classify.model import ComplaintModel
-
     if isinstance(clf, ComplaintModel):
         return clf.predict(texts, threshold)
     return clf.predict(texts)
@@ -23,8 +22,6 @@ def evaluate_classifier(clf, examples, threshold: float = 0.5) -> dict:
 def cross_validate(clf, examples, folds: int, threshold: float = 0.5, seed: int = 0) -> dict:
     """Out-of-fold evaluation. A model is retrained on the other folds with its own options."""
     from sklearn.model_selection import KFold
-
-    from qa.classify.model import ComplaintModel, train
 
     gold, pred, per_fold = [None] * len(examples), [None] * len(examples), []
     for tr, te in KFold(folds, shuffle=True, random_state=seed).split(list(range(len(examples)))):

@@ -6,6 +6,12 @@ import json
 
 import click
 
+from qa.errors import ConfigError
+from qa.results.calibrate import calibrate as run
+from qa.results.calibrate import read_human_csv, verdicts_from_reviews
+from qa.results.files import read_results
+from qa.store import Store
+
 
 @click.command()
 @click.argument("results", required=False, type=click.Path(exists=True, dir_okay=False))
@@ -25,15 +31,10 @@ def calibrate(results, human, db, min_precision, min_recall, output_format):
       qa calibrate results.jsonl reviewed_by_lead.csv
       qa calibrate --db qa.db
     """
-    from qa.errors import ConfigError
-    from qa.results.calibrate import calibrate as run
-    from qa.results.calibrate import read_human_csv, verdicts_from_reviews
-    from qa.results.files import read_results
 
     if db:
         if results or human:
             raise ConfigError("give RESULTS HUMAN.csv or --db, not both")
-        from qa.store import Store
 
         with Store(db) as st:
             auto = list(st.results())

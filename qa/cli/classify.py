@@ -6,7 +6,15 @@ import json
 
 import click
 
+from qa.classify.data import read_examples
+from qa.classify.evaluate import cross_validate, evaluate_classifier, predict_labels
+from qa.classify.metrics import format_table
+from qa.classify.model import ModelOptions, is_model_file, load_model
+from qa.classify.model import train as fit
+from qa.classify.rubric_classifier import RubricClassifier
 from qa.cli.options import registry_of, rubric_loader
+from qa.errors import InputError
+from qa.io import atomic_output
 
 DATA = click.argument("data", type=click.Path(exists=True, dir_okay=False))
 
@@ -22,8 +30,6 @@ def data_options(f):
 
 
 def _read(data, text_field, label_field, id_field=None, row_labels=None, split=None, need_labels=True):
-    from qa.classify.data import read_examples
-
     examples, rejected = read_examples(data, text_field, label_field if need_labels else None, id_field=id_field,
                                        row_labels=row_labels, split=split)
     for r in rejected[:5]:
@@ -31,8 +37,6 @@ def _read(data, text_field, label_field, id_field=None, row_labels=None, split=N
     if len(rejected) > 5:
         click.echo(f"  … {len(rejected) - 5} more skipped rows", err=True)
     if not examples:
-        from qa.errors import InputError
-
         raise InputError("no usable rows", path=str(data))
     return examples, rejected
 
@@ -65,8 +69,6 @@ def classify():
 @click.option("-C", "c", type=float, default=4.0, show_default=True, help="Inverse regularisation strength.")
 def train(data, text_field, id_field, row_labels, split, label_field, output, language, analyzer, ngram, min_df, c):
     """Train a multi-label model on labelled DATA (CSV, TSV or JSONL) and write it to OUTPUT."""
-    from qa.classify.model import ModelOptions
-    from qa.classify.model import train as fit
 
     examples, rejected = _read(data, text_field, label_field, row_labels=row_labels, split=split)
     opts = ModelOptions.default_for(language, analyzer)
@@ -95,11 +97,9 @@ def _ngram(text: str) -> tuple[int, int]:
 
 def load_classifier(ctx, target: str):
     """A MODEL file or a RUBRIC (name or path) as an object with ``labels`` and ``predict(texts)``."""
-    from qa.classify.model import is_model_file, load_model
 
     if is_model_file(target):
         return load_model(target)
-    from qa.classify.rubric_classifier import RubricClassifier
 
     return RubricClassifier(rubric_loader(ctx)(target), registry_of(ctx).checkers)
 
@@ -118,9 +118,6 @@ def load_classifier(ctx, target: str):
 @click.pass_context
 def eval_(ctx, target, data, text_field, id_field, row_labels, split, label_field, fmt, threshold, cv, output):
     """Evaluate MODEL or RUBRIC on labelled DATA: per-type precision/recall/F1, macro-F1, confusion."""
-    from qa.classify.evaluate import cross_validate, evaluate_classifier
-    from qa.classify.metrics import format_table
-    from qa.io import atomic_output
 
     examples, _rej = _read(data, text_field, label_field, row_labels=row_labels, split=split)
     clf = load_classifier(ctx, target)
@@ -148,8 +145,6 @@ def eval_(ctx, target, data, text_field, id_field, row_labels, split, label_fiel
 @click.pass_context
 def predict(ctx, target, data, text_field, id_field, row_labels, split, threshold, output):
     """Label each row of DATA; JSONL out: row, id, labels, confidences."""
-    from qa.classify.evaluate import predict_labels
-    from qa.io import atomic_output
 
     examples, _rej = _read(data, text_field, None, id_field=id_field, row_labels=row_labels, split=split,
                            need_labels=False)

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import sys
+import tempfile
 
 import click
 
 from qa.cli.options import registry_of, rubric_loader
+from qa.demo import run_demo
+from qa.reporters.scorecard_formats import TableReporter
+from qa.results.files import results_from
+from qa.results.scorecard import aggregate
 
 
 @click.command()
@@ -23,12 +28,6 @@ def demo(ctx, workdir, corpora):
     Example:
       qa demo
     """
-    import tempfile
-
-    from qa.demo import run_demo
-    from qa.reporters.scorecard_formats import TableReporter
-    from qa.results.files import results_from
-    from qa.results.scorecard import aggregate
 
     work = workdir or tempfile.mkdtemp(prefix="qa-demo-")
     res = run_demo(work, corpora, echo=lambda s: click.echo(s, err=True), registry=registry_of(ctx))

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+from collections import Counter
 
 import click
 
 from qa.cli.options import rubric_loader
+from qa.errors import ConfigError
+from qa.results.files import read_results, results_from
+from qa.results.history import compare_runs, trend
+from qa.store import Store, fingerprint_files
 
 
 def _db_option(f):
@@ -21,8 +27,6 @@ def _format_option(f):
 
 
 def _db_path(ctx, db, must_exist=True) -> str:
-    from qa.errors import ConfigError
-
     cfg = (ctx.obj or {}).get("config", {}) if ctx.obj else {}
     path = db or cfg.get("db") or "qa.db"
     if must_exist and not os.path.exists(path):
@@ -32,8 +36,6 @@ def _db_path(ctx, db, must_exist=True) -> str:
 
 
 def _console():
-    import sys
-
     from rich.console import Console
 
     return Console(width=None if sys.stdout.isatty() else 160)
@@ -68,8 +70,6 @@ def history():
 def import_(ctx, results, db, inputs, source):
     """Store RESULTS (from `qa score -f jsonl`) as one run. Importing the same input scored with the same
     rubric again replaces that run instead of adding a duplicate."""
-    from qa.results.files import read_results
-    from qa.store import Store, fingerprint_files
 
     path = _db_path(ctx, db, must_exist=False)
     fp = fingerprint_files(inputs) if inputs else None
@@ -87,7 +87,6 @@ def import_(ctx, results, db, inputs, source):
 @click.pass_context
 def list_(ctx, db, output_format):
     """All runs: when, rubric, input fingerprint and counts."""
-    from qa.store import Store
 
     with Store(_db_path(ctx, db)) as st:
         runs = st.runs()
@@ -117,9 +116,6 @@ def list_(ctx, db, output_format):
 @click.pass_context
 def show(ctx, run, db, output_format, limit):
     """One run: its rubric, counts, findings per rule and its worst conversations."""
-    from collections import Counter
-
-    from qa.store import Store
 
     with Store(_db_path(ctx, db)) as st:
         info = st.run(run)
@@ -162,8 +158,6 @@ def show(ctx, run, db, output_format, limit):
 @click.pass_context
 def trend_(ctx, db, by, period, output_format):
     """Mean score per agent (or team) per period, over the latest result of every conversation."""
-    from qa.results.files import results_from
-    from qa.results.history import trend
 
     data = trend(results_from((), _db_path(ctx, db), load_rubric=rubric_loader(ctx)), by=by, period=period)
     if output_format == "json":
@@ -194,8 +188,6 @@ def trend_(ctx, db, by, period, output_format):
 def compare(ctx, run_a, run_b, db, output_format, limit):
     """What changed from RUN_A to RUN_B (e.g. before and after a rubric edit): the conversations whose
     score, verdict or findings changed, the agents concerned, and the rules that caused it."""
-    from qa.results.history import compare_runs
-    from qa.store import Store
 
     with Store(_db_path(ctx, db)) as st:
         cmp = compare_runs(st, run_a, run_b)

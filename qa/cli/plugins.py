@@ -6,6 +6,9 @@ import json
 
 import click
 
+from qa.plugins.registry import PluginOptions, diagnose
+from qa.scaffold import create_plugin
+
 KINDS = ("checkers", "readers", "reporters", "rubrics", "commands")
 
 
@@ -29,7 +32,6 @@ def list_plugins(ctx, fmt, include_builtin):
       qa plugins list
       qa plugins list --all --format json
     """
-    from qa.plugins.registry import PluginOptions, diagnose
 
     options = ctx.find_root().obj.get("plugin_options") or PluginOptions.from_env()
     rows = diagnose(options, include_builtin=include_builtin)
@@ -64,7 +66,6 @@ def new_plugin(name, directory):
     Example:
       qa plugins new demo_pack && cd qa-demo-pack && pip install -e . && pytest
     """
-    from qa.scaffold import create_plugin
 
     created = create_plugin(name, directory)
     click.echo(f"created {created.root} ({len(created.files)} files):")

@@ -6,6 +6,9 @@ import click
 
 from qa.cli.options import registry_of, rubric_loader, rubric_option
 from qa.cli.scorecard import db_options
+from qa.io import atomic_output
+from qa.reporters.html_report import load_transcripts, render_report
+from qa.results.files import load_policy, results_from
 
 
 @click.command()
@@ -29,9 +32,6 @@ def report(ctx, results, db, run, rubric_name, conversations, title, redact, out
       qa report results.jsonl --conversations chats.jsonl -o report.html
       qa report --db qa.db -o report.html
     """
-    from qa.io import atomic_output
-    from qa.reporters.html_report import load_transcripts, render_report
-    from qa.results.files import load_policy, results_from
 
     res = list(results_from(results, db, run, load_rubric=rubric_loader(ctx)))
     policy = load_policy(rubric_name, res[0] if res else None, rubric_loader(ctx))

@@ -8,6 +8,8 @@ import json
 import click
 
 from qa.cli.history import _db_option, _db_path, _t
+from qa.errors import ConfigError
+from qa.store import Store, finding_key
 
 
 def _reviewer(name):
@@ -39,7 +41,6 @@ def review():
 @click.pass_context
 def show(ctx, conversation_id, db):
     """The latest result of a conversation: numbered findings, with their reviews."""
-    from qa.store import Store, finding_key
 
     with Store(_db_path(ctx, db)) as st:
         r = st.latest_result(conversation_id)
@@ -69,8 +70,6 @@ def show(ctx, conversation_id, db):
 def finding(ctx, conversation_id, finding, verdict, comment, reviewer, db):
     """Mark FINDING of CONVERSATION_ID wrong or right. FINDING is its number in `qa review show`, a rule
     id (every finding of that rule in the conversation), or a key rule@turn:start-end."""
-    from qa.errors import ConfigError
-    from qa.store import Store, finding_key
 
     if verdict is None:
         raise ConfigError("say --wrong or --right")
@@ -104,8 +103,6 @@ def finding(ctx, conversation_id, finding, verdict, comment, reviewer, db):
 @click.pass_context
 def score(ctx, conversation_id, score, comment, reviewer, db):
     """Set a manual SCORE for CONVERSATION_ID (replaces the automatic score in scorecards and reports)."""
-    from qa.errors import ConfigError
-    from qa.store import Store
 
     if not 0 <= score <= 1000:
         raise ConfigError(f"score {score:g} is out of range")
@@ -121,7 +118,6 @@ def score(ctx, conversation_id, score, comment, reviewer, db):
 @click.pass_context
 def list_(ctx, db, output_format):
     """Every review, oldest first."""
-    from qa.store import Store
 
     with Store(_db_path(ctx, db)) as st:
         rows = st.reviews()

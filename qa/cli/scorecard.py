@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 
 import click
 
 from qa.cli.options import registry_of, rubric_loader, rubric_option
-from qa.results.scorecard import GROUPINGS, PERIODS
+from qa.errors import EXIT_GATE_FAILED, ConfigError
+from qa.io import atomic_output
+from qa.reporters import get_reporter
+from qa.results.files import load_policy, peek, results_from
+from qa.results.scorecard import GROUPINGS, PERIODS, aggregate
 
 
 def db_options(f):
@@ -50,13 +55,6 @@ def scorecard(ctx, results, db, run, rubric_name, by, period, since, until, min_
       qa scorecard --db qa.db --by team --since 2026-11-01 -f xlsx -o scorecard.xlsx
     Exit codes: 0 ok, 1 a team/agent is under --fail-under-pass-rate, 2 usage error.
     """
-    import dataclasses
-
-    from qa.errors import EXIT_GATE_FAILED, ConfigError
-    from qa.io import atomic_output
-    from qa.reporters import get_reporter
-    from qa.results.files import load_policy, peek, results_from
-    from qa.results.scorecard import aggregate
 
     fmt = output_format or ("table" if output is None and sys.stdout.isatty() else "json")
     if output and output_format is None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from qa.model import Conversation, Finding
 from qa.rules.text.normalize import normalize_text
 from qa.rules.text.sentences import SENTENCE_END, enclosing
+from qa.rules.text.tokens import tokenize
 
 if TYPE_CHECKING:  # pragma: no cover
     from qa.engine import CompiledRubric
@@ -149,8 +150,6 @@ class Prepared:
         """Tokens of turn ``i``'s normalised text as ``(token, start, end)``; jieba for zh, loaded lazily."""
         toks = self._tokens.get(i)
         if toks is None:
-            from qa.rules.text.tokens import tokenize
-
             toks = tokenize(self.texts[i], self.conv.language)
             self._tokens[i] = toks
         return toks

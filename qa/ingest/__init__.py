@@ -12,8 +12,10 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from qa.errors import InputError
+from qa.errors import ConfigError, InputError, QAError, did_you_mean
 from qa.ingest.base import Reader, ReadOptions
+from qa.ingest.encoding import read_head
+from qa.ingest.mapping import load_mapping
 from qa.model import Conversation, Reject, SourceRef
 
 __all__ = ["ReadOptions", "ReadStats", "Reader", "pick_reader", "read_conversations", "read_records"]
@@ -79,17 +81,12 @@ def pick_reader(path: str, fmt: str = "auto", options: ReadOptions | None = None
     With a mapping file and ``auto``, the mapping's ``format:`` decides (default: by extension, csv).
     A file no reader recognises, or that several recognise, is an error naming the formats.
     """
-    from qa.errors import QAError, did_you_mean
 
     names = ", ".join(sorted(readers))
     if fmt == "auto" and options is not None and options.mapping:
-        from qa.ingest.mapping import load_mapping
-
         spec = load_mapping(options.mapping)
         fmt = spec.format or ("tsv" if path.lower().endswith((".tsv", ".tab", ".txt")) else "csv")
         if fmt not in readers:
-            from qa.errors import ConfigError
-
             raise ConfigError(f"unknown format {fmt!r}; available: {names}", path=options.mapping,
                               line=spec.line("format"), field="format", hint=did_you_mean(fmt, readers))
     if fmt != "auto":
@@ -100,7 +97,6 @@ def pick_reader(path: str, fmt: str = "auto", options: ReadOptions | None = None
         raise InputError("no such file", path=path)
     if os.path.isdir(path):
         raise InputError("is a directory; pass the files inside it (a shell glob works)", path=path)
-    from qa.ingest.encoding import read_head
 
     head = read_head(path, SNIFF_BYTES)
 
@@ -184,7 +180,6 @@ def _guarded(reader: Reader, path: str, options: ReadOptions) -> Iterator[Conver
 
     Configuration mistakes (a bad mapping file) still stop the run.
     """
-    from qa.errors import ConfigError
 
     try:
         yield from reader.read(path, options)

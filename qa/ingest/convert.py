@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from qa.ingest import Reader, ReadOptions, ReadStats, read_records
+from qa.ingest.schema import schema_problems
 from qa.model import FORMAT_VERSION, Reject
 
 PROGRESS_MIN_BYTES = 4 * 1024 * 1024
@@ -44,7 +45,6 @@ def validate(paths: list[str], fmt: str = "auto", options: ReadOptions | None = 
              ) -> Outcome:
     """Read everything without writing; canonical JSONL lines are also checked against the JSON Schema,
     and every converted conversation is checked to serialise to a schema-valid line."""
-    from qa.ingest.schema import schema_problems
 
     options = options or ReadOptions()
     options.extra = {**options.extra, "schema": True}

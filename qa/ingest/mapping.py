@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone
 from typing import Any
 
 from qa.errors import ConfigError, QAError, did_you_mean
+from qa.ingest.encoding import check_encoding_name
 from qa.ingest.roles import parse_role_map
 from qa.model import CHANNELS, ROLES
+from qa.rules.rubric.yamlsafe import LineDict, line_of, load_yaml
 
 TOP_KEYS = {
     "format": "reader to use: csv, tsv, chatlog, vtt, srt, whisper, transcribe …",
@@ -103,8 +106,6 @@ def load_mapping(path: str) -> MappingSpec:
 
 @functools.lru_cache(maxsize=16)
 def _load(path: str, version: tuple[int, int, int]) -> MappingSpec:
-    from qa.rules.rubric.yamlsafe import LineDict, line_of, load_yaml
-
     try:
         with open(path, encoding="utf-8-sig") as fh:
             text = fh.read()
@@ -144,8 +145,6 @@ def _load(path: str, version: tuple[int, int, int]) -> MappingSpec:
         spec.format = spec.format.lower()
     spec.encoding = _opt_str(data, "encoding", err)
     if spec.encoding:
-        from qa.ingest.encoding import check_encoding_name
-
         try:
             check_encoding_name(spec.encoding)
         except QAError as exc:
@@ -231,8 +230,6 @@ def _load(path: str, version: tuple[int, int, int]) -> MappingSpec:
     for key in ("line_pattern", "separator"):
         pat = _opt_str(data, key, err)
         if pat is not None:
-            import re
-
             try:
                 compiled = re.compile(pat)
             except (re.error, OverflowError, RecursionError) as exc:
@@ -273,7 +270,6 @@ def parse_offset(text: str) -> timezone:
     t = text.strip()
     if t.upper() in ("UTC", "Z", "GMT"):
         return timezone.utc
-    import re
 
     m = re.fullmatch(r"(?:UTC|GMT)?([+-])(\d{1,2}):?(\d{2})?", t, re.IGNORECASE)
     if not m:

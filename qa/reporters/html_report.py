@@ -8,6 +8,7 @@ nonce lets only the report's own script run and blocks any network access.
 
 from __future__ import annotations
 
+import copy
 import os
 import secrets
 from collections.abc import Iterable, Mapping
@@ -17,6 +18,8 @@ from typing import Any
 
 from qa.ingest import read_conversations
 from qa.ingest.base import Reader
+from qa.reporters import charts
+from qa.results.redact import find_pii, redact_result
 from qa.results.scorecard import Policy, aggregate, complaint_types
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -52,7 +55,6 @@ def _time_label(turn: dict) -> str:
 
 def redacted_pieces(text: str, spans: list[tuple[int, int, int]]) -> list[tuple[str, list[int]]]:
     """Like :func:`segments`, with personal data replaced by its tag ([PHONE] …) and highlights kept in place."""
-    from qa.results.redact import find_pii
 
     pii = find_pii(text)
     pieces = segments(text, spans + [(s, e, -1 - k) for k, (s, e, _) in enumerate(pii)])
@@ -95,14 +97,8 @@ def _over_time_period(results: list[dict]) -> str:
 
 def build_context(results: Iterable[dict], conversations: dict[str, dict] | None = None,
                   policy: Policy | None = None, title: str = "qa report", redact: bool = False) -> dict[str, Any]:
-    from qa.reporters import charts
-
     results = list(results)
     if redact:
-        import copy
-
-        from qa.results.redact import redact_result
-
         results = [redact_result(copy.deepcopy(r)) for r in results]
     conversations = conversations or {}
     policy = policy or Policy()

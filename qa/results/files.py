@@ -6,12 +6,17 @@ not a result is an :class:`~qa.errors.InputError` naming file and line.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator
 
-from qa.errors import ConfigError, InputError
+from qa.errors import ConfigError, InputError, QAError
+from qa.results.reviews import apply_reviews
+from qa.results.scorecard import Policy, policy_from_dict
 from qa.rules.rubric.model import Rubric
+from qa.store import Store
 
 REQUIRED = ("conversation_id", "score", "passed")
 
@@ -41,7 +46,6 @@ def _check(obj, path: str, line: int | None) -> dict:
 
 def read_results(paths: Iterable[str] | str) -> Iterator[dict]:
     """Yield result dicts from JSONL or JSON-array files (``-`` is standard input), streaming JSONL."""
-    import sys
 
     if isinstance(paths, str | os.PathLike):
         paths = [os.fspath(paths)]
@@ -113,8 +117,6 @@ def results_from(paths: Iterable[str], db: str | None, run=None, *,
             raise ConfigError("--run needs --db")
         yield from read_results(paths)
         return
-    from qa.results.reviews import apply_reviews
-    from qa.store import Store
 
     with Store(db) as st:
         yield from apply_reviews(st.results(run), st.reviews(), load_rubric=load_rubric)
@@ -123,8 +125,6 @@ def results_from(paths: Iterable[str], db: str | None, run=None, *,
 def load_policy(rubric_name: str | None, first_result: dict | None, load_rubric: Callable[[str], Rubric]):
     """The scorecard policy: from ``--rubric``, else from the results' rubric when ``load_rubric`` finds it,
     else defaults."""
-    from qa.errors import QAError
-    from qa.results.scorecard import Policy, policy_from_dict
 
     if rubric_name:
         rb = load_rubric(rubric_name)
@@ -141,7 +141,6 @@ def load_policy(rubric_name: str | None, first_result: dict | None, load_rubric:
 
 def peek(it: Iterator[dict]) -> tuple[dict | None, Iterator[dict]]:
     """The first item and an iterator that still yields it."""
-    import itertools
 
     it = iter(it)
     try:

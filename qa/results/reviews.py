@@ -13,6 +13,9 @@ import copy
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from qa.engine.scoring import score_findings
+from qa.errors import QAError
+from qa.model import Finding
 from qa.store import finding_key
 
 
@@ -26,8 +29,6 @@ def _rubric_for(ref: dict, cache: dict, rubric=None, load_rubric=None):
         return None
     found = None
     try:
-        from qa.errors import QAError
-
         try:
             cand = load_rubric(ref.get("id"))
             found = cand if cand.hash == h else None
@@ -92,9 +93,6 @@ def apply_to_result(result: dict, reviews: list[dict], cache: dict | None = None
 
 
 def _rescore(r: dict, rubric) -> None:
-    from qa.engine.scoring import score_findings
-    from qa.model import Finding
-
     findings = [Finding(rule=f["rule"], checker=f.get("checker", ""), severity=f.get("severity", "minor"),
                         message=f.get("message", "")) for f in r["findings"]]
     s = score_findings(rubric, findings, set(r.get("not_applicable") or ()))

@@ -12,13 +12,11 @@ submitted at a time and reading waits while the workers are busy, so memory is b
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import tempfile
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -176,6 +174,8 @@ def _run_chunk(chunk: Chunk) -> list[Outcome]:
 
 
 def _mp_context():
+    import multiprocessing  # ~10 ms, and a serial run never needs it
+
     methods = multiprocessing.get_all_start_methods()
     # fork starts a worker in milliseconds and inherits loaded plugins; spawn elsewhere.
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
@@ -188,6 +188,8 @@ def ordered_pool(chunks: Iterable[Chunk], job: Job, jobs: int, max_in_flight: in
     At most ``max_in_flight`` chunks (default ``2 × jobs``) are submitted and not yet yielded; the
     ``chunks`` iterator is not advanced further until the oldest one is done.
     """
+    from concurrent.futures import ProcessPoolExecutor  # with multiprocessing: only when there is a pool
+
     if jobs < 1:
         raise ConfigError(f"--jobs must be at least 1, got {jobs}")
     limit = max_in_flight or 2 * jobs

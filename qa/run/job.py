@@ -19,7 +19,6 @@ from qa.ingest.base import ReadOptions
 from qa.ingest.limits import DEFAULT as DEFAULT_LIMITS
 from qa.ingest.limits import Limits, check_conversation
 from qa.model import Conversation, Reject, SourceRef, Turn, Word
-from qa.results.redact import redact_reject, redact_result
 from qa.rules.rubric.model import Rubric
 from qa.run.outcomes import OverLimit, Parsed, Scored, Tally
 
@@ -67,6 +66,8 @@ def outcome_for(conv: Conversation, job: Job, compiled: CompiledRubric, score: b
         return Parsed(conv.id, len(conv.turns), conv.source)
     result = score_conversation(conv, compiled)
     if job.redact:
+        from qa.results.redact import redact_result  # its patterns compile on import: only with --redact
+
         redact_result(result)
     if job.want == "line":
         return Scored(conv.id, len(conv.turns), conv.source, line=result_line(result), tally=Tally.of(result))
@@ -74,7 +75,11 @@ def outcome_for(conv: Conversation, job: Job, compiled: CompiledRubric, score: b
 
 
 def redacted(rej: Reject, job: Job) -> Reject:
-    return redact_reject(rej) if job.redact else rej
+    if not job.redact:
+        return rej
+    from qa.results.redact import redact_reject
+
+    return redact_reject(rej)
 
 
 def result_line(result: dict[str, Any]) -> str:

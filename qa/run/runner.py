@@ -27,7 +27,6 @@ from qa.rules.rubric.loader import load_rubric
 from qa.rules.rubric.model import Rubric
 from qa.run.checkpoint import AppendFile, Checkpoint, fingerprint, partial_path, sidecar_path
 from qa.run.executors import Executor, PoolExecutor, SerialExecutor, default_jobs
-from qa.run.history import HistoryCopy
 from qa.run.job import Job, compiled_for, reject_line, result_line
 from qa.run.outcomes import PartWritten, Rejected
 from qa.run.request import RunReport, RunRequest
@@ -65,11 +64,15 @@ def run(request: RunRequest, *, on_scored: Callable[[RunReport], None] | None = 
     job = Job(rubric, registry.checkers, registry.readers, tuple(request.select), tuple(request.ignore),
               fmt=request.input_format or "auto", redact=request.redact, limits=request.limits,
               read_options=request.read_options)
-    history = HistoryCopy(request.db) if request.db else None
+    history = None
+    if request.db:
+        from qa.run.history import HistoryCopy  # the history store (sqlite3), only with --db
+
+        history = HistoryCopy(request.db)
     report = RunReport(strict=request.strict, rejects_path=request.rejects)
     try:
         if scheduler:
-            from qa.run.dask import DaskExecutor  # dask loads only for a Dask run
+            from qa.run.dask import DaskExecutor  # only a Dask run needs it
 
             _score_parts(sources, job, DaskExecutor(scheduler, output), report)
             report.output_files = sorted(str(p) for p in Path(output).glob("part-*.jsonl")

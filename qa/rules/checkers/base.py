@@ -28,8 +28,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from qa.errors import RubricError
+from qa.errors import RubricError, did_you_mean
 from qa.model import Finding, RuleOutcome
+from qa.rules.text.normalize import normalize_phrase
 
 if TYPE_CHECKING:  # pragma: no cover
     from qa.engine.prepared import Prepared
@@ -68,8 +69,6 @@ class Option:
             want = " or ".join(_TYPE_NAMES.get(x, x.__name__) for x in ok_types)
             raise RubricError(f"expected {want}, got {value!r}", path=path, line=line, field=field)
         if self.choices is not None and value not in self.choices:
-            from qa.errors import did_you_mean
-
             raise RubricError(f"expected one of {list(self.choices)}, got {value!r}", path=path, line=line,
                               field=field, hint=did_you_mean(str(value), map(str, self.choices)))
         if isinstance(value, list) and self.item is not None:
@@ -93,7 +92,6 @@ class CompileContext:
 
     def add_phrases(self, phrases) -> int:
         """Register phrases (normalised like the text) in the shared automaton; returns a group id."""
-        from qa.rules.text.normalize import normalize_phrase
 
         return self.phrases.add(normalize_phrase(p, self.normalize) for p in phrases)
 

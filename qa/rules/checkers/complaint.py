@@ -28,8 +28,9 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from qa.errors import RubricError
+from qa.errors import QAError, RubricError, did_you_mean
 from qa.rules.checkers.base import NO_FINDINGS, Checker, Option
+from qa.rules.text.normalize import normalize_phrase
 from qa.rules.text.sentences import enclosing
 
 CLAUSE_END = frozenset("。！？!?；;…~\n，,、")
@@ -139,8 +140,6 @@ class ComplaintTypeChecker(Checker):
             self.model = _load_model(self.opt("model"), path, rule, ctx)
 
     def _lexicon(self, weights: dict[str, float]) -> Lexicon:
-        from qa.rules.text.normalize import normalize_phrase
-
         norm: dict[str, float] = {}
         stems = set()
         for phrase, w in weights.items():
@@ -168,8 +167,6 @@ class ComplaintTypeChecker(Checker):
                                   field=where)
             unknown = set(spec) - TYPE_KEYS
             if unknown:
-                from qa.errors import did_you_mean
-
                 key = sorted(map(str, unknown))[0]
                 raise RubricError(f"unknown key {key!r}", path=path, line=rule.line, field=f"{where}.{key}",
                                   hint=did_you_mean(key, TYPE_KEYS) or f"allowed: {', '.join(sorted(TYPE_KEYS))}")
@@ -390,6 +387,8 @@ def _by_turn(hits: list[tuple]) -> dict[int, list[tuple]]:
 
 
 def _load_model(model_path: str | None, rubric_path: str | None, rule, ctx):
+    from qa.classify.model import load_model  # the classifier's module, only for a rule that uses a model
+
     if not model_path:
         raise RubricError(f"mode {rule.options.get('mode')!r} needs a model file", path=rubric_path, line=rule.line,
                           field=f"{rule.id}.model")
@@ -400,9 +399,6 @@ def _load_model(model_path: str | None, rubric_path: str | None, rule, ctx):
             p = cand
     key = "complaint-model:" + os.path.abspath(p)
     if key not in ctx.cache:
-        from qa.classify.model import load_model
-        from qa.errors import QAError
-
         try:
             ctx.cache[key] = load_model(p)
         except QAError as exc:

@@ -16,7 +16,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from qa.errors import InputError, RubricError
+from qa.engine import compile_rubric, score_conversation
+from qa.errors import InputError, RubricError, did_you_mean
+from qa.ingest.canonical import conversation_from_dict
 from qa.model import Conversation, Turn
 from qa.rules.rubric.model import Example, Rubric, Rule
 
@@ -56,8 +58,6 @@ def example_conversation(rubric: Rubric, rule: Rule, example: Example) -> Conver
     """The conversation an example stands for."""
     channel = rule.scope.channel[0] if rule.scope.channel else "chat"
     if example.conversation is not None:
-        from qa.ingest.canonical import conversation_from_dict
-
         data = {"id": f"{rule.id}:{example.kind}", "language": rubric.language, "channel": channel,
                 **example.conversation}
         try:
@@ -93,8 +93,6 @@ def run_examples(rubric: Rubric, checkers: Mapping[str, type], rules: Iterable[s
 
     An unknown rule id raises RubricError with a did-you-mean hint.
     """
-    from qa.engine import compile_rubric
-    from qa.errors import did_you_mean
 
     known = {r.id: r for r in rubric.rules}
     if rules is not None:
@@ -124,7 +122,6 @@ def iter_examples(rule: Rule):
 
 def run_example(rubric: Rubric, compiled, rule: Rule, ex: Example, index: int = 0) -> ExampleResult:
     """Run one example against a compiled rubric (one pytest item per example uses this)."""
-    from qa.engine import score_conversation
 
     res = ExampleResult(rule.id, ex.kind, index, True, "ok", _label(ex), rubric.path, ex.line)
     if not any(cr.rule.id == rule.id for cr in compiled.rules):

@@ -27,6 +27,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from qa.engine import compile_rubric, score_conversation
+from qa.rules.rubric.examples import _label, example_conversation
 from qa.rules.rubric.model import Rubric
 from qa.rules.text.normalize import NormalizeOptions, normalize_phrase
 
@@ -127,9 +129,6 @@ def lint_rubric(rubric: Rubric, checkers: Mapping[str, type], *, run_examples: b
 
 
 def _flagged_pass_examples(rubric: Rubric, checkers: Mapping[str, type]) -> list[LintIssue]:
-    from qa.engine import compile_rubric, score_conversation
-    from qa.rules.rubric.examples import _label, example_conversation
-
     compiled = compile_rubric(rubric, checkers)
     out = []
     for rule in rubric.active_rules:

@@ -19,6 +19,7 @@ from qa.errors import RubricError, did_you_mean
 from qa.model import CHANNELS, ROLES, SEVERITIES
 from qa.rules.rubric.model import Example, Rubric, Rule, Scope, Scoring, Section, Unless
 from qa.rules.rubric.yamlsafe import LineDict, LineList, line_of, load_yaml
+from qa.rules.text.regex import compile_regex
 
 TOP_KEYS = {
     "id": "stable identifier of the rubric",
@@ -453,8 +454,6 @@ def build_rule(node: Any, i: int, spath, checkers: dict, sections: dict, parent_
             kw["window"] = _int(un["window"], spath, un, "window", f"{where}.unless.window")
         unless = Unless(**kw)
         for pattern in unless.regex:
-            from qa.rules.text.regex import compile_regex
-
             compile_regex(pattern, path=spath, line=line_of(un, "regex"), field=f"{where}.unless.regex")
 
     examples: list[Example] = []
