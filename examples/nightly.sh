@@ -37,5 +37,5 @@ cp "$PUBLISH/report-$DAY.html" "$PUBLISH/index.html"
 gate=0
 "$QA" scorecard "$work/results.jsonl" --by team --period all --rubric "$RUBRIC" \
   --fail-under-pass-rate "$THRESHOLD" -f csv -o "$PUBLISH/teams-$DAY.csv" || gate=$?
-echo "nightly $DAY: report $PUBLISH/report-$DAY.html, team scorecard $PUBLISH/teams-$DAY.csv, history $DB" >&2
+echo "nightly $DAY: report $PUBLISH/report-$DAY.html, team scorecard $PUBLISH/teams-$DAY.csv" >&2
 exit "$gate"

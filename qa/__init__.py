@@ -57,6 +57,8 @@ _PUBLIC = {
     "Prepared": "qa.engine.prepared",
     "Reader": "qa.ingest.base",
     "Reporter": "qa.reporters.base",
+    "EmbeddingBackend": "qa.rules.text.embeddings",
+    "Encoder": "qa.rules.text.embeddings",
     # errors
     "QAError": "qa.errors",
     "InputError": "qa.errors",

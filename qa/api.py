@@ -63,7 +63,8 @@ def build_rubric(data: dict, path: str | None = None, *, registry: Registry | No
 def compile_rubric(rubric: Rubric, *, registry: Registry | None = None, select: Iterable[str] | None = None,
                    ignore: Iterable[str] | None = None) -> CompiledRubric:
     """The rubric ready to score: a checker per active rule (``select``/``ignore`` as ``qa score``'s)."""
-    return _compile.compile_rubric(rubric, _reg(registry).checkers, select=select, ignore=ignore)
+    reg = _reg(registry)
+    return _compile.compile_rubric(rubric, reg.checkers, embedders=reg.embedders, select=select, ignore=ignore)
 
 
 def _compiled(rubric: Rubric | CompiledRubric, registry: Registry | None, **options) -> CompiledRubric:

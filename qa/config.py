@@ -25,7 +25,7 @@ KEYS = {
     "jobs": "worker processes for scoring",
     "scheduler": "Dask scheduler address (tcp://HOST:PORT) for qa score",
     "format": "default output format of qa score",
-    "db": "history database path",
+    "db": "history database: a SQLite path or a postgresql:// URL",
     "input-format": "default input format (auto, jsonl, csv, …)",
     "mapping": "default mapping file for delimited input",
 }

@@ -116,7 +116,7 @@ def run_demo(workdir: str | os.PathLike, corpora: str | os.PathLike | None = Non
             for version, path in (("1.0.0", old), ("1.1.0", new)):
                 rubric = load(path)
                 summary = RunSummary()
-                job = Job(rubric, registry.checkers, registry.readers)
+                job = Job(rubric, registry.checkers, registry.readers, embedders=registry.embedders)
                 results = list(score_stream([str(f) for f in files], job, SerialExecutor(), registry=registry,
                                             summary=summary))
                 res_path = work / f"results-{lang}-{version}.jsonl"

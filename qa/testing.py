@@ -36,7 +36,6 @@ from __future__ import annotations
 import fnmatch
 import glob
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,11 +98,12 @@ def load(rubric, base: str | os.PathLike | None = None, *, registry: Registry):
 _COMPILED: dict[tuple, Any] = {}
 
 
-def compiled(rubric, checkers: Mapping[str, type]):
-    """The compiled rubric, cached by rubric hash and the checker classes in use."""
+def compiled(rubric, registry: Registry):
+    """The rubric compiled with ``registry``'s checkers, cached by rubric hash and the checker classes in use."""
+    checkers = registry.checkers
     key = (rubric.id, rubric.hash, rubric.path, tuple(sorted((k, id(v)) for k, v in checkers.items())))
     if key not in _COMPILED:
-        _COMPILED[key] = compile_rubric(rubric, checkers)
+        _COMPILED[key] = compile_rubric(rubric, checkers, embedders=registry.embedders)
     return _COMPILED[key]
 
 
@@ -163,7 +163,7 @@ class ExampleCase:
     rule: Any
     example: Any
     index: int
-    checkers: Mapping[str, type]
+    registry: Registry
 
     @property
     def id(self) -> str:
@@ -182,7 +182,7 @@ class ExampleCase:
     def run(self) -> tuple[bool, str]:
         """Run the example the way ``qa rubric test`` does; returns (ok, message explaining a failure)."""
 
-        res = run_example(self.rubric, compiled(self.rubric, self.checkers), self.rule, self.example, self.index)
+        res = run_example(self.rubric, compiled(self.rubric, self.registry), self.rule, self.example, self.index)
         if res.ok:
             return True, ""
         conv = self.conversation()
@@ -196,7 +196,7 @@ class ExampleCase:
         return False, "\n".join(lines)
 
 
-def example_cases(rubric, checkers: Mapping[str, type]) -> list[ExampleCase]:
+def example_cases(rubric, registry: Registry) -> list[ExampleCase]:
     """Every example of every active rule of a rubric (inherited rules included), one pytest item each.
 
     The verdict comes from :mod:`qa.rules.rubric.examples`, so pytest and ``qa rubric test`` agree."""
@@ -204,14 +204,14 @@ def example_cases(rubric, checkers: Mapping[str, type]) -> list[ExampleCase]:
     out = []
     for rule in rubric.active_rules:
         for index, ex in iter_examples(rule):
-            out.append(ExampleCase(rubric, rule, ex, index, checkers))
+            out.append(ExampleCase(rubric, rule, ex, index, registry))
     return out
 
 
 def run_rubric_examples(rubric, registry: Registry | None = None) -> list[tuple[ExampleCase, bool, str]]:
     """Run every rule example of a rubric; a library entry point for ``qa rubric test``-like tools."""
     reg = registry if registry is not None else Registry.build(PluginOptions.from_env())
-    return [(case, *case.run()) for case in example_cases(load(rubric, registry=reg), reg.checkers)]
+    return [(case, *case.run()) for case in example_cases(load(rubric, registry=reg), reg)]
 
 
 def _expand(spec) -> list[str]:
@@ -239,7 +239,7 @@ def rubric_example_tests(*rubrics):
             except QAError as exc:
                 params.append(pytest.param(("error", str(exc)), id=f"{Path(name).stem}/load"))
                 continue
-            for case in example_cases(r, reg.checkers):
+            for case in example_cases(r, reg):
                 params.append(pytest.param(("case", case), id=case.id))
 
     @pytest.mark.parametrize("qa_example", params)
@@ -353,22 +353,22 @@ class CaseFile(pytest.File):
         for i, case in enumerate(cases):
             name = str(case.get("name") or f"case-{i}")
             item = CaseItem.from_parent(self, name=name, rubric=rubric, case=case, index=i,
-                                        checkers=registry.checkers)
+                                        registry=registry)
             if case.get("skip"):
                 item.add_marker(pytest.mark.skip(reason=str(case["skip"])))
             yield item
         if data.get("examples"):
-            for ex in example_cases(rubric, registry.checkers):
+            for ex in example_cases(rubric, registry):
                 yield ExampleItem.from_parent(self, name=ex.id, case=ex)
 
 
 class CaseItem(pytest.Item):
-    def __init__(self, *, rubric, case, index, checkers, **kw):
+    def __init__(self, *, rubric, case, index, registry, **kw):
         super().__init__(**kw)
         self.rubric = rubric
         self.case = case
         self.index = index
-        self.checkers = checkers
+        self.registry = registry
 
     def runtest(self):
         c = self.case
@@ -380,7 +380,7 @@ class CaseItem(pytest.Item):
             conv = as_conversation(list(c["turns"]), language=lang, conv_id=cid)
         else:
             conv = as_conversation({"id": cid, **c["conversation"]}, language=lang, conv_id=cid)
-        result = score_conversation(conv, compiled(self.rubric, self.checkers))
+        result = score_conversation(conv, compiled(self.rubric, self.registry))
         problems = check_case(c, result)
         if problems:
             raise CaseFailure(self, conv, result, problems)
@@ -440,7 +440,7 @@ class RubricFile(pytest.File):
         except QAError as exc:
             yield RubricLoadItem.from_parent(self, name="load", error=str(exc))
             return
-        for ex in example_cases(rubric, registry.checkers):
+        for ex in example_cases(rubric, registry):
             yield ExampleItem.from_parent(self, name=ex.id, case=ex)
 
 
@@ -536,10 +536,10 @@ def qa_score(qa_registry):
             key = (r.id, r.hash, id(reg), tuple(sorted((k, tuple(v) if isinstance(v, list) else v)
                                                         for k, v in compile_options.items())))
             if key not in cache:
-                cache[key] = compile_rubric(r, reg.checkers, **compile_options)
+                cache[key] = compile_rubric(r, reg.checkers, embedders=reg.embedders, **compile_options)
             comp = cache[key]
         else:
-            comp = compiled(r, reg.checkers)
+            comp = compiled(r, reg)
         return score_conversation(as_conversation(item, role, r.language), comp)
 
     return _score

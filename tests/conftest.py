@@ -1,3 +1,4 @@
+import json
 import os
 from pathlib import Path
 
@@ -86,3 +87,12 @@ def score_into():
                              resume=resume, hooks=hooks, commit_every=commit_every, commit_seconds=commit_seconds)
 
     return score
+@pytest.fixture
+def write_jsonl(tmp_path):
+    """``write_jsonl(name, rows)``: rows as a JSONL file in the test's tmp dir."""
+    def write(name, rows):
+        p = tmp_path / name
+        p.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        return p
+
+    return write

@@ -6,6 +6,7 @@ import json
 
 import click
 
+from qa.cli.options import db_option, resolve_db
 from qa.errors import ConfigError
 from qa.results.calibrate import calibrate as run
 from qa.results.calibrate import read_human_csv, verdicts_from_reviews
@@ -16,13 +17,13 @@ from qa.store import Store
 @click.command()
 @click.argument("results", required=False, type=click.Path(exists=True, dir_okay=False))
 @click.argument("human", required=False, type=click.Path(exists=True, dir_okay=False))
-@click.option("--db", default=None, type=click.Path(exists=True, dir_okay=False),
-              help="Instead of RESULTS and HUMAN.csv: the latest results in this history db against the "
-                   "QA leads' reviews (`qa review`).")
+@db_option("Instead of RESULTS and HUMAN.csv: the latest results in this history database (a SQLite file "
+           "or postgresql://…) against the QA leads' reviews (`qa review`).")
 @click.option("--min-precision", default=0.8, show_default=True, help="Flag rules with lower precision.")
 @click.option("--min-recall", default=0.8, show_default=True, help="Flag rules with lower recall.")
 @click.option("--format", "-f", "output_format", type=click.Choice(["table", "json"]), default="table")
-def calibrate(results, human, db, min_precision, min_recall, output_format):
+@click.pass_context
+def calibrate(ctx, results, human, db, min_precision, min_recall, output_format):
     """Compare RESULTS (from `qa score -f jsonl`) with HUMAN.csv (conversation_id with score/passed, or
     rule/violated per row): per-rule precision and recall, Cohen's kappa on pass/fail, MAE of scores.
 
@@ -31,12 +32,10 @@ def calibrate(results, human, db, min_precision, min_recall, output_format):
       qa calibrate results.jsonl reviewed_by_lead.csv
       qa calibrate --db qa.db
     """
-
     if db:
         if results or human:
             raise ConfigError("give RESULTS HUMAN.csv or --db, not both")
-
-        with Store(db) as st:
+        with Store(resolve_db(ctx, db)) as st:
             auto = list(st.results())
             rep = run(auto, verdicts_from_reviews(auto, st.reviews()), min_precision, min_recall)
     elif results and human:

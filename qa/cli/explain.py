@@ -38,7 +38,7 @@ def explain(ctx, source, rubric_name, input_format, mapping, encoding, rejects, 
     rubric = resolve_rubric(ctx, rubric_name)
     fmt, read_opts = read_options_from(ctx, input_format, mapping, encoding)
     conv, total = _pick(read_conversations([source], fmt, read_opts, readers=reg.readers), source, conversation_id)
-    data = explain_conversation(conv, compile_rubric(rubric, reg.checkers))
+    data = explain_conversation(conv, compile_rubric(rubric, reg.checkers, embedders=reg.embedders))
     if output_format == "json":
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return

@@ -9,30 +9,16 @@ from collections import Counter
 
 import click
 
-from qa.cli.options import rubric_loader
+from qa.cli.options import db_option, resolve_db, rubric_loader
 from qa.errors import ConfigError
 from qa.results.files import read_results, results_from
 from qa.results.history import compare_runs, trend
-from qa.store import Store, fingerprint_files
-
-
-def _db_option(f):
-    return click.option("--db", default=None, type=click.Path(dir_okay=False),
-                        help="History database (default: `db` in config, else qa.db).")(f)
+from qa.store import Store, display, fingerprint_files
 
 
 def _format_option(f):
     return click.option("--format", "-f", "output_format", type=click.Choice(["table", "json"]), default="table",
                         show_default=True)(f)
-
-
-def _db_path(ctx, db, must_exist=True) -> str:
-    cfg = (ctx.obj or {}).get("config", {}) if ctx.obj else {}
-    path = db or cfg.get("db") or "qa.db"
-    if must_exist and not os.path.exists(path):
-        raise ConfigError(f"no history database at {path}", hint="create one with `qa history import RESULTS --db "
-                          f"{path}`")
-    return path
 
 
 def _console():
@@ -49,7 +35,8 @@ def _t(v) -> str:
 
 @click.group()
 def history():
-    """Runs kept in the history database (SQLite): import, list, show, trend, compare.
+    """Runs kept in the history database — a SQLite file or a PostgreSQL database: import, list, show,
+    trend, compare, export.
 
     \b
     Examples:
@@ -57,12 +44,14 @@ def history():
       qa history import results.jsonl --db qa.db --input chats.jsonl
       qa history list --db qa.db
       qa history compare 1 2 --db qa.db      # what a rubric edit changed
+      qa history list --db postgresql://qa@db.example/qa
+      qa history export --db qa.db --to postgresql://qa@db.example/qa
     """
 
 
 @history.command("import")
 @click.argument("results", nargs=-1, required=True, type=click.Path())
-@_db_option
+@db_option()
 @click.option("--input", "inputs", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="The scored input files: their bytes fingerprint the run (default: the conversations' identities).")
 @click.option("--source", default=None, help="A label for the run (default: the RESULTS file names).")
@@ -71,24 +60,24 @@ def import_(ctx, results, db, inputs, source):
     """Store RESULTS (from `qa score -f jsonl`) as one run. Importing the same input scored with the same
     rubric again replaces that run instead of adding a duplicate."""
 
-    path = _db_path(ctx, db, must_exist=False)
+    path = resolve_db(ctx, db, must_exist=False)
     fp = fingerprint_files(inputs) if inputs else None
     with Store(path) as st:
         info = st.record_run(read_results(results), input_fingerprint=fp,
                              source=source or ", ".join(os.path.basename(r) for r in results))
     verb = "stored" if info.created else "replaced (same input and rubric)"
     click.echo(f"run {info.id} {verb}: {info.conversations} conversation(s), rubric "
-               f"{info.rubric.get('id')} {info.rubric.get('version')} in {path}")
+               f"{info.rubric.get('id')} {info.rubric.get('version')} in {display(path)}")
 
 
 @history.command("list")
-@_db_option
+@db_option()
 @_format_option
 @click.pass_context
 def list_(ctx, db, output_format):
     """All runs: when, rubric, input fingerprint and counts."""
 
-    with Store(_db_path(ctx, db)) as st:
+    with Store(resolve_db(ctx, db)) as st:
         runs = st.runs()
     if output_format == "json":
         click.echo(json.dumps(runs, ensure_ascii=False, indent=2))
@@ -110,14 +99,14 @@ def list_(ctx, db, output_format):
 
 @history.command("show")
 @click.argument("run")
-@_db_option
+@db_option()
 @_format_option
 @click.option("--limit", default=10, show_default=True, help="Worst conversations to list.")
 @click.pass_context
 def show(ctx, run, db, output_format, limit):
     """One run: its rubric, counts, findings per rule and its worst conversations."""
 
-    with Store(_db_path(ctx, db)) as st:
+    with Store(resolve_db(ctx, db)) as st:
         info = st.run(run)
         results = list(st.results(info["id"]))
     rules = Counter(f["rule"] for r in results for f in r.get("findings") or ())
@@ -151,7 +140,7 @@ def show(ctx, run, db, output_format, limit):
 
 
 @history.command("trend")
-@_db_option
+@db_option()
 @click.option("--by", default="agent", type=click.Choice(["agent", "team"]), show_default=True)
 @click.option("--period", default="month", type=click.Choice(["day", "week", "month", "year"]), show_default=True)
 @_format_option
@@ -159,7 +148,7 @@ def show(ctx, run, db, output_format, limit):
 def trend_(ctx, db, by, period, output_format):
     """Mean score per agent (or team) per period, over the latest result of every conversation."""
 
-    data = trend(results_from((), _db_path(ctx, db), load_rubric=rubric_loader(ctx)), by=by, period=period)
+    data = trend(results_from((), resolve_db(ctx, db), load_rubric=rubric_loader(ctx)), by=by, period=period)
     if output_format == "json":
         click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=lambda x: None))
         return
@@ -181,7 +170,7 @@ def trend_(ctx, db, by, period, output_format):
 @history.command("compare")
 @click.argument("run_a")
 @click.argument("run_b")
-@_db_option
+@db_option()
 @_format_option
 @click.option("--limit", default=30, show_default=True, help="Changed conversations to list.")
 @click.pass_context
@@ -189,7 +178,7 @@ def compare(ctx, run_a, run_b, db, output_format, limit):
     """What changed from RUN_A to RUN_B (e.g. before and after a rubric edit): the conversations whose
     score, verdict or findings changed, the agents concerned, and the rules that caused it."""
 
-    with Store(_db_path(ctx, db)) as st:
+    with Store(resolve_db(ctx, db)) as st:
         cmp = compare_runs(st, run_a, run_b)
     if output_format == "json":
         click.echo(json.dumps(cmp, ensure_ascii=False, indent=2))
@@ -224,3 +213,32 @@ def compare(ctx, run_a, run_b, db, output_format, limit):
         t.add_row(_t(c["conversation_id"]), _t(c["agent_id"]), f"{c['score_a']:.1f} → {c['score_b']:.1f}",
                   f"{c['delta']:+.1f}", verdict, _t(" ".join(rules)))
     con.print(t)
+
+
+@history.command("export")
+@db_option("The history to copy (default: `db` in config, else qa.db).")
+@click.option("--to", "dest", required=True, metavar="DB",
+              help="Where to copy it: postgresql://user@host/db, or another SQLite file.")
+@click.option("--redact", is_flag=True, help="Replace phone, ID-card and bank-card numbers and e-mails in the "
+                                             "copied results and review comments by [PHONE] [ID] [CARD] [EMAIL].")
+@click.pass_context
+def export(ctx, db, dest, redact):
+    """Copy every run and review of the history (e.g. a SQLite file) into another database (e.g. the
+    team's PostgreSQL). Runs keep their input fingerprint, rubric and creation time, so exporting
+    again replaces the runs copied before instead of adding duplicates; reviews already there are
+    skipped."""
+    from qa.cli.options import DbTarget
+    from qa.store import Store, display, is_postgres
+    from qa.store.copy import copy_history
+
+    source = resolve_db(ctx, db)
+    dest = DbTarget().convert(dest, None, ctx)
+    files = not is_postgres(source) and not is_postgres(dest) and os.path.exists(dest)
+    if source == dest or (files and os.path.samefile(source, dest)):
+        raise ConfigError(f"--to names the history being exported ({display(dest)})")
+    with Store(source) as src, Store(dest) as dst:
+        stats = copy_history(src, dst, redact=redact)
+    click.echo(f"copied {stats.runs} run(s), {stats.conversations} conversation(s) "
+               f"({stats.created} new, {stats.replaced} replaced), {stats.reviews} review(s) "
+               f"({stats.reviews_skipped} already there) from {display(source)} to {display(dest)}"
+               + (", redacted" if redact else ""))

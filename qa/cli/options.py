@@ -70,3 +70,41 @@ def resolve_rubric(ctx, rubric_name) -> Rubric:
     if not name:
         raise ConfigError("no rubric given", hint="pass --rubric NAME (see `qa rubric list`) or set rubric in [tool.qa]")
     return rubric_loader(ctx)(name)
+
+
+class DbTarget(click.ParamType):
+    """A history database: a SQLite file path or a PostgreSQL URL (see :mod:`qa.store.target`)."""
+
+    name = "db"
+
+    def convert(self, value, param, ctx):
+        import os
+
+        from qa.store.target import is_postgres
+
+        value = os.fspath(value)
+        if not is_postgres(value) and os.path.isdir(value):
+            self.fail(f"{value} is a directory, not a history database file", param, ctx)
+        return value
+
+
+DB_HELP = "a SQLite file, or postgresql://user@host/db (the PG* environment variables fill in what it leaves out)"
+
+
+def db_option(help_text: str = f"History database: {DB_HELP}. Default: `db` in config, else qa.db."):
+    return click.option("--db", default=None, type=DbTarget(), metavar="DB", help=help_text)
+
+
+def resolve_db(ctx, db, must_exist: bool = True, default: str | None = "qa.db") -> str | None:
+    """``--db``, else ``db`` from the config, else ``default``; a SQLite file that must exist is checked."""
+    import os
+
+    from qa.errors import ConfigError
+    from qa.store.target import is_postgres
+
+    cfg = (ctx.obj or {}).get("config", {}) if ctx and ctx.obj else {}
+    target = db or cfg.get("db") or default
+    if target and must_exist and not is_postgres(target) and not os.path.exists(target):
+        raise ConfigError(f"no history database at {target}",
+                          hint=f"create one with `qa history import RESULTS --db {target}` or `qa score … --db {target}`")
+    return target

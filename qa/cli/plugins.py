@@ -9,7 +9,7 @@ import click
 from qa.plugins.registry import PluginOptions, diagnose
 from qa.scaffold import create_plugin
 
-KINDS = ("checkers", "readers", "reporters", "rubrics", "commands")
+KINDS = ("checkers", "readers", "reporters", "embedders", "rubrics", "commands")
 
 
 @click.group()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from qa.cli.options import registry_of, rubric_loader, rubric_option
+from qa.cli.options import registry_of, resolve_db, rubric_loader, rubric_option
 from qa.cli.scorecard import db_options
 from qa.io import atomic_output
 from qa.reporters.html_report import load_transcripts, render_report
@@ -33,6 +33,7 @@ def report(ctx, results, db, run, rubric_name, conversations, title, redact, out
       qa report --db qa.db -o report.html
     """
 
+    db = resolve_db(ctx, db) if db else None
     res = list(results_from(results, db, run, load_rubric=rubric_loader(ctx)))
     policy = load_policy(rubric_name, res[0] if res else None, rubric_loader(ctx))
     convs = load_transcripts(res, conversations, readers=registry_of(ctx).readers)

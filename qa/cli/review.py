@@ -7,7 +7,8 @@ import json
 
 import click
 
-from qa.cli.history import _db_option, _db_path, _t
+from qa.cli.history import _t
+from qa.cli.options import db_option, resolve_db, rubric_loader
 from qa.errors import ConfigError
 from qa.store import Store, finding_key
 
@@ -37,12 +38,12 @@ def review():
 
 @review.command("show")
 @click.argument("conversation_id")
-@_db_option
+@db_option()
 @click.pass_context
 def show(ctx, conversation_id, db):
     """The latest result of a conversation: numbered findings, with their reviews."""
 
-    with Store(_db_path(ctx, db)) as st:
+    with Store(resolve_db(ctx, db)) as st:
         r = st.latest_result(conversation_id)
         reviews = st.reviews(conversation_id)
     verdicts = {rv["finding_key"]: rv for rv in reviews if rv["finding_key"]}
@@ -65,7 +66,7 @@ def show(ctx, conversation_id, db):
 @click.option("--right", "verdict", flag_value="right", help="The finding is correct.")
 @click.option("--comment", "-m", default=None, help="Why.")
 @click.option("--reviewer", default=None, help="Who reviews (default: the login name).")
-@_db_option
+@db_option()
 @click.pass_context
 def finding(ctx, conversation_id, finding, verdict, comment, reviewer, db):
     """Mark FINDING of CONVERSATION_ID wrong or right. FINDING is its number in `qa review show`, a rule
@@ -73,7 +74,7 @@ def finding(ctx, conversation_id, finding, verdict, comment, reviewer, db):
 
     if verdict is None:
         raise ConfigError("say --wrong or --right")
-    with Store(_db_path(ctx, db)) as st:
+    with Store(resolve_db(ctx, db)) as st:
         r = st.latest_result(conversation_id)
         fs = r.get("findings") or []
         if finding.isdigit():
@@ -99,27 +100,27 @@ def finding(ctx, conversation_id, finding, verdict, comment, reviewer, db):
 @click.argument("score", type=float)
 @click.option("--comment", "-m", default=None, help="Why.")
 @click.option("--reviewer", default=None, help="Who reviews (default: the login name).")
-@_db_option
+@db_option()
 @click.pass_context
 def score(ctx, conversation_id, score, comment, reviewer, db):
     """Set a manual SCORE for CONVERSATION_ID (replaces the automatic score in scorecards and reports)."""
 
     if not 0 <= score <= 1000:
         raise ConfigError(f"score {score:g} is out of range")
-    with Store(_db_path(ctx, db)) as st:
+    with Store(resolve_db(ctx, db)) as st:
         st.latest_result(conversation_id)
         st.add_review(conversation_id, "score", score=score, comment=comment, reviewer=_reviewer(reviewer))
     click.echo(f"recorded manual score {score:g} for {conversation_id}")
 
 
 @review.command("list")
-@_db_option
+@db_option()
 @click.option("--format", "-f", "output_format", type=click.Choice(["table", "json"]), default="table")
 @click.pass_context
 def list_(ctx, db, output_format):
     """Every review, oldest first."""
 
-    with Store(_db_path(ctx, db)) as st:
+    with Store(resolve_db(ctx, db)) as st:
         rows = st.reviews()
     if output_format == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -134,3 +135,33 @@ def list_(ctx, db, output_format):
         t.add_row(str(rv["id"]), _t(rv["created_at"]), _t(rv["reviewer"]), _t(rv["conversation_id"]),
                   _t(rv["finding_key"]), rv["verdict"], _t(rv["score"]), _t(rv["comment"]))
     Console().print(t)
+
+
+@review.command("export")
+@db_option()
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
+              help="Write the labels here (JSONL; default: standard output).")
+@click.option("--pass-mark", type=float, default=None,
+              help="Turn manual scores into pass/fail verdicts at this mark (default: the pass mark of the "
+                   "rubric each conversation was scored with, when it still loads).")
+@click.pass_context
+def export(ctx, db, output, pass_mark):
+    """Write the reviews as labels for `qa eval`: one record per reviewed conversation, a per-rule label
+    for each reviewed finding (right = violated, wrong = not) and a verdict from a manual score.
+
+    \b
+    Example:
+      qa review export --db qa.db -o reviewed.jsonl
+      qa eval zh-customer-service week12.jsonl --labels reviewed.jsonl
+    """
+    from qa.eval.review_labels import export_from_store
+    from qa.io import atomic_output
+    from qa.store import Store
+
+    with Store(resolve_db(ctx, db)) as st:
+        records, no_mark = export_from_store(st, pass_mark, load_rubric=rubric_loader(ctx))
+    with atomic_output(output) as fh:
+        for rec in records:
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    note = f"; {no_mark} manual score(s) without a verdict (pass mark unknown: pass --pass-mark)" if no_mark else ""
+    click.echo(f"exported {len(records)} reviewed conversation(s){note}", err=True)

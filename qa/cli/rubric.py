@@ -1,4 +1,4 @@
-"""``qa rubric``: list, show, lint, test and diff rubrics."""
+"""``qa rubric``: list, show, lint, test, diff rubrics, and try a similarity rule on texts."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def _echo_json(data) -> None:
 
 @click.group()
 def rubric():
-    """List, show, lint, test and diff rubrics.
+    """List, show, lint, test and diff rubrics; try a similarity rule on texts.
 
     \b
     RUBRIC is a name found in the rubric search paths (see `qa rubric list`) or a path to a YAML file.
@@ -119,7 +119,8 @@ def lint(ctx, name, fmt, no_examples):
     from qa.rules.rubric.lint import lint_rubric
 
     r = rubric_loader(ctx)(name)
-    issues = lint_rubric(r, registry_of(ctx).checkers, run_examples=not no_examples)
+    reg = registry_of(ctx)
+    issues = lint_rubric(r, reg.checkers, embedders=reg.embedders, run_examples=not no_examples)
     if fmt == "json":
         _echo_json([i.to_dict() for i in issues])
     else:
@@ -145,7 +146,8 @@ def test(ctx, name, rules, fmt, verbose):
     from qa.rules.rubric.examples import run_examples
 
     r = rubric_loader(ctx)(name)
-    results = run_examples(r, registry_of(ctx).checkers, rules or None)
+    reg = registry_of(ctx)
+    results = run_examples(r, reg.checkers, rules or None, embedders=reg.embedders)
     failed = [x for x in results if not x.ok]
     if fmt == "json":
         _echo_json({"rubric": r.ref(), "examples": len(results), "failed": len(failed),
@@ -184,3 +186,57 @@ def diff(ctx, old, new, fmt):
     else:
         for line in d.lines():
             click.echo(line)
+
+
+@rubric.command("try")
+@click.argument("name")
+@click.argument("rule_id", metavar="RULE")
+@click.argument("texts", nargs=-1)
+@click.option("--top", type=int, default=5, show_default=True, help="Sentences shown per unit, closest first (0 = all).")
+@FORMAT
+@click.pass_context
+def try_cmd(ctx, name, rule_id, texts, fmt, top):
+    """Show how similar each TEXT is to a similarity rule's sentences, so a threshold can be set by looking.
+
+    \b
+    Each text is cut into the rule's units; for each unit the similarity to every similar_to and
+    unless_similar_to sentence is printed, closest first, and whether the rule would flag it.
+    Without TEXT, one text per line is read from standard input.
+      qa rubric try similar-zh similar.callback 好的，核实后短信告知您 您可以联系商家
+    """
+    from qa.engine import compile_rubric
+
+    reg = registry_of(ctx)
+    r = rubric_loader(ctx)(name)
+    try:
+        rule = r.rule(rule_id)
+    except KeyError:
+        from qa.errors import did_you_mean
+
+        hint = did_you_mean(rule_id, [x.id for x in r.rules])
+        raise click.UsageError(f"rubric {r.id!r} has no rule {rule_id!r}" + (f" — {hint}" if hint else "")) from None
+    if rule.checker != "similar":
+        raise click.UsageError(f"rule {rule_id!r} uses checker {rule.checker!r}; `qa rubric try` explains "
+                               "similarity rules (checker: similar)")
+    if not texts:
+        texts = tuple(line.rstrip("\n") for line in click.get_text_stream("stdin") if line.strip())
+    checker = compile_rubric(r, reg.checkers, embedders=reg.embedders, select=[rule_id]).rules[0].checker
+    rows = checker.explain(list(texts))
+    if fmt == "json":
+        _echo_json({"rule": rule_id, "backend": checker.backend.name, "threshold": checker.threshold,
+                    "unit": checker.unit, "similar_to": checker.similar_to,
+                    "unless_similar_to": checker.unless_similar_to, "texts": rows})
+        return
+    click.echo(f"{rule_id}: backend {checker.backend.name}, threshold {checker.threshold:g}, unit {checker.unit}")
+    for row in rows:
+        click.echo(f"\n“{row['text']}”  → {'flagged' if row['matches'] else 'not flagged'}")
+        if not row["units"]:
+            click.echo(f"  no unit of at least {checker.min_chars} characters to compare")
+        for u in row["units"]:
+            click.echo(f"  unit “{u['unit']}”: {'matches' if u['matches'] else 'no match'}")
+            pairs = [(s, "similar_to", t) for s, t in zip(u["similar_to"], checker.similar_to, strict=True)]
+            pairs += [(s, "unless", t) for s, t in zip(u["unless_similar_to"], checker.unless_similar_to, strict=True)]
+            ranked = sorted(pairs, key=lambda x: -x[0])
+            for s, kind, t in ranked[:top] if top else ranked:
+                mark = "≥" if kind == "similar_to" and s >= checker.threshold else " "
+                click.echo(f"    {s:5.2f} {mark} {kind:<10} {t}")

@@ -6,10 +6,11 @@ import sys
 
 import click
 
-from qa.cli.options import input_options, registry_of, rubric_option, select_options
+from qa.cli.options import db_option, input_options, registry_of, rubric_option, select_options
 from qa.ingest.base import ReadOptions
 from qa.model import SEVERITIES
 from qa.run import Interrupted, RunReport, RunRequest, run
+from qa.store import display
 
 
 @click.command()
@@ -31,8 +32,8 @@ from qa.run import Interrupted, RunReport, RunRequest, run
               help="Continue an interrupted `-o FILE` JSONL run after its last checkpoint (a fresh run if none).")
 @click.option("--redact", is_flag=True, help="Replace phone numbers, ID and bank-card numbers, e-mails in evidence "
                                              "and rejects by [PHONE] [ID] [CARD] [EMAIL].")
-@click.option("--db", default=None, type=click.Path(dir_okay=False),
-              help="Also store the run in this history database (SQLite; see `qa history`).")
+@db_option("Also store the run in this history database: a SQLite file or postgresql://user@host/db "
+           "(see `qa history`).")
 @click.option("--quiet", "-q", is_flag=True, help="No summary on stderr.")
 @click.pass_context
 def score(ctx, sources, rubric_name, input_format, mapping, encoding, rejects, strict, select, ignore, output_format,
@@ -66,7 +67,7 @@ def score(ctx, sources, rubric_name, input_format, mapping, encoding, rejects, s
         raise
     if report.history is not None and not quiet:
         verb = "stored" if report.history.created else "replaced (same input and rubric)"
-        click.echo(f"history: run {report.history.id} {verb} in {request.db}", err=True)
+        click.echo(f"history: run {report.history.id} {verb} in {display(request.db)}", err=True)
     for reason in report.gate_failures:
         click.echo(f"quality gate failed: {reason}", err=True)
     ctx.exit(report.exit_code)

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from qa.cli.options import registry_of, rubric_loader, rubric_option
+from qa.cli.options import db_option, registry_of, resolve_db, rubric_loader, rubric_option
 from qa.errors import EXIT_GATE_FAILED, ConfigError
 from qa.io import atomic_output
 from qa.reporters import get_reporter
@@ -16,8 +16,8 @@ from qa.results.scorecard import GROUPINGS, PERIODS, aggregate
 
 
 def db_options(f):
-    f = click.option("--db", default=None, type=click.Path(dir_okay=False),
-                     help="Read results from this history database instead of RESULTS files.")(f)
+    f = db_option("Read results from this history database (a SQLite file or postgresql://…) instead of "
+                  "RESULTS files.")(f)
     f = click.option("--run", "run", default=None, metavar="RUN",
                      help="With --db: one run (id or 'latest'); default: latest result of every conversation.")(f)
     return f
@@ -60,6 +60,7 @@ def scorecard(ctx, results, db, run, rubric_name, by, period, since, until, min_
     if output and output_format is None:
         fmt = {"csv": "csv", "xlsx": "xlsx", "json": "json"}.get(output.rsplit(".", 1)[-1].lower(), "table")
     reporter = get_reporter(fmt, registry_of(ctx).reporters, kind="scorecard")
+    db = resolve_db(ctx, db) if db else None
     first, stream = peek(results_from(results, db, run, load_rubric=rubric_loader(ctx)))
     policy = load_policy(rubric_name, first, rubric_loader(ctx))
     if min_conversations is not None:

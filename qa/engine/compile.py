@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from qa.engine.scoring import ScorePlan, score_plan
 from qa.errors import RubricError
@@ -42,16 +43,17 @@ class CompiledRubric:
     plan: ScorePlan | None = None
 
 
-def compile_rubric(rubric: Rubric, checkers: Mapping[str, type], *, select: Iterable[str] | None = None,
-                   ignore: Iterable[str] | None = None) -> CompiledRubric:
+def compile_rubric(rubric: Rubric, checkers: Mapping[str, type], *, embedders: Mapping[str, Any] | None = None,
+                   select: Iterable[str] | None = None, ignore: Iterable[str] | None = None) -> CompiledRubric:
     """Instantiate every active rule's checker (``checkers``: name → class, e.g. ``registry.checkers``)
-    and freeze the shared phrase automaton.
+    and freeze the shared phrase automaton; ``embedders`` (``registry.embedders``) are the embedding
+    backends ``similar`` rules may name.
 
     ``select``/``ignore`` take rule ids, id prefixes (``ban.``) or tags, like ruff's selectors.
     """
     norm = NormalizeOptions.for_language(rubric.language, rubric.normalize)
     phrases = PhraseIndex()
-    ctx = CompileContext(rubric=rubric, phrases=phrases, normalize=norm)
+    ctx = CompileContext(rubric=rubric, phrases=phrases, normalize=norm, embedders=embedders or {})
     compiled: list[CompiledRule] = []
     sel = list(select or [])
     ign = list(ignore or [])

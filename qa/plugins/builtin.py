@@ -16,11 +16,19 @@ def qa_checkers():
     from qa.rules.checkers.phrase import PhraseChecker
     from qa.rules.checkers.regex import RegexChecker
     from qa.rules.checkers.required import RequiredChecker
+    from qa.rules.checkers.similar import SimilarChecker
     from qa.rules.checkers.timing import checkers as timing_checkers
     from qa.rules.checkers.token_pattern import TokenPatternChecker
 
     return [PhraseChecker, RequiredChecker, RegexChecker, TokenPatternChecker, ComplaintTypeChecker,
-            *timing_checkers()]
+            SimilarChecker, *timing_checkers()]
+
+
+@hookimpl
+def qa_embedders():
+    from qa.rules.text.embeddings import NgramBackend, UseBackend
+
+    return [NgramBackend(), UseBackend()]
 
 
 @hookimpl

@@ -101,6 +101,26 @@ def qa_reporters():
 
 
 @hookspec
+def qa_embedders():
+    """Return sentence-embedding backends for ``similar`` rules.
+
+    Each item is an instance of :class:`qa.EmbeddingBackend` with a unique ``name``
+    (what a rule's ``backend:`` says), a ``description`` and a ``default_threshold`` (the similarity a rule
+    needs when it sets no ``threshold``). ``encoder(sentences, language=..., options=...)`` is called once
+    per rule when a rubric compiles and returns an :class:`qa.Encoder`: a ``key`` naming
+    its vector space and an ``encode(texts)`` returning one L2-normalised row per text. Load models
+    there, lazily and once per process, from a local path: never download at run time. Raise
+    :class:`qa.errors.RubricError` with a hint when a package or model is missing; qa adds the rule's
+    file and line. The builtins are ``ngram`` and ``use-multilingual``; docs/plugins.md has a backend for
+    a locally stored sentence-transformers model.
+
+    Since 0.2.
+
+    :return: a list of backend instances.
+    """
+
+
+@hookspec
 def qa_rubric_paths():
     """Return directories that hold rubric YAML files.
 

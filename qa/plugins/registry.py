@@ -34,7 +34,6 @@ from qa.version import __version__
 
 ENTRY_POINT_GROUP = "qa"
 BUILTIN_NAME = "builtin"
-REGISTRATION_HOOKS = ("qa_checkers", "qa_readers", "qa_reporters", "qa_rubric_paths", "qa_commands")
 
 
 @dataclass(frozen=True)
@@ -67,6 +66,7 @@ class PluginInfo:
     checkers: list[str] = field(default_factory=list)
     readers: list[str] = field(default_factory=list)
     reporters: list[str] = field(default_factory=list)
+    embedders: list[str] = field(default_factory=list)
     rubric_paths: list[str] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)
     hooks: list[str] = field(default_factory=list)
@@ -116,6 +116,11 @@ class Registry:
         return self._named("qa_reporters", "reporters")
 
     @cached_property
+    def embedders(self) -> dict[str, Any]:
+        """Embedding backends for ``similar`` rules (:mod:`qa.rules.text.embeddings`)."""
+        return self._named("qa_embedders", "embedders")
+
+    @cached_property
     def commands(self) -> list[Any]:
         return list(self._named("qa_commands", "commands").values())
 
@@ -138,7 +143,7 @@ class Registry:
 
     def collect(self) -> Registry:
         """Collect every kind now (a listing needs them all; errors surface here)."""
-        for kind in ("checkers", "readers", "reporters", "rubric_paths", "commands"):
+        for kind in ("checkers", "readers", "reporters", "embedders", "rubric_paths", "commands"):
             getattr(self, kind)
         return self
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from qa.errors import InputError
+from qa.eval.metrics import cohen_kappa
 from qa.store import finding_key
 
 YES = {"1", "yes", "y", "true", "t", "pass", "passed", "是", "对", "通过", "合格", "违规"}
@@ -102,20 +103,6 @@ def verdicts_from_reviews(results: Iterable[dict], reviews: Iterable[dict]) -> H
         for rule, vs in by_rule.items():
             out.rules[(cid, rule)] = "right" in vs
     return out
-
-
-def cohen_kappa(pairs: list[tuple[bool, bool]]) -> float | None:
-    """Cohen's kappa of two raters' yes/no; None when chance agreement is total (kappa undefined)."""
-    n = len(pairs)
-    if not n:
-        return None
-    po = sum(a == b for a, b in pairs) / n
-    pa = sum(a for a, _ in pairs) / n
-    pb = sum(b for _, b in pairs) / n
-    pe = pa * pb + (1 - pa) * (1 - pb)
-    if pe >= 1.0:
-        return None
-    return (po - pe) / (1 - pe)
 
 
 def calibrate(results: Iterable[dict], human: HumanVerdicts, min_precision: float = 0.8,

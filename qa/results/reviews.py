@@ -19,7 +19,9 @@ from qa.model import Finding
 from qa.store import finding_key
 
 
-def _rubric_for(ref: dict, cache: dict, rubric=None, load_rubric=None):
+def rubric_for(ref: dict, cache: dict, rubric=None, load_rubric=None):
+    """The rubric a result was scored with (``ref`` = its ``rubric``): ``rubric`` if its hash matches, else
+    ``load_rubric(id)`` when that still has the same hash, else None; ``cache`` keeps lookups by hash."""
     h = (ref or {}).get("hash")
     if rubric is not None and rubric.hash == h:
         return rubric
@@ -27,15 +29,12 @@ def _rubric_for(ref: dict, cache: dict, rubric=None, load_rubric=None):
         return cache[h]
     if load_rubric is None:
         return None
-    found = None
     try:
-        try:
-            cand = load_rubric(ref.get("id"))
-            found = cand if cand.hash == h else None
-        except QAError:
-            found = None
-    finally:
-        cache[h] = found
+        cand = load_rubric(ref.get("id"))
+        found = cand if cand.hash == h else None
+    except QAError:
+        found = None
+    cache[h] = found
     return found
 
 
@@ -77,7 +76,7 @@ def apply_to_result(result: dict, reviews: list[dict], cache: dict | None = None
                                             "created_at")} for rv in reviews]
     if dropped:
         r["overridden_findings"] = dropped
-    rb = _rubric_for(r.get("rubric") or {}, cache if cache is not None else {}, rubric, load_rubric)
+    rb = rubric_for(r.get("rubric") or {}, cache if cache is not None else {}, rubric, load_rubric)
     if dropped:
         if rb is not None:
             _rescore(r, rb)

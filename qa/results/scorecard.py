@@ -247,8 +247,10 @@ def complaint_types(result: dict) -> list[str]:
 
 
 def is_timing_finding(f: dict) -> bool:
-    return str(f.get("rule", "")).startswith("timing.") or any(
-        t == "timing" or str(t).startswith("timing.") for t in f.get("tags") or ())
+    if str(f.get("rule", "")).startswith("timing."):
+        return True
+    tags = f.get("tags")
+    return bool(tags) and any(t == "timing" or str(t).startswith("timing.") for t in tags)
 
 
 def _lookup(meta: Any, path: str) -> Any:

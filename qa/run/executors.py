@@ -212,14 +212,15 @@ def ordered_pool(chunks: Iterable[Chunk], job: Job, jobs: int, max_in_flight: in
 
 
 def parallel_score(conversations: Iterable[Conversation], rubric: Rubric, *, checkers: Mapping[str, type],
-                   jobs: int, select=(), ignore=(), chunk_size: int = DEFAULT_CHUNK,
+                   jobs: int, embedders: Mapping[str, Any] | None = None, select=(), ignore=(),
+                   chunk_size: int = DEFAULT_CHUNK,
                    max_in_flight: int | None = None, on_submit=None) -> Iterator[dict[str, Any]]:
     """Score ``conversations`` in a pool of ``jobs`` processes; yield results in input order.
 
     At most ``max_in_flight`` chunks (default ``2 × jobs``) are in flight at any time;
     ``on_submit(in_flight)`` is called after each submission (tests use it to prove the bound).
     """
-    job = Job(rubric, checkers, {}, tuple(select), tuple(ignore), limits=None)
+    job = Job(rubric, checkers, {}, tuple(select), tuple(ignore), embedders=embedders or {}, limits=None)
     chunks = (ItemsChunk([pack(c) for c in chunk]) for chunk in chunked(conversations, chunk_size))
     for outcomes in ordered_pool(chunks, job, jobs, max_in_flight, on_submit):
         for o in outcomes:

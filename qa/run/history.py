@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 
 from qa.results.files import read_results
-from qa.store import fingerprint_files, record_run
+from qa.store import fingerprint_files, is_postgres, record_run
 
 
 class HistoryCopy:
@@ -22,8 +22,8 @@ class HistoryCopy:
         self._tmp: str | None = None
 
     def tee(self, results: Iterable[dict]) -> Iterator[dict]:
-        fd, self._tmp = tempfile.mkstemp(prefix=".qa-history-", suffix=".jsonl",
-                                         dir=os.path.dirname(os.path.abspath(self.db)) or ".")
+        here = None if is_postgres(self.db) else os.path.dirname(os.path.abspath(self.db)) or "."
+        fd, self._tmp = tempfile.mkstemp(prefix=".qa-history-", suffix=".jsonl", dir=here)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             for r in results:
                 fh.write(json.dumps(r, ensure_ascii=False) + "\n")

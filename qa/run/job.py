@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +32,7 @@ class Job:
     readers: Mapping[str, Any]
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    embedders: Mapping[str, Any] = field(default_factory=dict)  # embedding backends of ``similar`` rules
     fmt: str = "auto"            # the input format (``--format``)
     want: str = "dict"           # "dict": Scored.result; "line": Scored.line + Scored.tally
     redact: bool = False
@@ -47,7 +48,8 @@ def compiled_for(job: Job) -> CompiledRubric:
     key = (job.rubric.hash, job.select, job.ignore, tuple(sorted((k, id(v)) for k, v in job.checkers.items())))
     compiled = _COMPILED.get(key)
     if compiled is None:
-        compiled = _COMPILED[key] = compile_rubric(job.rubric, job.checkers, select=job.select, ignore=job.ignore)
+        compiled = _COMPILED[key] = compile_rubric(job.rubric, job.checkers, embedders=job.embedders,
+                                                   select=job.select, ignore=job.ignore)
     return compiled
 
 

@@ -62,7 +62,7 @@ def run(request: RunRequest, *, on_scored: Callable[[RunReport], None] | None = 
     if scheduler and (not output or output == "-"):
         raise ConfigError("--scheduler needs -o DIRECTORY for the partitioned output")
     job = Job(rubric, registry.checkers, registry.readers, tuple(request.select), tuple(request.ignore),
-              fmt=request.input_format or "auto", redact=request.redact, limits=request.limits,
+              embedders=registry.embedders, fmt=request.input_format or "auto", redact=request.redact, limits=request.limits,
               read_options=request.read_options)
     history = None
     if request.db:

@@ -52,3 +52,16 @@ def test_tiny_run_writes_every_figure(bench, tmp_path):
     assert d["qa"][1]["worker_peak_rss_mb"] > 0 and d["qa"][0]["peak_rss_mb"] > 0
     assert set(d["ratios"]) >= {"qa_over_naive", "floor_over_qa", "jobs2_speedup"}
     assert d["startup"]["help_s"] > 0 and set(d["targets"])
+
+
+def test_similarity_figures_compare_one_rule_per_backend_with_the_plain_rubric(bench, tmp_path):
+    corpus = tmp_path / "c.jsonl"
+    bench.make_corpus(corpus, 40, seed=3)
+    got = bench.similarity(corpus, repeat=1)
+    assert got["conversations"] == 40 and got["plain"]["over_plain"] == 1.0
+    for backend in ("ngram", "use-multilingual"):
+        fig = got[backend]
+        assert fig["conv_per_s"] > 0 and fig["over_plain"] > 0
+        cache = fig["cache"]
+        # the synthetic agents repeat their lines: most units after the first conversations are hits
+        assert cache["texts"] == cache["hits"] + cache["misses"] and cache["hit_rate"] > 0.5

@@ -75,7 +75,7 @@ def test_unreachable_scheduler_is_a_clear_error(inputs, rubric_path, tmp_path):
 
 
 def test_big_jsonl_files_are_split_into_byte_ranges(cluster, make_corpus, rubric, tmp_path):
-    from qa.ingest import ReadStats
+    from qa import ReadStats
     from qa.run.chunks import split_jsonl
     from qa.run.dask import DaskExecutor
     from qa.run.job import Job

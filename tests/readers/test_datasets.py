@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from qa import Registry
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -152,3 +154,55 @@ def test_jddc_dev_without_its_answer_file_is_one_reject_naming_it(tmp_path, shar
     convs, rejects, _ = read_all(src, fmt="jddc-dev")
     assert convs == [] and len(rejects) == 1
     assert "dev_answer.txt is missing" in rejects[0].reason
+
+
+HVB = ROOT / "corpora" / "harper-valley-bank"
+HVB_DEVSET_CALLS, HVB_DEVSET_AGENTS, HVB_DEVSET_TURNS = 80, 37, 1478
+
+
+def _lines(path):
+    return path.read_text(encoding="utf-8").split()
+
+
+def test_hvb_devset_sample_is_the_seeded_draw_from_the_pool():
+    """devset/sids.txt is random.Random(14).sample(pool - calls.jsonl, 80), as SOURCE.md says."""
+    import random
+
+    pool = _lines(HVB / "devset" / "pool.txt")
+    bundled = {json.loads(ln)["id"] for ln in (HVB / "calls.jsonl").read_text(encoding="utf-8").splitlines()}
+    assert pool == sorted(pool) and len(pool) == 100 and bundled <= set(pool)
+    drawn = sorted(random.Random(14).sample([s for s in pool if s not in bundled], 80))
+    assert _lines(HVB / "devset" / "sids.txt") == drawn
+
+
+def test_bundled_hvb_devset_reads_every_call_with_agents_and_times(read_all):
+    convs, rejects, stats = read_all(HVB / "devset" / "calls.jsonl")
+    assert rejects == [] and stats.read == len(convs) == HVB_DEVSET_CALLS
+    assert [c.id for c in convs] == _lines(HVB / "devset" / "sids.txt")
+    for c in convs:
+        assert (c.channel, c.language, c.metadata["source"]) == ("call", "en", "harper-valley-bank")
+        assert c.agent_id is not None and c.agent_id == c.metadata["agent_speaker_id"]
+        assert {t.speaker for t in c.turns if t.role == "agent"} == {c.agent_id}
+        assert all(t.start is not None and t.end is not None and t.end >= t.start for t in c.turns)
+        starts = [t.start for t in c.turns]
+        assert starts == sorted(starts)
+    by_id = {c.id: c for c in convs}
+    first_agent = next(t for t in by_id["0091a706bc604188"].turns if t.role == "agent" and t.text != "[noise]")
+    assert by_id["0091a706bc604188"].agent_id == "3"
+    assert (first_agent.start, first_agent.end) == (2.44, 7.15)
+    assert first_agent.text == "hello this is harper valley national bank my name is jennifer how can i help you today"
+    assert len({c.agent_id for c in convs}) == HVB_DEVSET_AGENTS
+    assert sum(len(c.turns) for c in convs) == HVB_DEVSET_TURNS
+
+
+def test_devset_sources_in_the_repository_read_without_rejects(read_all):
+    """Entries of corpora/devset/sources.yaml with `local` name bundled files that qa reads cleanly."""
+    from qa.eval.devset import load_devset
+
+    sources = load_devset(ROOT / "corpora" / "devset", readers=Registry.build().readers).sources
+    local = {name: s for name, s in sources.items() if s.local}
+    assert local["hvb"].file.resolve() == (HVB / "devset" / "calls.jsonl").resolve()
+    for name, s in local.items():
+        convs, rejects, _ = read_all(s.file, fmt=s.format)
+        assert rejects == [] and convs, name
+    assert {c.language for c in read_all(local["hvb"].file, fmt=local["hvb"].format)[0]} == {"en"}

@@ -54,6 +54,6 @@ def test_invalid_lines_fail_both_naming_the_field(d, field):
 
 
 def test_bundled_calls_are_schema_valid():
-    for path in (ROOT / "corpora" / "harper-valley-bank").glob("*.jsonl"):
+    for path in (ROOT / "corpora" / "harper-valley-bank").rglob("*.jsonl"):
         for line in path.read_text(encoding="utf-8").splitlines():
             assert schema_problems(json.loads(line)) == [], path

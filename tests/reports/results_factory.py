@@ -21,3 +21,17 @@ def result(cid, agent="A1", team="T1", score=100.0, passed=True, fatal=False, st
     if metadata:
         r["metadata"] = metadata
     return r
+
+
+def month():
+    """Six results, 1-6 November 2026: agent A1 for c0-c3, A2 for c4 and a spreadsheet formula as c5's agent
+    id; c0 and c1 have a ban.refusal finding and c1 failed."""
+    out = []
+    for k in range(6):
+        fs = [finding("ban.refusal", turn=1, span=(0, 3))] if k < 2 else []
+        out.append(result(f"c{k}", agent="A1" if k < 4 else "A2", team="T1", score=95.0 if fs else 100.0,
+                          passed=k != 1, findings=fs, started=f"2026-11-{k + 1:02d}T10:00:00+08:00"))
+    out[5]["agent_id"] = "=HYPERLINK(\"http://x\")"
+    return out
+
+

@@ -6,21 +6,11 @@ import json
 import re
 from xml.etree import ElementTree as ET
 
-from tests.reports.results_factory import RUBRIC, finding, result
-
-
-def _month():
-    out = []
-    for k in range(6):
-        fs = [finding("ban.refusal", turn=1, span=(0, 3))] if k < 2 else []
-        out.append(result(f"c{k}", agent="A1" if k < 4 else "A2", team="T1", score=95.0 if fs else 100.0,
-                          passed=k != 1, findings=fs, started=f"2026-11-{k + 1:02d}T10:00:00+08:00"))
-    out[5]["agent_id"] = "=HYPERLINK(\"http://x\")"
-    return out
+from tests.reports.results_factory import finding, month, result
 
 
 def test_scorecard_json_csv_xlsx(run_qa, write_jsonl, tmp_path):
-    res = write_jsonl("r.jsonl", _month())
+    res = write_jsonl("r.jsonl", month())
     code, out, err = run_qa("scorecard", res, "--period", "month", "--min-conversations", "2", "-f", "json")
     assert code == 0, err
     rows = {r["agent"]: r for r in json.loads(out)["rows"]}
@@ -54,7 +44,7 @@ def test_scorecard_json_csv_xlsx(run_qa, write_jsonl, tmp_path):
 
 
 def test_scorecard_gate_and_usage_errors(run_qa, write_jsonl):
-    res = write_jsonl("r.jsonl", _month())
+    res = write_jsonl("r.jsonl", month())
     code, _, err = run_qa("scorecard", res, "--by", "team", "--fail-under-pass-rate", "0.9", "-f", "json")
     assert code == 1 and "quality gate failed: T1 2026-11 pass rate 83.3% < 90.0%" in err
     assert run_qa("scorecard", res, "--by", "team", "--fail-under-pass-rate", "0.8", "-f", "json")[0] == 0
@@ -65,57 +55,6 @@ def test_scorecard_gate_and_usage_errors(run_qa, write_jsonl):
     assert code == 2 and "convs.jsonl:1" in err and "not a score result" in err
     code, _, err = run_qa("scorecard")
     assert code == 2 and "no results given" in err
-
-
-def test_history_import_is_idempotent_and_compare_names_changes(run_qa, write_jsonl, tmp_path):
-    db = tmp_path / "qa.db"
-    a = write_jsonl("a.jsonl", _month())
-    edited = _month()
-    for r in edited:
-        r["rubric"] = {**RUBRIC, "version": "1.1.0", "hash": "h-edited"}
-    edited[2]["findings"] = [finding("courtesy.greeting", turn=0, span=None)]
-    edited[2]["score"] = 95.0
-    b = write_jsonl("b.jsonl", edited)
-    assert "run 1 stored" in run_qa("history", "import", a, "--db", db)[1]
-    code, out, _ = run_qa("history", "import", a, "--db", db)
-    assert code == 0 and "run 1 replaced" in out
-    assert "run 2 stored" in run_qa("history", "import", b, "--db", db)[1]
-    runs = json.loads(run_qa("history", "list", "--db", db, "-f", "json")[1])
-    assert [(r["id"], r["rubric_hash"], r["conversations"]) for r in runs] == [(1, "h-test", 6), (2, "h-edited", 6)]
-    code, out, _ = run_qa("history", "compare", "1", "2", "--db", db, "-f", "json")
-    cmp = json.loads(out)
-    assert [c["conversation_id"] for c in cmp["changed"]] == ["c2"]
-    assert cmp["rules"] == [{"rule": "courtesy.greeting", "added": 1, "removed": 0, "conversations": 1}]
-    code, out, _ = run_qa("history", "compare", "1", "latest", "--db", db)
-    assert code == 0 and "c2" in out and "courtesy.greeting" in out and "1 conversation(s) changed" in out
-    show = json.loads(run_qa("history", "show", "1", "--db", db, "-f", "json")[1])
-    assert show["findings_by_rule"] == {"ban.refusal": 2} and show["worst"][0]["score"] == 95.0
-    trend = json.loads(run_qa("history", "trend", "--db", db, "--period", "day", "-f", "json")[1])
-    assert trend["series"]["A1"]["2026-11-03"]["mean_score"] == 95.0       # the latest run's c2
-    code, _, err = run_qa("history", "show", "9", "--db", db)
-    assert code == 2 and "no run 9" in err
-    code, _, err = run_qa("history", "list", "--db", tmp_path / "none.db")
-    assert code == 2 and "no history database" in err
-
-
-def test_review_changes_later_scorecards(run_qa, write_jsonl, tmp_path):
-    db = tmp_path / "qa.db"
-    run_qa("history", "import", write_jsonl("a.jsonl", _month()), "--db", db)
-    code, out, _ = run_qa("review", "show", "c0", "--db", db)
-    assert code == 0 and "1. ban.refusal" in out
-    code, out, err = run_qa("review", "finding", "c0", "1", "--wrong", "-m", "解释原因，不是推诿", "--reviewer", "lead",
-                            "--db", db)
-    assert code == 0, err
-    assert "ban.refusal@1:0-3 marked wrong" in out
-    code, _, err = run_qa("review", "finding", "c0", "5", "--right", "--db", db)
-    assert code == 2 and "no number 5" in err
-    assert run_qa("review", "score", "c1", "90", "-m", "客户挂断", "--db", db)[0] == 0
-    rows = json.loads(run_qa("scorecard", "--db", db, "--period", "all", "-f", "json")[1])["rows"]
-    a1 = next(r for r in rows if r["agent"] == "A1")
-    assert a1["findings"] == 1 and a1["reviewed"] == 2
-    assert a1["mean_score"] == (95.0 + 90.0 + 100 + 100) / 4      # c0 kept (rubric not loadable), c1 manual
-    reviews = json.loads(run_qa("review", "list", "--db", db, "-f", "json")[1])
-    assert [(r["verdict"], r["reviewer"]) for r in reviews][0] == ("wrong", "lead")
 
 
 def test_calibrate_hand_checked(run_qa, write_jsonl, tmp_path):
@@ -149,7 +88,7 @@ def test_junit_one_testcase_per_conversation():
 
     from qa.reporters.junit import JunitReporter
 
-    rs = _month()
+    rs = month()
     rs[3]["fatal"], rs[3]["passed"] = True, False
     rs[3]["findings"] = [finding("ban.abuse", severity="critical", message="辱骂\x07客户")]
     buf = io.StringIO()
@@ -163,7 +102,7 @@ def test_junit_one_testcase_per_conversation():
 
 
 def test_report_command_reads_transcripts(run_qa, write_jsonl, tmp_path):
-    rs = _month()
+    rs = month()
     convs = write_jsonl("convs.jsonl", [{"id": r["conversation_id"], "agent_id": r["agent_id"], "turns": [
         {"role": "customer", "text": "怎么还没到"}, {"role": "agent", "text": "没办法 <i>查</i>"}]} for r in rs])
     for r in rs:
@@ -183,7 +122,7 @@ def test_rubric_pass_rate_floor_flags_without_failing(run_qa, write_jsonl, tmp_p
     rubric = tmp_path / "r.yaml"
     rubric.write_text("id: r\nversion: '1'\nscorecard: {pass_rate_floor: 0.9, min_conversations: 1}\n"
                       "rules:\n  - {id: ban.refusal, checker: phrase, title: t, phrases: [没办法]}\n", encoding="utf-8")
-    res = write_jsonl("r.jsonl", _month())
+    res = write_jsonl("r.jsonl", month())
     code, out, err = run_qa("scorecard", res, "--by", "team", "--rubric", rubric, "-f", "json")
     assert code == 0 and "under the pass-rate floor: T1 2026-11 pass rate 83.3% < 90.0%" in err
     assert json.loads(out)["rows"][0]["below_floor"] is True
@@ -212,24 +151,6 @@ def test_score_writes_html_and_junit_directly(run_qa, write_jsonl, tmp_path):
     run_qa("score", convs, "-r", "zh-customer-service", "-f", "jsonl", "-o", res)
     passed = {r["conversation_id"]: r["passed"] for r in map(json.loads, res.read_text(encoding="utf-8").splitlines())}
     assert {c.get("name"): c.find("failure") is None for c in root.iter("testcase")} == passed
-
-
-def test_calibrate_against_reviews_in_the_db(run_qa, write_jsonl, tmp_path):
-    db = tmp_path / "qa.db"
-    rs = [result(f"r{k}", score=95.0, findings=[finding("ban.refusal", turn=1, span=(0, 3))]) for k in range(4)]
-    run_qa("history", "import", write_jsonl("a.jsonl", rs), "--db", db)
-    for k, verdict in enumerate(("--right", "--right", "--right", "--wrong")):
-        assert run_qa("review", "finding", f"r{k}", "ban.refusal", verdict, "--db", db)[0] == 0
-    run_qa("review", "finding", "r3", "1", "--right", "--db", db)       # changed their mind: the latest wins
-    run_qa("review", "finding", "r2", "1", "--wrong", "--db", db)
-    run_qa("review", "score", "r0", "85", "--db", db)
-    code, out, err = run_qa("calibrate", "--db", db, "-f", "json")
-    assert code == 0, err
-    rep = json.loads(out)
-    rule = rep["rules"][0]
-    assert (rule["tp"], rule["fp"]) == (3, 1) and rule["precision"] == 0.75 and rule["false_alarms"] == ["r2"]
-    assert rep["scores"] == {"n": 1, "mae": 10.0, "max_abs_error": 10.0}
-    assert run_qa("calibrate")[0] == 2
 
 
 def test_malformed_results_name_file_line_and_field(run_qa, tmp_path):

@@ -39,8 +39,8 @@ def test_seed_thresholds_sources_and_tags(path):
 @pytest.mark.parametrize("path", RUBRICS, ids=lambda p: p.stem)
 def test_pass_examples_are_judged_not_skipped(path):
     """A pass example that is merely not applicable would pass vacuously."""
-    checkers = Registry.build().checkers
+    registry = Registry.build()
     r = load_rubric(str(path))
-    for case in example_cases(r, checkers):
-        res = score_conversation(case.conversation(), compiled(r, checkers))
+    for case in example_cases(r, registry):
+        res = score_conversation(case.conversation(), compiled(r, registry))
         assert case.rule.id not in res["not_applicable"], (case.id, res["not_applicable_reasons"])

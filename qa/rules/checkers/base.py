@@ -25,6 +25,7 @@ Minimal example::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -89,6 +90,7 @@ class CompileContext:
     phrases: PhraseIndex
     normalize: NormalizeOptions
     cache: dict[str, Any] = field(default_factory=dict)
+    embedders: Mapping[str, Any] = field(default_factory=dict)  # name → embedding backend (``similar`` rules)
 
     def add_phrases(self, phrases) -> int:
         """Register phrases (normalised like the text) in the shared automaton; returns a group id."""

@@ -87,8 +87,8 @@ def _found(findings: list[dict]) -> str:
     return "; ".join(parts) + more
 
 
-def run_examples(rubric: Rubric, checkers: Mapping[str, type], rules: Iterable[str] | None = None
-                 ) -> list[ExampleResult]:
+def run_examples(rubric: Rubric, checkers: Mapping[str, type], rules: Iterable[str] | None = None, *,
+                 embedders: Mapping[str, Any] | None = None) -> list[ExampleResult]:
     """Run the examples of ``rules`` (ids; default: every enabled rule) and return one result per example.
 
     An unknown rule id raises RubricError with a did-you-mean hint.
@@ -104,7 +104,7 @@ def run_examples(rubric: Rubric, checkers: Mapping[str, type], rules: Iterable[s
         selected = [known[r] for r in wanted]
     else:
         selected = rubric.active_rules
-    compiled = compile_rubric(rubric, checkers)
+    compiled = compile_rubric(rubric, checkers, embedders=embedders)
     results: list[ExampleResult] = []
     for rule in selected:
         for index, ex in iter_examples(rule):

@@ -19,51 +19,33 @@ Checks (each issue has a stable code):
 - ``pass-example-flagged`` — a pass example of any rule is flagged on its text by another rule of the
   rubric (good language that the rubric would still penalise). Missing-phrase findings (a one-turn
   example has no closing) and ``info`` findings (labels such as complaint types) are not counted.
+- ``similar-unless-overlap``, ``similar-rules-overlap`` — similarity rules whose examples sit too close to
+  their own near misses or to another similarity rule (:mod:`qa.rules.rubric.lint_similar`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from qa.engine import compile_rubric, score_conversation
 from qa.rules.rubric.examples import _label, example_conversation
+from qa.rules.rubric.issues import LintIssue, path_of
+from qa.rules.rubric.lint_similar import lint_similar
 from qa.rules.rubric.model import Rubric
 from qa.rules.text.normalize import NormalizeOptions, normalize_phrase
 
 PHRASE_CHECKERS = ("phrase",)
 
 
-@dataclass
-class LintIssue:
-    code: str
-    rule: str | None
-    message: str
-    path: str | None = None
-    line: int | None = None
-    level: str = "warning"  # "warning" | "info"
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.path and self.line else (self.path or "<rubric>")
-        return f"{where}: {self.level} {self.code}" + (f" [{self.rule}]" if self.rule else "") + f": {self.message}"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "level": self.level, "rule": self.rule, "message": self.message,
-                "path": self.path, "line": self.line}
-
-
-def _path_of(rule, rubric: Rubric) -> str | None:
-    return rule.origin.rsplit(":", 1)[0] if rule.origin else rubric.path
-
-
-def lint_rubric(rubric: Rubric, checkers: Mapping[str, type], *, run_examples: bool = True) -> list[LintIssue]:
+def lint_rubric(rubric: Rubric, checkers: Mapping[str, type], *, embedders: Mapping[str, Any] | None = None,
+                run_examples: bool = True) -> list[LintIssue]:
     """All lint issues of a loaded rubric, in rule order (``checkers``: name → class, to compile it)."""
     norm = NormalizeOptions.for_language(rubric.language, rubric.normalize)
     issues: list[LintIssue] = []
     owners: dict[str, list[str]] = {}
     for rule in rubric.active_rules:
-        path = _path_of(rule, rubric)
+        path = path_of(rule, rubric)
         if not rule.examples:
             issues.append(LintIssue("no-examples", rule.id, "rule has no examples; add examples: {fail: [...], "
                                     "pass: [...]} so `qa rubric test` guards it", path, rule.line))
@@ -122,14 +104,15 @@ def lint_rubric(rubric: Rubric, checkers: Mapping[str, type], *, run_examples: b
         if len(rules) > 1:
             second = rubric.rule(rules[1])
             issues.append(LintIssue("phrase-in-two-rules", rules[1], f"phrase {p!r} is also in rule {rules[0]!r}: "
-                                    "one utterance would be penalised twice", _path_of(second, rubric), second.line))
+                                    "one utterance would be penalised twice", path_of(second, rubric), second.line))
+    issues.extend(lint_similar(rubric, checkers, embedders))
     if run_examples:
-        issues.extend(_flagged_pass_examples(rubric, checkers))
+        issues.extend(_flagged_pass_examples(rubric, checkers, embedders))
     return issues
 
 
-def _flagged_pass_examples(rubric: Rubric, checkers: Mapping[str, type]) -> list[LintIssue]:
-    compiled = compile_rubric(rubric, checkers)
+def _flagged_pass_examples(rubric: Rubric, checkers: Mapping[str, type], embedders) -> list[LintIssue]:
+    compiled = compile_rubric(rubric, checkers, embedders=embedders)
     out = []
     for rule in rubric.active_rules:
         for k, ex in enumerate(e for e in rule.examples if e.kind == "pass"):
@@ -140,6 +123,6 @@ def _flagged_pass_examples(rubric: Rubric, checkers: Mapping[str, type]) -> list
             for other in others:
                 ev = next(f["evidence"] for f in result["findings"] if f["rule"] == other)
                 out.append(LintIssue("pass-example-flagged", rule.id, f"pass example {k + 1} {_label(ex)} is flagged "
-                                     f"by rule {other!r}" + (f" (“{ev}”)" if ev else ""), _path_of(rule, rubric),
+                                     f"by rule {other!r}" + (f" (“{ev}”)" if ev else ""), path_of(rule, rubric),
                                      ex.line))
     return out
