@@ -54,6 +54,7 @@ _PUBLIC = {
     "Option": "qa.rules.checkers.base",
     "CompileContext": "qa.rules.checkers.base",
     "NO_FINDINGS": "qa.rules.checkers.base",
+    "PreparedConversation": "qa.engine.prepared",
     "Prepared": "qa.engine.prepared",
     "Reader": "qa.ingest.base",
     "Reporter": "qa.reporters.base",

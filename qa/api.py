@@ -28,7 +28,7 @@ from qa.engine.compile import CompiledRubric
 from qa.ingest import ReadOptions, ReadStats
 from qa.ingest import read_conversations as _read_conversations
 from qa.ingest import read_records as _read_records
-from qa.model import Conversation, Reject
+from qa.model import Conversation, Reject, ResultDict
 from qa.plugins.registry import PluginOptions, Registry
 from qa.rules.rubric import loader as _loader
 from qa.rules.rubric.model import Rubric
@@ -72,7 +72,7 @@ def _compiled(rubric: Rubric | CompiledRubric, registry: Registry | None, **opti
 
 
 def score_conversation(conv: Conversation, rubric: Rubric | CompiledRubric, *,
-                       registry: Registry | None = None) -> dict[str, Any]:
+                       registry: Registry | None = None) -> ResultDict:
     """Score one conversation; returns the result dict (docs/format.md). Compile the rubric once
     (:func:`compile_rubric`) when scoring many."""
     return _score.score_conversation(conv, _compiled(rubric, registry))
@@ -80,7 +80,7 @@ def score_conversation(conv: Conversation, rubric: Rubric | CompiledRubric, *,
 
 def score_conversations(conversations: Iterable[Conversation], rubric: Rubric | CompiledRubric, *,
                         registry: Registry | None = None, select: Iterable[str] | None = None,
-                        ignore: Iterable[str] | None = None) -> Iterator[dict[str, Any]]:
+                        ignore: Iterable[str] | None = None) -> Iterator[ResultDict]:
     """Score a stream of conversations lazily (memory stays flat)."""
     return _score.score_conversations(conversations, _compiled(rubric, registry, select=select, ignore=ignore))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from qa.engine.compile import compile_rubric
-from qa.engine.prepared import Prepared
+from qa.engine.prepared import PreparedConversation
 from qa.engine.score import run_rules
 from qa.errors import RubricError
 from qa.model import Conversation, Turn
@@ -35,7 +35,7 @@ class RubricClassifier:
 
     def predict_one(self, text: str) -> list[dict]:
         conv = Conversation("text", [Turn(self.role, text)], language=self.rubric.language)
-        _f, _na, _m, labels, errors = run_rules(Prepared(conv, self.compiled), self.compiled)
+        _f, _na, _m, labels, errors = run_rules(PreparedConversation(conv, self.compiled), self.compiled)
         if errors:
             raise RuntimeError(errors[0]["error"])
         return labels.get("complaint_types", [])

@@ -1,7 +1,8 @@
-"""A conversation prepared for checking: normalised texts, phrase hits, role indices, lazy tokens.
+"""A conversation prepared for checking (:class:`PreparedConversation`): normalised texts, phrase hits,
+role indices, lazy tokens and times.
 
-Built once per conversation by the engine and shared by every checker, so the text is normalised
-once, scanned once by the phrase automaton, and tokenised at most once (only if a rule asks).
+Built once per conversation by the engine and handed to every checker's ``check``, so the text is
+normalised once, scanned once by the phrase automaton, and tokenised at most once (only if a rule asks).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from qa.engine import CompiledRubric
     from qa.rules.rubric.model import Rule, Scope
 
+
 def _scope_key(scope: Scope, timed: bool) -> tuple:
     """What a scope selects, as a hashable key (a value, not an object id that a freed scope may reuse)."""
     roles = scope.role
@@ -26,7 +28,11 @@ def _scope_key(scope: Scope, timed: bool) -> tuple:
     return roles, scope.first, scope.last, scope.within_s if timed else None
 
 
-class Prepared:
+class PreparedConversation:
+    """What a checker's ``check`` receives: the conversation (``conversation``, also ``conv``) with, per
+    turn, its normalised text (``texts[i]``), the phrase hits of every rule (``hits[group]``: ``(turn,
+    start, end)``), the turns of each role, and on demand times, scopes and tokens."""
+
     def __init__(self, conv: Conversation, compiled: CompiledRubric):
         self.conv = conv
         self.compiled = compiled
@@ -45,6 +51,11 @@ class Prepared:
         self._scope_sets: dict[tuple, frozenset[int]] = {}
         self._tokens: dict[int, list[tuple[str, int, int]]] = {}
         self.cache: dict[str, Any] = {}
+
+    @property
+    def conversation(self) -> Conversation:
+        """The conversation as read (``conv`` is the same object)."""
+        return self.conv
 
     # -- time ----------------------------------------------------------------------------------
 
@@ -182,3 +193,7 @@ class Prepared:
         return Finding(rule=rule.id, checker=rule.checker, severity=rule.severity, message=message, turn=turn,
                        span=orig_span, time=time, evidence=evidence, points=rule.points, tags=rule.tags,
                        speaker=speaker, extra=extra)
+
+
+Prepared = PreparedConversation
+"""The name of :class:`PreparedConversation` in qa 0.1 (kept: plugins annotate with it)."""

@@ -13,13 +13,13 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from qa.engine.compile import CompiledRubric, CompiledRule, UnlessGroups
-from qa.engine.prepared import Prepared
+from qa.engine.prepared import PreparedConversation
 from qa.engine.scoring import score_findings
-from qa.model import Conversation, Finding, RuleOutcome
+from qa.model import Conversation, Finding, ResultDict, RuleOutcome
 from qa.rules.checkers.base import NO_FINDINGS
 
 
-def excepted(p: Prepared, u: UnlessGroups, window: int, f_turn: int, start: int, end: int) -> bool:
+def excepted(p: PreparedConversation, u: UnlessGroups, window: int, f_turn: int, start: int, end: int) -> bool:
     """True if an ``unless`` exception cancels a match at ``[start, end)`` of turn ``f_turn``."""
     if u.preceded_by is not None:
         lo = start - window
@@ -56,7 +56,7 @@ def excepted(p: Prepared, u: UnlessGroups, window: int, f_turn: int, start: int,
     return False
 
 
-def _apply_unless(p: Prepared, cr: CompiledRule, outcome: RuleOutcome) -> None:
+def _apply_unless(p: PreparedConversation, cr: CompiledRule, outcome: RuleOutcome) -> None:
     """Drop the findings an ``unless`` exception cancels; strips every finding's private ``_norm_span``."""
     unless = cr.unless
     if unless is None:
@@ -84,7 +84,7 @@ def _channel_reason(channels: tuple[str, ...], channel: str) -> str:
     return f"rule applies to {'/'.join(channels)} conversations, this is a {channel}"
 
 
-def run_rules(p: Prepared, compiled: CompiledRubric) -> tuple[list[Finding], dict[str, str], dict, dict, list]:
+def run_rules(p: PreparedConversation, compiled: CompiledRubric) -> tuple[list[Finding], dict[str, str], dict, dict, list]:
     """Run every compiled rule on a prepared conversation."""
     findings: list[Finding] = []
     not_applicable: dict[str, str] = {}
@@ -125,18 +125,18 @@ def run_rules(p: Prepared, compiled: CompiledRubric) -> tuple[list[Finding], dic
     return findings, not_applicable, metrics, labels, errors
 
 
-def score_conversation(conv: Conversation, compiled: CompiledRubric) -> dict[str, Any]:
+def score_conversation(conv: Conversation, compiled: CompiledRubric) -> ResultDict:
     """Score one conversation; returns the result dict of the output contract."""
     return _score(conv, compiled)[0]
 
 
 def _score(conv: Conversation, compiled: CompiledRubric):
-    p = Prepared(conv, compiled)
+    p = PreparedConversation(conv, compiled)
     findings, na, metrics, labels, errors = run_rules(p, compiled)
     rubric = compiled.rubric
     s = score_findings(rubric, findings, na.keys(), plan=compiled.plan)
     labels.setdefault("complaint_types", [])
-    result: dict[str, Any] = {
+    result: ResultDict = {
         "conversation_id": conv.id,
         "agent_id": conv.agent_id,
         "team": conv.team,
@@ -187,7 +187,7 @@ def explain_conversation(conv: Conversation, compiled: CompiledRubric) -> dict[s
         counts[f["rule"]] = counts.get(f["rule"], 0) + 1
         if f["turn"] is not None:
             by_turn.setdefault(f["turn"], []).append(k)
-    prepared = Prepared(conv, compiled)
+    prepared = PreparedConversation(conv, compiled)
     transcript = []
     for i, t in enumerate(conv.turns):
         transcript.append({"turn": i, "role": t.role, "speaker": t.speaker, "time": prepared.turn_time(i),
@@ -209,8 +209,7 @@ def explain_conversation(conv: Conversation, compiled: CompiledRubric) -> dict[s
     return result
 
 
-def score_conversations(conversations: Iterable[Conversation], compiled: CompiledRubric
-                        ) -> Iterator[dict[str, Any]]:
+def score_conversations(conversations: Iterable[Conversation], compiled: CompiledRubric) -> Iterator[ResultDict]:
     """Score a stream of conversations lazily (memory stays flat)."""
     for conv in conversations:
         yield score_conversation(conv, compiled)

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 
 from qa.errors import ConfigError, InputError, QAError
+from qa.model import ResultDict
 from qa.results.reviews import apply_reviews
 from qa.results.scorecard import Policy, policy_from_dict
 from qa.rules.rubric.model import Rubric
@@ -44,7 +45,7 @@ def _check(obj, path: str, line: int | None) -> dict:
     return obj
 
 
-def read_results(paths: Iterable[str] | str) -> Iterator[dict]:
+def read_results(paths: Iterable[str] | str) -> Iterator[ResultDict]:
     """Yield result dicts from JSONL or JSON-array files (``-`` is standard input), streaming JSONL."""
 
     if isinstance(paths, str | os.PathLike):
@@ -104,7 +105,7 @@ def _parse_line(raw: str, path: str, lineno: int) -> dict:
 
 
 def results_from(paths: Iterable[str], db: str | None, run=None, *,
-                 load_rubric: Callable[[str], Rubric] | None = None) -> Iterator[dict]:
+                 load_rubric: Callable[[str], Rubric] | None = None) -> Iterator[ResultDict]:
     """Results from files, or from the history db (latest per conversation, or one run) with reviews applied
     (``load_rubric`` finds the rubric to rescore a result whose findings a review dropped)."""
     paths = list(paths or ())

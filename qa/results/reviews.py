@@ -15,8 +15,17 @@ from typing import Any
 
 from qa.engine.scoring import score_findings
 from qa.errors import QAError
-from qa.model import Finding
+from qa.model import Finding, FindingDict, ResultDict
 from qa.store import finding_key
+
+
+class ReviewedResultDict(ResultDict, total=False):
+    """A result with a QA lead's reviews applied: its findings may carry ``review``."""
+
+    reviews: list[dict[str, Any]]              # the reviews of this conversation, oldest first
+    overridden_findings: list[FindingDict]     # findings a review marked wrong (left out of ``findings``)
+    automatic_score: float                     # the score before the reviews changed it
+    review_note: str                           # why the score could not be recomputed
 
 
 def rubric_for(ref: dict, cache: dict, rubric=None, load_rubric=None):
@@ -38,8 +47,8 @@ def rubric_for(ref: dict, cache: dict, rubric=None, load_rubric=None):
     return found
 
 
-def apply_reviews(results: Iterable[dict], reviews: Iterable[dict], rubric=None, *,
-                  load_rubric: Callable[[str], Any] | None = None) -> Iterator[dict]:
+def apply_reviews(results: Iterable[ResultDict], reviews: Iterable[dict], rubric=None, *,
+                  load_rubric: Callable[[str], Any] | None = None) -> Iterator[ReviewedResultDict]:
     """Yield results with reviews applied (results without reviews pass through unchanged).
 
     A result whose findings a review drops is rescored with its rubric: ``rubric`` if its hash matches,
@@ -54,8 +63,8 @@ def apply_reviews(results: Iterable[dict], reviews: Iterable[dict], rubric=None,
         yield apply_to_result(r, rvs, cache, rubric, load_rubric) if rvs else r
 
 
-def apply_to_result(result: dict, reviews: list[dict], cache: dict | None = None, rubric=None,
-                    load_rubric: Callable[[str], Any] | None = None) -> dict:
+def apply_to_result(result: ResultDict, reviews: list[dict], cache: dict | None = None, rubric=None,
+                    load_rubric: Callable[[str], Any] | None = None) -> ReviewedResultDict:
     reviews = sorted(reviews, key=lambda rv: rv.get("id") or 0)
     verdicts: dict[str, dict] = {}
     manual = None

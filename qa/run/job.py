@@ -18,7 +18,7 @@ from qa.engine.score import score_conversation
 from qa.ingest.base import ReadOptions
 from qa.ingest.limits import DEFAULT as DEFAULT_LIMITS
 from qa.ingest.limits import Limits, check_conversation
-from qa.model import Conversation, Reject, SourceRef, Turn, Word
+from qa.model import Conversation, Reject, ResultDict, SourceRef, Turn, Word
 from qa.rules.rubric.model import Rubric
 from qa.run.outcomes import OverLimit, Parsed, Scored, Tally
 
@@ -84,7 +84,7 @@ def redacted(rej: Reject, job: Job) -> Reject:
     return redact_reject(rej)
 
 
-def result_line(result: dict[str, Any]) -> str:
+def result_line(result: ResultDict) -> str:
     """A result as one JSONL line, exactly as the jsonl reporter writes it."""
     return json.dumps(result, ensure_ascii=False, separators=(",", ":")) + "\n"
 

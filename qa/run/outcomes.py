@@ -13,9 +13,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from qa.model import Reject, SourceRef
+from qa.model import Reject, ResultDict, SourceRef
 
 if TYPE_CHECKING:  # pragma: no cover
     from qa.run.summary import RunSummary
@@ -32,7 +32,7 @@ class Tally:
     severities: list[str]
 
     @classmethod
-    def of(cls, result: dict[str, Any]) -> Tally:
+    def of(cls, result: ResultDict) -> Tally:
         return cls(bool(result["passed"]), bool(result["fatal"]), bool(result.get("errors")), result["score"],
                    [f["severity"] for f in result["findings"]])
 
@@ -42,7 +42,7 @@ class Scored:
     conversation_id: str
     turns: int
     source: SourceRef | None
-    result: dict[str, Any] | None = None  # the result dict (Job.want == "dict")
+    result: ResultDict | None = None      # the result dict (Job.want == "dict")
     line: str | None = None               # the result as one JSONL line (Job.want == "line") …
     tally: Tally | None = None            # … with what the summary counts
     record: int = 0

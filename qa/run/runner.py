@@ -15,12 +15,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from qa.errors import ConfigError, QAError
 from qa.ingest.limits import check_compiled
 from qa.ingest.rejects import RejectsWriter
 from qa.io import atomic_output
+from qa.model import ResultDict
 from qa.plugins.registry import PluginOptions, Registry
 from qa.reporters import get_reporter
 from qa.rules.rubric.loader import load_rubric
@@ -157,7 +157,7 @@ def _score_parts(paths: list[str], job: Job, executor: Executor, report: RunRepo
 
 
 def score_stream(paths: list[str], job: Job, executor: Executor, *, registry: Registry,
-                 summary: RunSummary | None = None, on_reject=None, hooks: bool = True) -> Iterator[dict[str, Any]]:
+                 summary: RunSummary | None = None, on_reject=None, hooks: bool = True) -> Iterator[ResultDict]:
     """Yield a result per accepted conversation in input order, tallying ``summary``; rejects go to
     ``on_reject``. Conversations over ``job.limits`` are rejected with the reason."""
     summary = summary if summary is not None else RunSummary()

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from qa.ingest import ReadStats
-from qa.model import SEVERITIES, Reject
+from qa.model import SEVERITIES, Reject, ResultDict
 from qa.run.outcomes import Tally
 
 
@@ -31,7 +31,7 @@ class RunSummary:
     def mean_score(self) -> float | None:
         return self.score_total / self.scored if self.scored else None
 
-    def add(self, result: dict[str, Any]) -> None:
+    def add(self, result: ResultDict) -> None:
         """Count one result."""
         self.scored += 1
         self.passed += bool(result["passed"])

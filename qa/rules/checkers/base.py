@@ -14,13 +14,16 @@ Minimal example::
         description = "Agent turns written in capitals."
         options = {"min_letters": Option(int, default=8, doc="letters before a turn counts")}
 
-        def check(self, conv):
+        def check(self, prepared):
             out = self.outcome()
-            for i in conv.turns_in_scope(self.rule):
-                text = conv.conv.turns[i].text
+            for i in prepared.turns_in_scope(self.rule):
+                text = prepared.conversation.turns[i].text
                 if sum(c.isupper() for c in text) >= self.opt("min_letters") and text.isupper():
-                    out.findings.append(self.finding(conv, i, (0, len(conv.texts[i])), "turn is all capitals"))
+                    out.findings.append(self.finding(prepared, i, (0, len(prepared.texts[i])), "turn is all capitals"))
             return out
+
+``check`` receives a :class:`qa.PreparedConversation`: the conversation with its normalised texts,
+phrase hits, scopes, times and tokens.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from qa.model import Finding, RuleOutcome
 from qa.rules.text.normalize import normalize_phrase
 
 if TYPE_CHECKING:  # pragma: no cover
-    from qa.engine.prepared import Prepared
+    from qa.engine.prepared import PreparedConversation
     from qa.rules.rubric.model import Rubric, Rule
     from qa.rules.text.normalize import NormalizeOptions
     from qa.rules.text.phrases import PhraseIndex
@@ -124,19 +127,20 @@ class Checker:
     def not_applicable(self, reason: str) -> RuleOutcome:
         return RuleOutcome(applicable=False, reason=reason)
 
-    def finding(self, conv: Prepared, turn: int | None, span: tuple[int, int] | None, message: str, *,
-                time: float | None = None, evidence: str | None = None, **extra) -> Finding:
+    def finding(self, prepared: PreparedConversation, turn: int | None, span: tuple[int, int] | None, message: str,
+                *, time: float | None = None, evidence: str | None = None, **extra) -> Finding:
         """A finding for this rule; ``span`` is in normalised-text coordinates of ``turn``."""
-        return conv.make_finding(self.rule, turn, span, message, time=time, evidence=evidence, extra=extra)
+        return prepared.make_finding(self.rule, turn, span, message, time=time, evidence=evidence, extra=extra)
 
-    def span_finding(self, conv: Prepared, turn: int, span: tuple[int, int]) -> Finding:
+    def span_finding(self, prepared: PreparedConversation, turn: int, span: tuple[int, int]) -> Finding:
         """A finding for matched text: the message quotes the evidence (unless the rule sets ``message``)."""
-        f = conv.make_finding(self.rule, turn, span, "")
+        f = prepared.make_finding(self.rule, turn, span, "")
         if not self.rule.message:
             f.message = f"{self.rule.title}: “{f.evidence}”"
         return f
 
-    def check(self, conv: Prepared) -> RuleOutcome:
+    def check(self, prepared: PreparedConversation) -> RuleOutcome:
+        """The rule's outcome on one conversation (``prepared``: it, normalised and scanned)."""
         raise NotImplementedError
 
     @classmethod
