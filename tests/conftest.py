@@ -14,6 +14,15 @@ def _builtin_plugins_only(monkeypatch):
     monkeypatch.setenv("QA_PLUGINS", os.environ.get("QA_TEST_PLUGINS", "builtin"))
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests on the research data in ../shared/data are ``slow`` (and ``shared_data``): ``pytest -m 'not slow'``
+    is the quick loop; the full run (CI) includes them."""
+    for item in items:
+        if "shared_data" in getattr(item, "fixturenames", ()) or item.get_closest_marker("shared_data"):
+            item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.shared_data)
+
+
 @pytest.fixture
 def shared_data():
     """Path to ../shared/data; skips the test when the research data is not present."""

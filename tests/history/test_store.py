@@ -10,7 +10,7 @@ from qa.results.history import compare_runs
 from qa.results.reviews import apply_reviews
 from qa.store import SCHEMA_VERSION, Store, StoreError, finding_key, record_run, schema
 from tests.history.helpers import count, sample_results
-from tests.reports.results_factory import finding, result
+from tests.results.results_factory import finding, result
 
 TABLES = {"runs", "results", "findings", "complaints", "reviews"}
 VIEWS = {"latest_results", "agent_day", "complaint_day", "rule_day"}

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from qa.reporters.html_report import render_report, segments
-from tests.reports.results_factory import finding, result
+from tests.results.results_factory import finding, result
 
 HOSTILE_TEXT = '没办法，<script>window.PWNED=1</script><img src=x onerror="window.PWNED=2">'
 HOSTILE_AGENT = '"><svg onload=window.PWNED=3>'
@@ -61,10 +61,11 @@ def test_report_without_transcripts_still_lists_findings():
     assert "Transcript not available" in html and "推诿：&lt;b&gt;没办法&lt;/b&gt;" in html
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_report_in_headless_chromium(tmp_path):
     pytest.importorskip("websocket", reason="websocket-client is needed to drive Chromium")
-    from tests.reports.cdp import Browser, find_chromium, open_page
+    from tests.reporters.cdp import Browser, find_chromium, open_page
 
     exe = find_chromium()
     if exe is None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from qa import ReadStats, load_rubric, read_records, score_conversations
 from qa.model import Reject
 
-FOLDER = Path(__file__).resolve().parents[2] / "corpora" / "zh-chat-timed"
+FOLDER = Path(__file__).resolve().parents[4] / "corpora" / "zh-chat-timed"
 
 
 def _generator():

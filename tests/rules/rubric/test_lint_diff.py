@@ -4,7 +4,7 @@ from qa import Registry, load_rubric, rubric_from_text
 from qa.rules.rubric.diff import diff_rubrics
 from qa.rules.rubric.lint import lint_rubric
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "engine"
+DATA = Path(__file__).resolve().parents[2] / "data" / "engine"
 
 LINTY = """id: t
 version: 1

@@ -13,6 +13,8 @@ import pytest
 
 from qa.run.checkpoint import partial_path, sidecar_path
 
+pytestmark = pytest.mark.slow  # perf: processes, pools, real clusters (pytest -m 'not slow' skips it)
+
 
 def _qa(*args, **kw):
     return [sys.executable, "-m", "qa", "score", *map(str, args)]

@@ -7,7 +7,7 @@ import pytest
 
 from qa.rules.rubric import loader
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "rubric.md"
+DOC = Path(__file__).resolve().parents[3] / "docs" / "rubric.md"
 
 
 def _documented() -> set[str]:

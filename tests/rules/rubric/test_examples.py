@@ -6,7 +6,7 @@ from qa import Registry, load_rubric, rubric_from_text
 from qa.errors import RubricError
 from qa.rules.rubric.examples import run_examples
 
-MINI = Path(__file__).resolve().parents[1] / "data" / "engine" / "mini.yaml"
+MINI = Path(__file__).resolve().parents[2] / "data" / "engine" / "mini.yaml"
 
 
 def test_all_examples_of_the_mini_rubric_pass():

@@ -7,7 +7,7 @@ import pytest
 from qa import Registry, load_rubric, score_conversation
 from qa.testing import compiled, example_cases, rubric_example_tests
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 RUBRICS = [ROOT / "rubrics" / "cs-timing-zh.yaml", ROOT / "rubrics" / "cs-timing-en.yaml"]
 SEED_FILES = ("000_2db4ac1764eff292.txt", "001_acb9b0d5fc38ba9d.txt", "002_3273552bccc77325.txt",
               "003_6a5b40f2beb6db13.txt", "004_abd9d865a0d8042e.txt")

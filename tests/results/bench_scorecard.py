@@ -1,6 +1,6 @@
 """Timings of the scorecard, history store and report on N synthetic results.
 
-    python3 tests/reports/bench_scorecard.py 10000
+    python3 tests/results/bench_scorecard.py 10000
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from qa.reporters.html_report import render_report  # noqa: E402
 from qa.results.scorecard import aggregate  # noqa: E402
 from qa.store import Store, record_run  # noqa: E402
-from tests.reports.results_factory import finding, result  # noqa: E402
+from tests.results.results_factory import finding, result  # noqa: E402
 
 
 def synthetic(n: int) -> list[dict]:

@@ -5,7 +5,7 @@ import pytest
 
 from qa.cli import main
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "engine"
+DATA = Path(__file__).resolve().parents[2] / "data" / "engine"
 MINI = str(DATA / "mini.yaml")
 
 

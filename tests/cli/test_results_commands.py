@@ -6,7 +6,7 @@ import json
 import re
 from xml.etree import ElementTree as ET
 
-from tests.reports.results_factory import finding, month, result
+from tests.results.results_factory import finding, month, result
 
 
 def test_scorecard_json_csv_xlsx(run_qa, write_jsonl, tmp_path):

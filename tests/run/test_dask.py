@@ -11,6 +11,8 @@ import pytest
 
 from qa import ReadOptions, Registry
 
+pytestmark = pytest.mark.slow  # perf: processes, pools, real clusters (pytest -m 'not slow' skips it)
+
 distributed = pytest.importorskip("distributed")
 
 

@@ -235,6 +235,7 @@ def test_rejects_writer_is_atomic_on_interrupt(tmp_path):
     assert _leftovers(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_sigint_on_a_non_resumable_output_leaves_no_file_and_prints_a_summary(tmp_path, make_corpus):
     import signal
     import time

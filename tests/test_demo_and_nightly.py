@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 CORPORA = ROOT / "corpora"
 
 
@@ -55,6 +55,7 @@ def test_demo_without_corpora_says_so(run_qa, tmp_path):
     assert code == 2 and "sample corpora are not here" in err
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 def test_nightly_script_gates_on_team_pass_rate(tmp_path):
     sample = _need("zh-chat-timed")

@@ -10,6 +10,8 @@ from qa.run.chunks import chunked
 from qa.run.executors import parallel_score
 from qa.run.job import pack, unpack
 
+pytestmark = pytest.mark.slow  # perf: processes, pools, real clusters (pytest -m 'not slow' skips it)
+
 
 @pytest.fixture
 def corpus(make_corpus, tmp_path):

@@ -4,6 +4,10 @@ written as JSON (a tiny run — no timing is asserted)."""
 import json
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # perf: processes, pools, real clusters (pytest -m 'not slow' skips it)
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from qa.errors import ConfigError, RubricError
 from qa.results.scorecard import Policy, Step, aggregate, period_key, policy_from_dict, previous_period
-from tests.reports.results_factory import finding, result
+from tests.results.results_factory import finding, result
 
 
 def _november_a1():

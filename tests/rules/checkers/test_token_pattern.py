@@ -99,7 +99,7 @@ def test_literal_prefilter_changes_nothing(tmp_path):
 
     from qa import compile_rubric, read_conversations
 
-    sample = Path(__file__).resolve().parents[2] / "corpora" / "zh-chat-timed" / "sample.jsonl"
+    sample = Path(__file__).resolve().parents[3] / "corpora" / "zh-chat-timed" / "sample.jsonl"
     if not sample.exists():
         pytest.skip("corpus sample not present")
     convs = list(read_conversations([str(sample)]))
