@@ -133,36 +133,26 @@ def floor(path: Path) -> dict:
 
 
 def _load_rules(rubric_path: Path) -> list[dict]:
-    """Every rule of a rubric (following ``extends`` by path) that lists phrases, and every complaint type's
-    keywords, for the naive baseline (timing rules have no regex equivalent and are left out)."""
-    import yaml
+    """Every rule of a rubric (``extends`` followed, lexicon references expanded: qa's loader reads the file) that
+    lists phrases, and every complaint type's keywords, for the naive baseline (timing rules have no regex
+    equivalent and are left out)."""
+    from qa import load_rubric
 
-    data = yaml.safe_load(rubric_path.read_text(encoding="utf-8"))
-    rules: dict[str, dict] = {}
-    for parent in data.get("extends", []) or []:
-        p = (rubric_path.parent / parent)
-        p = p if p.suffix else p.with_suffix(".yaml")
-        if p.is_file():
-            rules.update({r["id"]: r for r in _load_rules(p)})
-    for r in data.get("rules", []):
-        rules[r["id"]] = r
     out = []
-    for r in rules.values():
-        phrases = list(r.get("phrases") or [])
-        for group in r.get("all_of") or []:
+    for r in load_rubric(rubric_path).active_rules:
+        o = r.options
+        phrases = list(o.get("phrases") or [])
+        for group in o.get("all_of") or []:
             phrases += list(group)
-        if r.get("trigger"):
-            phrases += list(r["trigger"].get("phrases", []))
-        for key in ("keywords", "words"):
-            if isinstance(r.get(key), list):
-                phrases += [p for p in r[key] if isinstance(p, str)]
-        role = (r.get("scope") or {}).get("role")
-        if phrases and r.get("enabled", True):
-            out.append({"id": r["id"], "role": role, "phrases": phrases})
-        for tid, t in (r.get("types") or {}).items():  # complaint types: one regex per type's keywords
+        if o.get("trigger"):
+            phrases += list(o["trigger"].get("phrases") or [])
+        role = r.scope.role[0] if r.scope.role else None
+        if phrases:
+            out.append({"id": r.id, "role": role, "phrases": phrases})
+        for tid, t in (o.get("types") or {}).items():  # complaint types: one regex per type's keywords
             kws = [k for k in (t.get("keywords") or {}) if isinstance(k, str)] if isinstance(t, dict) else []
             if kws:
-                out.append({"id": f"{r['id']}.{tid}", "role": role, "phrases": kws})
+                out.append({"id": f"{r.id}.{tid}", "role": role, "phrases": kws})
     return out
 
 

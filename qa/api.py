@@ -61,10 +61,12 @@ def build_rubric(data: dict, path: str | None = None, *, registry: Registry | No
 
 
 def compile_rubric(rubric: Rubric, *, registry: Registry | None = None, select: Iterable[str] | None = None,
-                   ignore: Iterable[str] | None = None) -> CompiledRubric:
-    """The rubric ready to score: a checker per active rule (``select``/``ignore`` as ``qa score``'s)."""
+                   ignore: Iterable[str] | None = None, report_all: bool = False) -> CompiledRubric:
+    """The rubric ready to score: a checker per active rule (``select``/``ignore`` as ``qa score``'s;
+    ``report_all`` also reports helper rules, ``report: false``)."""
     reg = _reg(registry)
-    return _compile.compile_rubric(rubric, reg.checkers, embedders=reg.embedders, select=select, ignore=ignore)
+    return _compile.compile_rubric(rubric, reg.checkers, embedders=reg.embedders, select=select, ignore=ignore,
+                                   report_all=report_all)
 
 
 def _compiled(rubric: Rubric | CompiledRubric, registry: Registry | None, **options) -> CompiledRubric:

@@ -98,12 +98,13 @@ def load(rubric, base: str | os.PathLike | None = None, *, registry: Registry):
 _COMPILED: dict[tuple, Any] = {}
 
 
-def compiled(rubric, registry: Registry):
-    """The rubric compiled with ``registry``'s checkers, cached by rubric hash and the checker classes in use."""
+def compiled(rubric, registry: Registry, report_all: bool = False):
+    """The rubric compiled with ``registry``'s checkers, cached by rubric hash and the checker classes in use;
+    ``report_all`` also reports helper rules (``report: false``), for running their own examples."""
     checkers = registry.checkers
-    key = (rubric.id, rubric.hash, rubric.path, tuple(sorted((k, id(v)) for k, v in checkers.items())))
+    key = (rubric.id, rubric.hash, rubric.path, tuple(sorted((k, id(v)) for k, v in checkers.items())), report_all)
     if key not in _COMPILED:
-        _COMPILED[key] = compile_rubric(rubric, checkers, embedders=registry.embedders)
+        _COMPILED[key] = compile_rubric(rubric, checkers, embedders=registry.embedders, report_all=report_all)
     return _COMPILED[key]
 
 
@@ -182,7 +183,8 @@ class ExampleCase:
     def run(self) -> tuple[bool, str]:
         """Run the example the way ``qa rubric test`` does; returns (ok, message explaining a failure)."""
 
-        res = run_example(self.rubric, compiled(self.rubric, self.registry), self.rule, self.example, self.index)
+        res = run_example(self.rubric, compiled(self.rubric, self.registry, report_all=True), self.rule, self.example,
+                          self.index)
         if res.ok:
             return True, ""
         conv = self.conversation()

@@ -109,6 +109,12 @@ def render(data: dict, console=None) -> None:
                         style=SEVERITY_STYLE.get(f["severity"], "bold"))
             mark.append(f["message"])
             console.print(mark)
+            trigger = (f.get("extra") or {}).get("trigger_turn")
+            if trigger is not None:  # what made the courtesy owed: the complaint, the look-up announcement
+                extra = f["extra"]
+                said = f" «{extra['trigger_evidence']}»" if extra.get("trigger_evidence") else ""
+                by = f" ({extra['trigger_rule']})" if extra.get("trigger_rule") else ""
+                console.print(Text(f"        owed after turn {trigger + 1}{said}{by}", style="dim"))
             if f.get("why"):
                 console.print(Text(f"        why: {f['why']}", style="italic"))
     other = [f for f in findings if f["turn"] is None]

@@ -65,7 +65,7 @@ def list_cmd(ctx, fmt):
 @click.pass_context
 def show(ctx, name, fmt, show_all):
     """Show a rubric's scoring, sections and rules with their checker options."""
-    from qa.rules.rubric.render import rubric_markdown, rubric_summary
+    from qa.rules.rubric.render import lexicon_users, rubric_markdown, rubric_summary, written
 
     r = rubric_loader(ctx)(name)
     if fmt == "json":
@@ -80,6 +80,12 @@ def show(ctx, name, fmt, show_all):
     click.echo(f"  scoring: base {s.base:g}, pass mark {s.pass_mark:g}, fatal policy {s.fatal}")
     for sec in r.sections:
         click.echo(f"  section {sec.id} ({sec.title}): weight {sec.weight:g}")
+    users = lexicon_users(r)
+    for lex in r.lexicons.values():
+        shown = ", ".join(lex.written)
+        more = f" → {len(lex.phrases)} phrases" if lex.refs else ""
+        click.echo(f"  lexicon ${lex.name}: {shown}{more}" + (f"  — {lex.about}" if lex.about else ""))
+        click.echo(f"    defined at {lex.origin}; used by {', '.join(users[lex.name]) or 'no rule'}")
     for rule in r.rules:
         if not rule.enabled and not show_all:
             continue
@@ -93,9 +99,9 @@ def show(ctx, name, fmt, show_all):
             click.echo(f"  scope: {_fmt(scope)}")
         for key, value in rule.options.items():
             if value not in (None, [], {}, False, 0) or key in ("phrases", "patterns"):
-                click.echo(f"  {key}: {_fmt(value)}")
+                click.echo(f"  {key}: {_fmt(written(rule, key, value))}")
         if rule.unless:
-            click.echo(f"  unless: {_fmt({k: v for k, v in rule.unless.__dict__.items() if v})}")
+            click.echo(f"  unless: {_fmt({k: written(rule, f'unless.{k}', v) for k, v in rule.unless.__dict__.items() if v})}")
         if rule.why:
             click.echo(f"  why: {rule.why}")
         if rule.source:

@@ -7,6 +7,7 @@ normalised once, scanned once by the phrase automaton, and tokenised at most onc
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,21 @@ def _scope_key(scope: Scope, timed: bool) -> tuple:
     if roles is not None and type(roles) is not tuple:
         roles = tuple(roles)
     return roles, scope.first, scope.last, scope.within_s if timed else None
+
+
+_TAG_RE = re.compile(r"\[[^\]]*\]|<[^>]*>")
+
+
+def is_speech(turn) -> bool:
+    """False for call turns that are only annotation tags such as ``[noise]`` or ``<unk>``.
+
+    Chat messages always count: ``[图片]`` or ``[表情]`` is something the customer sent."""
+    if turn.meta.get("no_text") or (turn.start is None and turn.end is None):
+        return True
+    text = turn.text
+    if "[" in text or "<" in text:
+        text = _TAG_RE.sub("", text)
+    return bool(text.strip())
 
 
 class PreparedConversation:
@@ -51,6 +67,15 @@ class PreparedConversation:
         self._scope_sets: dict[tuple, frozenset[int]] = {}
         self._tokens: dict[int, list[tuple[str, int, int]]] = {}
         self.cache: dict[str, Any] = {}
+        #: rule id → its findings on this conversation, filled as rules run (dependencies run first)
+        self.findings: dict[str, list[Finding]] = {}
+
+    def findings_of(self, rule_ids) -> list[Finding]:
+        """The findings so far of the given rules (rules another rule reads run before it)."""
+        out: list[Finding] = []
+        for rid in rule_ids:
+            out.extend(self.findings.get(rid, ()))
+        return out
 
     @property
     def conversation(self) -> Conversation:
@@ -109,8 +134,16 @@ class PreparedConversation:
             return self.role_idx.get(roles[0], [])
         return sorted(i for r in roles for i in self.role_idx.get(r, ()))
 
+    @cached_property
+    def speech(self) -> list[bool]:
+        """:func:`is_speech` of every turn."""
+        return [is_speech(t) for t in self.conv.turns]
+
     def turns_in_scope(self, rule_or_scope, *, timed: bool = True) -> list[int]:
         """Indices of the turns a rule's scope selects, in order.
+
+        A call turn that is only an annotation tag (``[noise]``) is not a message: no scope selects it, so it is
+        neither among an agent's first or last messages nor inside a courtesy window.
 
         ``within_s`` drops turns known to start later than that; a turn without a time stays in scope
         (the limit applies "where times exist"). ``timed=False`` ignores ``within_s``. Cached by what the
@@ -120,7 +153,7 @@ class PreparedConversation:
         idx = self._scope_cache.get(key)
         if idx is None:
             roles, first, last, limit = key
-            idx = self.turns_with_roles(roles)
+            idx = [i for i in self.turns_with_roles(roles) if self.speech[i]]
             if first:
                 idx = idx[:first]
             elif last:
@@ -151,6 +184,11 @@ class PreparedConversation:
             if h[0] == turn:
                 return True
         return False
+
+    def original_text(self, turn: int, start: int, end: int) -> str:
+        """The input text of turn ``turn`` under the normalised span ``[start, end)``."""
+        s, e = self.norm[turn].to_original(start, end)
+        return self.conv.turns[turn].text[s:e]
 
     def sentence_bounds(self, turn: int, start: int, end: int) -> tuple[int, int]:
         return enclosing(self.texts[turn], start, end, SENTENCE_END)

@@ -17,6 +17,13 @@ from qa.engine.prepared import PreparedConversation
 from qa.engine.scoring import score_findings
 from qa.model import Conversation, Finding, ResultDict, RuleOutcome
 from qa.rules.checkers.base import NO_FINDINGS
+from qa.rules.text.clauses import (
+    asks_question,
+    clause_is_question,
+    clauses_before,
+    content_chars,
+    is_question_text,
+)
 
 
 def excepted(p: PreparedConversation, u: UnlessGroups, window: int, f_turn: int, start: int, end: int) -> bool:
@@ -45,13 +52,35 @@ def excepted(p: PreparedConversation, u: UnlessGroups, window: int, f_turn: int,
         nxt = next((j for j in p.role_idx.get(role, ()) if j > f_turn), None)
         if nxt is not None and p.turn_has(u.next_turn, nxt):
             return True
-    if u.prev_turn is not None:
+    if u.prev_turn is not None or u.answers_question:
         role = p.conv.turns[f_turn].role
         prv = next((j for j in range(f_turn - 1, -1, -1) if p.conv.turns[j].role != role), None)
-        if prv is not None and p.turn_has(u.prev_turn, prv):
-            return True
+        if prv is not None:
+            if u.prev_turn is not None and p.turn_has(u.prev_turn, prv):
+                return True
+            if (u.answers_question and asks_question(p.texts[prv], u.language)
+                    and (u.answers_question_about is None or p.turn_has(u.answers_question_about, prv))
+                    and not (u.answers_question_unless is not None and p.turn_has(u.answers_question_unless, prv))):
+                return True
+    if u.question and clause_is_question(p.texts[f_turn], start, end, u.language):
+        return True
+    if u.follows_statement and _follows_statement(p, u, f_turn, start):
+        return True
     for rx in u.regex:
         if rx.search(p.texts[f_turn]):
+            return True
+    return False
+
+
+STATEMENT_CHARS = 2  # content characters an earlier clause needs to count as a statement
+
+
+def _follows_statement(p: PreparedConversation, u: UnlessGroups, turn: int, start: int) -> bool:
+    text = p.texts[turn]
+    skip = [(s, e) for t, s, e in p.hits.get(u.follows_statement_skip, ()) if t == turn] \
+        if u.follows_statement_skip is not None else []
+    for cs, ce in clauses_before(text, start, u.language):
+        if not is_question_text(text, cs, ce, u.language) and content_chars(text, cs, ce, skip) >= STATEMENT_CHARS:
             return True
     return False
 
@@ -75,6 +104,19 @@ def _apply_unless(p: PreparedConversation, cr: CompiledRule, outcome: RuleOutcom
     outcome.findings = kept
 
 
+def _in_reply(p: PreparedConversation, cr: CompiledRule, f: Finding) -> bool:
+    """``in_reply_to``: the nearest earlier turn of another role carries one of the rules' findings or phrases."""
+    if f.turn is None:
+        return False
+    role = p.conv.turns[f.turn].role
+    prv = next((j for j in range(f.turn - 1, -1, -1) if p.conv.turns[j].role != role), None)
+    if prv is None:
+        return False
+    if cr.reply_phrases is not None and p.turn_has(cr.reply_phrases, prv):
+        return True
+    return any(x.turn == prv for x in p.findings_of(cr.reply_rules))
+
+
 def _finding_order(f: Finding) -> tuple[int, int, str]:
     return f.turn if f.turn is not None else -1, f.span[0] if f.span else -1, f.rule
 
@@ -96,7 +138,8 @@ def run_rules(p: PreparedConversation, compiled: CompiledRubric) -> tuple[list[F
         rule = cr.rule
         channels = rule.scope.channel
         if channels is not None and channel not in channels:
-            not_applicable[rule.id] = _channel_reason(channels, channel)
+            if cr.report:
+                not_applicable[rule.id] = _channel_reason(channels, channel)
             continue
         try:
             outcome = cr.checker.check(p)
@@ -107,12 +150,17 @@ def run_rules(p: PreparedConversation, compiled: CompiledRubric) -> tuple[list[F
             continue
         if outcome is NO_FINDINGS:
             continue
+        if outcome.applicable and outcome.findings:
+            _apply_unless(p, cr, outcome)
+            if cr.reply_rules or cr.reply_phrases is not None:
+                outcome.findings = [f for f in outcome.findings if _in_reply(p, cr, f)]
+            p.findings[rule.id] = outcome.findings
+        if not cr.report:
+            continue
         if not outcome.applicable:
             not_applicable[rule.id] = outcome.reason or "not applicable"
         else:
-            if outcome.findings:
-                _apply_unless(p, cr, outcome)
-                findings.extend(outcome.findings)
+            findings.extend(outcome.findings)
         if outcome.metrics:
             metrics.update(outcome.metrics)
         if outcome.labels:
@@ -177,7 +225,7 @@ def explain_conversation(conv: Conversation, compiled: CompiledRubric) -> dict[s
     ``passed``, or ``not_applicable`` with the reason).
     """
     result, s, compiled = _score(conv, compiled)
-    rules = {cr.rule.id: cr.rule for cr in compiled.rules}
+    rules = {cr.rule.id: cr.rule for cr in compiled.rules if cr.report}
     by_turn: dict[int, list[int]] = {}
     counts: dict[str, int] = {}
     for k, f in enumerate(result["findings"]):

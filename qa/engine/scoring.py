@@ -58,6 +58,8 @@ def score_plan(rubric: Rubric) -> ScorePlan:
     known = {s.id for s in rubric.sections}
     rules = []
     for rule in rubric.active_rules:
+        if not rule.report:
+            continue  # a helper rule's findings feed other rules; it never scores
         sec = rule.section or GENERAL
         if sec not in known:  # only the implicit general section can be missing (the loader checks the rest)
             sections.append((sec, "General" if sec == GENERAL else sec, base))

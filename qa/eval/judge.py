@@ -86,14 +86,16 @@ def metric_defs(res: Resolved, reviewed: Iterable[str] = ()) -> list[Metric]:
     out: list[Metric] = []
     rule_family: dict[str, str] = {}
 
-    def rule_rows(family: str, rules: Iterable[str], unit: str, single: dict[str, str]) -> None:
+    def rule_rows(family: str, rules: Iterable[str], unit: str, single: dict[str, str],
+                  target: str | None = None) -> None:
         for rule in rules:
             if rule in rule_family and rule_family[rule] != family:
                 raise ConfigError(f"rule {rule!r} implements labels of two families ({rule_family[rule]} and "
                                   f"{family}); give each rule one", hint="see `qa eval --targets`")
             if rule not in rule_family:
                 rule_family[rule] = family
-                out.append(Metric(f"rule:{rule}", family, rule, unit, (rule,), same_as=single.get(rule)))
+                out.append(Metric(f"rule:{rule}", family, rule, unit, (rule,), target=target,
+                                  same_as=single.get(rule)))
 
     if res.banned:
         unit = "agent message"
@@ -104,7 +106,8 @@ def metric_defs(res: Resolved, reviewed: Iterable[str] = ()) -> list[Metric]:
             rule_rows("banned", rules, unit, {rules[0]: f"banned.{cat}"} if single else {})
     for fact, rules in res.courtesy.items():
         out.append(Metric(f"courtesy.{fact}", "courtesy", fact, "conversation", rules, target=fact))
-        rule_rows("courtesy", rules, "conversation", {rules[0]: f"courtesy.{fact}"} if len(rules) == 1 else {})
+        rule_rows("courtesy", rules, "conversation", {rules[0]: f"courtesy.{fact}"} if len(rules) == 1 else {},
+                  target=fact)
     if res.complaints:
         out.append(Metric("complaint.any", "complaints", "complaint vs none", "conversation", res.complaints))
         for t in COMPLAINT_TYPES:

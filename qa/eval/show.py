@@ -63,10 +63,21 @@ def _label_text(item: Item, metric: Metric, case: Case) -> str:
     return ""
 
 
+def _trigger(f: dict) -> dict:
+    """What made a missing courtesy owed (the finding's ``extra.trigger_*``), for the disagreement."""
+    extra = f.get("extra") or {}
+    if extra.get("trigger_turn") is None:
+        return {}
+    return {"trigger": {"turn": extra["trigger_turn"], "evidence": extra.get("trigger_evidence"),
+                        "rule": extra.get("trigger_rule")}}
+
+
 def _focus(item: Item, metric: Metric, case: Case, findings: list[dict], complaints: list[dict]) -> list[int]:
     if item.turn is not None:
         return [item.turn]
     turns = [f["turn"] for f in findings if f.get("turn") is not None]
+    turns += [(f.get("extra") or {}).get("trigger_turn") for f in findings
+              if (f.get("extra") or {}).get("trigger_turn") is not None]
     turns += [c["turn"] for c in complaints if c["turn"] is not None]
     rec = case.record
     if metric.family == "complaints":
@@ -107,7 +118,7 @@ def disagreements(ev: Evaluation, kind: str, metric_ids: list[str]) -> list[dict
         d = {"kind": kind, "metric": item.metric, "conversation": case.name, "turn": item.turn,
              "label": _label_text(item, metric, case), "note": case.record.note,
              "findings": [{"rule": f["rule"], "turn": f.get("turn"), "evidence": f.get("evidence"),
-                           "message": f.get("message")} for f in findings],
+                           "message": f.get("message"), **_trigger(f)} for f in findings],
              "context": _context(case, focus)}
         if complaints:
             d["complaints"] = complaints
@@ -141,7 +152,10 @@ def render(ds: list[dict[str, Any]], console) -> None:
         for f in d["findings"]:
             ev = f" «{escape(f['evidence'])}»" if f.get("evidence") else ""
             t = f"turn {f['turn']}" if f.get("turn") is not None else "conversation"
-            console.print(f"    qa: {escape(f['rule'])} ({t}){ev} {escape(f.get('message') or '')}", highlight=False)
+            trig = f.get("trigger")
+            why = (f" — owed after turn {trig['turn']}" + (f" «{escape(trig['evidence'])}»" if trig.get("evidence") else "")
+                   + (f" ({escape(trig['rule'])})" if trig.get("rule") else "")) if trig else ""
+            console.print(f"    qa: {escape(f['rule'])} ({t}){ev} {escape(f.get('message') or '')}{why}", highlight=False)
         for c in d.get("complaints", ()):
             console.print(f"    qa: complaint {escape(str(c['type']))} → {c['as']} (confidence {c['confidence']}) "
                           f"«{escape(', '.join(c['evidence']))}»", highlight=False)

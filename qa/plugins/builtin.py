@@ -12,6 +12,7 @@ RUBRICS_DIR = Path(__file__).resolve().parents[1] / "rubrics"
 
 @hookimpl
 def qa_checkers():
+    from qa.rules.checkers.chase import ChaseChecker
     from qa.rules.checkers.complaint import ComplaintTypeChecker
     from qa.rules.checkers.phrase import PhraseChecker
     from qa.rules.checkers.regex import RegexChecker
@@ -21,7 +22,7 @@ def qa_checkers():
     from qa.rules.checkers.token_pattern import TokenPatternChecker
 
     return [PhraseChecker, RequiredChecker, RegexChecker, TokenPatternChecker, ComplaintTypeChecker,
-            SimilarChecker, *timing_checkers()]
+            ChaseChecker, SimilarChecker, *timing_checkers()]
 
 
 @hookimpl

@@ -49,7 +49,7 @@ def test_jsonl_contract(capsys, tmp_path):
     assert refusal["not_applicable"] == ["courtesy.apology"]
     assert abuse["fatal"] is True and abuse["score"] == 0.0 and not abuse["passed"]
     assert [(x["rule"], x["turn"]) for x in abuse["findings"]] == [
-        ("courtesy.greeting", 0), ("courtesy.apology", 1), ("ban.abuse", 2)]
+        ("courtesy.greeting", 0), ("courtesy.apology", 2), ("ban.abuse", 2)]
 
 
 def test_gate_exit_codes(capsys, tmp_path):

@@ -93,3 +93,14 @@ def test_info_rule_findings_are_observed_not_broken(run_qa):
     broken = out.split("Rules broken")[1].split("Observed")[0]
     assert "complaint.types" not in broken and "courtesy.apology" in broken
     assert "Observed (info rules, no points)" in out
+
+
+def test_render_says_what_made_a_missing_courtesy_owed():
+    from rich.console import Console
+
+    conv = Conversation("z", [Turn("agent", "您好"), Turn("customer", "你们太慢了，我要投诉"), Turn("agent", "订单号多少")])
+    console = Console(file=io.StringIO(), width=120, record=True)
+    render(explain_conversation(conv, compile_rubric(load_rubric(MINI))), console)
+    plain = console.export_text()
+    assert "  3 agent    订单号多少\n      ▲ courtesy.apology" in plain
+    assert "        owed after turn 2 «太慢»" in plain

@@ -204,3 +204,13 @@ def test_shipped_rubrics_run_on_the_test_devset(run_qa):
         assert r["banned.any"]["n"] == rep["header"]["agent_messages"]
         assert r["banned.any"]["positives"] == labelled
         assert r["complaint.any"]["n"] == rep["header"]["labelled"]
+
+
+def test_show_by_courtesy_rule_id(run_qa):
+    """--rule with a courtesy rule's id shows the fact's label (a rule row knows the fact it implements)."""
+    code, out, _ = run_qa("eval", RUBRIC, "--devset", DEVSET, "--show", "fn", "--rule", "courtesy.apology", "-f",
+                          "json")
+    assert code == 0
+    ds = json.loads(out)["disagreements"]
+    assert {d["metric"] for d in ds} == {"courtesy.apology", "rule:courtesy.apology"}
+    assert all(d["label"] == "apology: owed_missing" for d in ds)

@@ -19,20 +19,22 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 
-# findings per rule on the 545 JDDC sessions not reserved for measurement, rubric 1.0.0: (low, high) around
+# findings per rule on the 545 JDDC sessions not reserved for measurement, rubric 2.0.0: (low, high) around
 # the measured count. The reserved sessions (../shared/data/jddc-chat-sample/RESERVED.txt) are never scored here.
 JDDC_BANDS = {
     "courtesy.greeting": (150, 210),      # measured 181 (many sessions of the 0.1% cut start mid-stream)
-    "courtesy.closing": (18, 32),         # 25
-    "courtesy.hold.ask": (2, 8),          # 4
-    "courtesy.apology": (20, 40),         # 29
+    "courtesy.closing": (18, 32),         # 28
+    "courtesy.hold.ask": (8, 20),         # 14: owed where the agent announces a look-up (signal.lookup)
+    "courtesy.apology": (55, 85),         # 71: owed by a complaint finding or a chase after a wait
     "ban.filler": (10, 22),               # 16
-    "norm.repeat_back": (4, 11),          # 7
+    "norm.repeat_back": (4, 11),          # 8
     "norm.follow_up_promise": (2, 8),     # 4
+    "ban.blame": (3, 12),                 # 7: customers told to sort it out with the courier or the seller (its
+                                          # precision is a qa eval figure on the devset; this band catches a flood)
 }
 # rules that must stay (nearly) silent on this sample
 JDDC_QUIET = {"ban.abuse": 0, "ban.vague": 0, "ban.pressure": 0, "norm.polite_repeat": 0, "norm.beyond_authority": 1,
-              "ban.argue": 1, "ban.why": 1, "ban.blame": 2, "ban.over_promise": 2, "ban.brush_off": 1}
+              "ban.argue": 1, "ban.why": 1, "ban.over_promise": 2, "ban.brush_off": 1}
 
 
 def _tool(name):
@@ -116,9 +118,11 @@ def test_seretod_greeting_agrees_with_gold_intents(shared_data):
     stats = rh.greeting_agreement(ROOT / "rubrics" / "zh-customer-service.yaml", rh.seretod(shared_data))
     g = stats["courtesy.greeting"]
     assert g["scope"]["n"] == 20 and g["scope"]["tp"] == 12
-    assert g["scope"]["precision"] == 1.0 and g["scope"]["recall"] == 1.0
-    assert g["all"]["recall"] == 1.0 and g["all"]["precision"] >= 0.75
-    assert stats["courtesy.closing"]["scope"]["recall"] == 1.0
+    # SereTOD's intents are not docs/labelling.md: an offer of help among the first two agent turns (还有其他可以帮到您的吗)
+    # is a greeting there (one such turn, intent 引导), and 不客气 alone (客气嗯好的, intent 客套) is not a closing
+    assert g["scope"]["precision"] >= 0.9 and g["scope"]["recall"] == 1.0
+    assert g["all"]["recall"] == 1.0 and g["all"]["precision"] >= 0.65
+    assert stats["courtesy.closing"]["scope"]["recall"] >= 0.8
 
 
 def test_seretod_calls_greeted_and_fillers_not_judged_on_calls(shared_data):

@@ -40,7 +40,7 @@ def test_shipped_fail_examples_find_the_evidence_where_it_is(rubric, rule, examp
     from qa.testing import compiled
 
     registry = Registry.build()
-    res = run_example(rubric, compiled(rubric, registry), rule, example, index)
+    res = run_example(rubric, compiled(rubric, registry, report_all=True), rule, example, index)
     assert res.ok, res.message
     conv = example_conversation(rubric, rule, example)
     texts = [t.text for t in conv.turns]

@@ -41,8 +41,9 @@ def test_rubric_loads_with_policy_metadata(lang):
     assert [int(x) for x in r.version.split(".")] >= [1, 0, 0] and len(r.version.split(".")) == 3
     assert (r.scoring.base, r.scoring.pass_mark, r.scoring.fatal) == (100, 80, "zero")
     assert {"etiquette", "language", "norms", "complaint"} <= {s.id for s in r.sections}
-    # composed with the timing and complaint rubrics on one 100-point scale; complaint labels weigh nothing
-    assert r.extends == (f"cs-timing-{lang}", f"complaints-{lang}")
+    # composed with the timing and complaint rubrics on one 100-point scale; complaint labels weigh nothing; the
+    # shared word lists come from the language's lexicon file
+    assert r.extends == (f"lexicons-{lang}", f"cs-timing-{lang}", f"complaints-{lang}")
     weights = {s.id: s.weight for s in r.sections}
     assert sum(weights.values()) == 100 and weights["general"] == 0
     own = _own_rules(r)
@@ -87,7 +88,8 @@ def test_rule_examples_hold(lang, rule_id):
 @pytest.mark.parametrize("lang", sorted(RUBRICS))
 def test_fail_examples_are_scored_with_the_rules_points(qa_score, lang):
     rubric = _load(lang)
-    for rule in _own_rules(rubric):
+    # rules that score: not switched off, not helper rules whose findings only feed other rules
+    for rule in (r for r in _own_rules(rubric) if r.enabled and r.report):
         for ex in (e for e in rule.examples if e.kind == "fail"):
             item = ex.conversation if ex.conversation is not None else ex.text
             channel = {"channel": rule.scope.channel[0]} if rule.scope.channel else {}

@@ -61,6 +61,11 @@ class Option:
     doc: str = ""
     choices: tuple | None = None
     item: Any = None  # element type for lists
+    #: where lexicon references (``$apology``) expand: True for a phrase list (or a list of phrase lists),
+    #: a tuple of keys for a mapping whose values under those keys are phrase lists
+    phrases: bool | tuple[str, ...] = False
+    #: True for a list of regex patterns: ``{$name}`` inside a pattern splices a lexicon in
+    patterns: bool = False
 
     def validate(self, value: Any, *, path=None, line=None, field=None) -> Any:
         t = self.type
@@ -146,3 +151,10 @@ class Checker:
     @classmethod
     def validate_rule(cls, rule: Rule, path: str | None) -> None:
         """Hook for cross-option validation at load time; raise RubricError on a mistake."""
+
+    @classmethod
+    def dependencies(cls, rule: Rule) -> tuple[str, ...]:
+        """Rules whose findings this rule reads (ids or ``tag:NAME``): the engine runs them first and hands
+        their findings over as ``conv.findings_of(ids)``. A selector naming no rule, or a cycle, is a rubric
+        error."""
+        return ()

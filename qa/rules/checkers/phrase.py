@@ -18,7 +18,7 @@ class PhraseChecker(Checker):
     description = "Flags each occurrence of any listed phrase in the scoped turns."
     span_findings = True
     options = {
-        "phrases": Option(list, required=True, item=str, doc="phrases to flag (any of)"),
+        "phrases": Option(list, required=True, item=str, phrases=True, doc="phrases to flag (any of)"),
         "whole_turn": Option(bool, default=False,
                              doc="only flag when the phrase (plus punctuation/fillers) is the entire turn"),
         "max_per_turn": Option(int, default=0, doc="report at most this many matches per turn (0 = all)"),

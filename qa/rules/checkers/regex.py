@@ -18,7 +18,8 @@ class RegexChecker(Checker):
     description = "Flags each match of any listed RE2 pattern in the scoped turns."
     span_findings = True
     options = {
-        "patterns": Option(list, required=True, item=str, doc="RE2 patterns (any of), on normalised text"),
+        "patterns": Option(list, required=True, item=str, patterns=True,
+                           doc="RE2 patterns (any of), on normalised text; {$name} splices a lexicon in"),
         "max_per_turn": Option(int, default=0, doc="report at most this many matches per turn (0 = all)"),
     }
 

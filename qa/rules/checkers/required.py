@@ -11,9 +11,14 @@ different turns of the window.
 
 ``scope.within_s`` adds a time limit where times exist (a turn without a time stays in scope): a
 greeting said only after the limit is reported at the turn where it finally came, with its time.
-Trigger keys: ``phrases`` (any of), ``role`` (whose turn fires it), ``unless`` (phrases in the same
-turn that cancel it, e.g. a customer's 不是投诉). Consecutive trigger turns answered by one window are
-reported once.
+Trigger keys: ``phrases`` (any of), ``findings`` (rules whose findings fire it: ids or ``tag:NAME``; the
+engine runs those rules first), ``role`` (whose turn fires it), ``unless`` (phrases in the same turn that
+cancel it, e.g. a customer's 不是投诉). Consecutive trigger turns answered by one window are reported once.
+
+A missing requirement after a trigger is reported on the first turn in scope after the trigger (the reply that
+should have carried it), or on the trigger turn when it is itself in scope or nothing follows; the finding's
+``extra`` names the trigger: ``trigger_turn``, ``trigger_evidence`` and, for a finding trigger,
+``trigger_rule``.
 """
 
 from __future__ import annotations
@@ -23,19 +28,27 @@ from bisect import bisect_left, bisect_right
 from qa.errors import RubricError, did_you_mean
 from qa.model import ROLES
 from qa.rules.checkers.base import NO_FINDINGS, Checker, Option
+from qa.rules.rubric.dependencies import select_rules
+
+TRIGGER_KEYS = ("phrases", "findings", "role", "unless")
 
 
 class RequiredChecker(Checker):
     name = "required"
     description = "Requires phrases in the scoped turns, optionally after/around a trigger."
     options = {
-        "phrases": Option(list, item=str, doc="the requirement: any of these phrases"),
-        "all_of": Option(list, item=list, doc="the requirement: each of these phrase lists must match"),
+        "phrases": Option(list, item=str, phrases=True, doc="the requirement: any of these phrases"),
+        "all_of": Option(list, item=list, phrases=True, doc="the requirement: each of these phrase lists must match"),
         "min_groups": Option(int, default=0, doc="with all_of: at least this many lists must match (0 = all)"),
-        "trigger": Option(dict, doc="{phrases: [...], role: customer|agent, unless: [...]}: when to require"),
+        "trigger": Option(dict, phrases=("phrases", "unless"),
+                          doc="{phrases: [...], findings: [rule ids, tag:NAME], role: customer|agent, unless: [...]}: "
+                              "when to require"),
         "window": Option(int, default=2, doc="with a trigger: how many scoped turns to look in"),
         "direction": Option(str, default="after", choices=("after", "before", "around"),
                             doc="with a trigger: look after, before or around the trigger turn"),
+        "triggers": Option(str, default="each", choices=("each", "first"),
+                           doc="with a trigger: check after each trigger, or only after the first (owed once per "
+                               "conversation)"),
         "include_trigger_turn": Option(bool, default=True,
                                        doc="with a trigger: the trigger turn itself may satisfy the requirement"),
         "missing_message": Option(str, doc="message for a missing requirement"),
@@ -54,13 +67,20 @@ class RequiredChecker(Checker):
         self.window = self.opt("window")
         self.direction = self.opt("direction")
         self.include_self = self.opt("include_trigger_turn")
+        self.first_only = self.opt("triggers") == "first"
         self.never_triggered = self.not_applicable("the trigger never occurred")  # returned as is, never changed
         trig = self.opt("trigger")
+        self.triggered = bool(trig)
         self.trigger_group = None
         self.trigger_unless = None
         self.trigger_roles = None
+        self.trigger_rules: tuple[str, ...] = ()
         if trig:
-            self.trigger_group = ctx.add_phrases(trig["phrases"])
+            if trig.get("phrases"):
+                self.trigger_group = ctx.add_phrases(trig["phrases"])
+            self.trigger_rules = tuple(dict.fromkeys(
+                rid for sel in trig.get("findings") or () for rid in select_rules(sel, ctx.rubric.rules)
+                if not (sel.startswith("tag:") and rid == rule.id)))
             if trig.get("unless"):
                 self.trigger_unless = ctx.add_phrases(trig["unless"])
             role = trig.get("role")
@@ -85,21 +105,26 @@ class RequiredChecker(Checker):
                               line=rule.line_of("window"), field=rule.key_path("window"))
         trig = o.get("trigger")
         if trig is not None:
-            extra = set(trig) - {"phrases", "role", "unless"}
+            extra = set(trig) - set(TRIGGER_KEYS)
             if extra:
                 raise RubricError(f"rule {rule.id!r}: unknown trigger key {sorted(extra)[0]!r}", path=path,
                                   line=rule.line_of("trigger"), field=rule.key_path("trigger"),
-                                  hint=did_you_mean(sorted(extra)[0], ("phrases", "role", "unless"))
-                                  or "trigger keys: phrases, role, unless")
+                                  hint=did_you_mean(sorted(extra)[0], TRIGGER_KEYS)
+                                  or f"trigger keys: {', '.join(TRIGGER_KEYS)}")
             line = rule.line_of("trigger")
-            for key in ("phrases", "unless"):
+            if not trig.get("phrases") and not trig.get("findings"):
+                raise RubricError(f"rule {rule.id!r}: a trigger needs phrases, findings or both", path=path,
+                                  line=line, field=rule.key_path("trigger"),
+                                  hint="findings: [complaint.types] fires on another rule's findings")
+            for key in ("phrases", "unless", "findings"):
                 value = trig.get(key)
-                if key == "unless" and value is None:
+                if value is None:
                     continue
                 if isinstance(value, str):
                     trig[key] = value = [value]
+                what = "rule ids or tag:NAME" if key == "findings" else "phrases"
                 if not isinstance(value, list) or not value or not all(isinstance(x, str) and x for x in value):
-                    raise RubricError(f"rule {rule.id!r}: trigger {key} must be a non-empty list of phrases, got "
+                    raise RubricError(f"rule {rule.id!r}: trigger {key} must be a non-empty list of {what}, got "
                                       f"{value!r}", path=path, line=line, field=rule.key_path(f"trigger.{key}"))
             role = trig.get("role")
             roles = [role] if isinstance(role, str) else role if isinstance(role, list) else None
@@ -149,8 +174,13 @@ class RequiredChecker(Checker):
     def _missing(self, default: str) -> str:
         return self.opt("missing_message") or f"{self.rule.title}: {default}"
 
+    @classmethod
+    def dependencies(cls, rule) -> tuple[str, ...]:
+        trig = rule.options.get("trigger") or {}
+        return tuple(trig.get("findings") or ())
+
     def check(self, conv):
-        if self.trigger_group is not None:
+        if self.triggered:
             return self._check_triggered(conv)
         scoped = conv.turns_in_scope(self.rule)
         if not scoped:
@@ -162,22 +192,32 @@ class RequiredChecker(Checker):
         out.findings.append(self._missing_finding(conv, scoped))
         return out
 
-    def _trigger_turns(self, conv) -> list[int]:
-        """Turns where the trigger fires: a trigger phrase, said by a trigger role, without an ``unless`` phrase."""
-        hits = conv.hits.get(self.trigger_group)
-        if not hits:
-            return []
+    def _trigger_turns(self, conv) -> dict[int, dict]:
+        """Turns where the trigger fires, each with what fired it: a trigger phrase or another rule's finding, in
+        a turn of a trigger role, without an ``unless`` phrase."""
+        fired: dict[int, dict] = {}
+        hits = conv.hits.get(self.trigger_group) if self.trigger_group is not None else None
+        for t, s, e in sorted(hits or ()):
+            if t not in fired:
+                fired[t] = {"trigger_evidence": conv.original_text(t, s, e)}
+        for f in conv.findings_of(self.trigger_rules) if self.trigger_rules else ():
+            if f.turn is not None and f.turn not in fired:
+                fired[f.turn] = {"trigger_evidence": f.evidence, "trigger_rule": f.rule}
+        if not fired:
+            return fired
         roles = self.trigger_roles
         turns = conv.conv.turns
-        trig_turns = sorted({h[0] for h in hits if roles is None or turns[h[0]].role in roles})
-        if self.trigger_unless is not None:
-            trig_turns = [t for t in trig_turns if not conv.turn_has(self.trigger_unless, t)]
-        return trig_turns
+        unless = self.trigger_unless
+        return {t: fired[t] for t in sorted(fired) if (roles is None or turns[t].role in roles)
+                and (unless is None or not conv.turn_has(unless, t))}
 
     def _check_triggered(self, conv):
-        trig_turns = self._trigger_turns(conv)
-        if not trig_turns:
+        fired = self._trigger_turns(conv)
+        if not fired:
             return self.never_triggered
+        trig_turns = list(fired)
+        if self.first_only:
+            trig_turns = trig_turns[:1]
         scoped = conv.turns_in_scope(self.rule)  # ascending
         out = NO_FINDINGS
         window = self.window
@@ -195,11 +235,12 @@ class RequiredChecker(Checker):
             if include_self and t in conv.scope_set(self.rule):
                 look.add(t)
             if not self._satisfied(conv, look):
-                span_turn = t
+                at = t if t in conv.scope_set(self.rule) or not after else after[0]
                 if out is NO_FINDINGS:
                     out = self.outcome()
+                info = {k: v for k, v in fired[t].items() if v is not None}
                 out.findings.append(self.finding(
-                    conv, span_turn, None,
-                    self._missing(f"no required phrase {direction} turn {t + 1}")))
+                    conv, at, None, self._missing(f"no required phrase {direction} turn {t + 1}"),
+                    trigger_turn=t, **info))
             last_checked = max(after) if after else t
         return out

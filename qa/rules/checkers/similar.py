@@ -140,7 +140,9 @@ class SimilarChecker(Checker):
             raise RubricError(f"rule {rule.id!r}: unknown embedding backend {backend!r}",
                               path=rule.origin.rsplit(":", 1)[0] if rule.origin else ctx.rubric.path,
                               line=rule.line_of("backend"), field=rule.key_path("backend"),
-                              hint=did_you_mean(backend, known) or f"known backends: {', '.join(sorted(known))}")
+                              hint=did_you_mean(backend, known) or (f"known backends: {', '.join(sorted(known))}" if known
+                                   else "no embedding backend was given: compile with the registry's "
+                                        "(compile_rubric(..., embedders=registry.embedders))"))
         self.backend = known[backend]
         self.similar_to = list(self.opt("similar_to"))
         self.unless_similar_to = list(self.opt("unless_similar_to") or [])

@@ -12,11 +12,13 @@ example its speaker (``{text: 我要投诉, role: customer}``).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from qa.engine import compile_rubric, score_conversation
+from qa.engine.compile import CompiledRubric
 from qa.errors import InputError, RubricError, did_you_mean
 from qa.ingest.canonical import conversation_from_dict
 from qa.model import Conversation, Turn
@@ -104,7 +106,7 @@ def run_examples(rubric: Rubric, checkers: Mapping[str, type], rules: Iterable[s
         selected = [known[r] for r in wanted]
     else:
         selected = rubric.active_rules
-    compiled = compile_rubric(rubric, checkers, embedders=embedders)
+    compiled = compile_rubric(rubric, checkers, embedders=embedders, report_all=True)  # helper rules (report: false) have examples too
     results: list[ExampleResult] = []
     for rule in selected:
         for index, ex in iter_examples(rule):
@@ -120,13 +122,22 @@ def iter_examples(rule: Rule):
         counters[ex.kind] += 1
 
 
+def _switched_on(rubric: Rubric, rule: Rule, compiled: CompiledRubric) -> CompiledRubric:
+    """The rubric with ``rule`` switched on, compiled as ``compiled`` was (same checkers and embedders)."""
+    on = dataclasses.replace(rule, enabled=True)
+    return compile_rubric(dataclasses.replace(rubric, rules=[on if r.id == rule.id else r for r in rubric.rules]),
+                          compiled.checkers, embedders=compiled.embedders, select=[rule.id], report_all=True)
+
+
 def run_example(rubric: Rubric, compiled, rule: Rule, ex: Example, index: int = 0) -> ExampleResult:
     """Run one example against a compiled rubric (one pytest item per example uses this)."""
 
     res = ExampleResult(rule.id, ex.kind, index, True, "ok", _label(ex), rubric.path, ex.line)
     if not any(cr.rule.id == rule.id for cr in compiled.rules):
-        res.ok, res.message = False, "the rule is disabled, so its examples cannot run"
-        return res
+        if rule.enabled:
+            res.ok, res.message = False, "the rule is not in the compiled rubric, so its examples cannot run"
+            return res
+        compiled = _switched_on(rubric, rule, compiled)  # a rule that is off keeps its examples true for whoever turns it on
     result = score_conversation(example_conversation(rubric, rule, ex), compiled)
     res.findings = [f for f in result["findings"] if f["rule"] == rule.id]
     res.not_applicable = result["not_applicable_reasons"].get(rule.id)

@@ -19,6 +19,10 @@ Checks (each issue has a stable code):
 - ``pass-example-flagged`` — a pass example of any rule is flagged on its text by another rule of the
   rubric (good language that the rubric would still penalise). Missing-phrase findings (a one-turn
   example has no closing) and ``info`` findings (labels such as complaint types) are not counted.
+- ``unpinned-exception`` — dropping one exception entry (an ``unless`` item or flag, a trigger's ``unless``
+  item) changes none of the rule's examples, so no example shows why it is there (qa.rules.rubric.pinning).
+- ``dependency-disabled`` — a rule reads the findings of a rule that is switched off, so that part of its
+  trigger never fires.
 - ``similar-unless-overlap``, ``similar-rules-overlap`` — similarity rules whose examples sit too close to
   their own near misses or to another similarity rule (:mod:`qa.rules.rubric.lint_similar`).
 """
@@ -29,10 +33,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from qa.engine import compile_rubric, score_conversation
+from qa.rules.rubric.dependencies import rule_dependencies
 from qa.rules.rubric.examples import _label, example_conversation
 from qa.rules.rubric.issues import LintIssue, path_of
 from qa.rules.rubric.lint_similar import lint_similar
 from qa.rules.rubric.model import Rubric
+from qa.rules.rubric.pinning import unpinned_exceptions
 from qa.rules.text.normalize import NormalizeOptions, normalize_phrase
 
 PHRASE_CHECKERS = ("phrase",)
@@ -105,10 +111,32 @@ def lint_rubric(rubric: Rubric, checkers: Mapping[str, type], *, embedders: Mapp
             second = rubric.rule(rules[1])
             issues.append(LintIssue("phrase-in-two-rules", rules[1], f"phrase {p!r} is also in rule {rules[0]!r}: "
                                     "one utterance would be penalised twice", path_of(second, rubric), second.line))
+    issues.extend(_disabled_dependencies(rubric, checkers))
     issues.extend(lint_similar(rubric, checkers, embedders))
     if run_examples:
         issues.extend(_flagged_pass_examples(rubric, checkers, embedders))
+        issues.extend(_unpinned(rubric, checkers, embedders))
     return issues
+
+
+def _unpinned(rubric: Rubric, checkers: Mapping[str, type], embedders) -> list[LintIssue]:
+    return [LintIssue("unpinned-exception", rule.id, f"{entry.label()} changes none of the rule's examples: add an "
+                      "example that needs it, or drop it", path_of(rule, rubric), entry.line or rule.line)
+            for rule, entry in unpinned_exceptions(rubric, checkers, embedders=embedders)]
+
+
+def _disabled_dependencies(rubric: Rubric, checkers: Mapping[str, type]) -> list[LintIssue]:
+    enabled = {r.id for r in rubric.active_rules}
+    out = []
+    for rid, deps in rule_dependencies(rubric, checkers).items():
+        if rid not in enabled:
+            continue
+        rule = rubric.rule(rid)
+        for dep in deps:
+            if dep not in enabled:
+                out.append(LintIssue("dependency-disabled", rid, f"reads the findings of {dep!r}, which is switched "
+                                     "off: that part of its trigger never fires", path_of(rule, rubric), rule.line))
+    return out
 
 
 def _flagged_pass_examples(rubric: Rubric, checkers: Mapping[str, type], embedders) -> list[LintIssue]:

@@ -17,8 +17,11 @@ from typing import Any
 
 from qa.errors import RubricError, did_you_mean
 from qa.model import CHANNELS, ROLES, SEVERITIES
-from qa.rules.rubric.model import Example, Rubric, Rule, Scope, Scoring, Section, Unless
+from qa.rules.rubric.dependencies import check_dependencies
+from qa.rules.rubric.lexicons import Table, expand, expand_pattern, read_lexicons
+from qa.rules.rubric.model import Example, InReplyTo, Rubric, Rule, Scope, Scoring, Section, Unless
 from qa.rules.rubric.yamlsafe import LineDict, LineList, line_of, load_yaml
+from qa.rules.rubric.yamlsafe import plain as _plain
 from qa.rules.text.regex import compile_regex
 
 TOP_KEYS = {
@@ -34,6 +37,7 @@ TOP_KEYS = {
     "disable": "rule ids inherited through extends to switch off",
     "normalize": "text normalisation options {t2s, width, lowercase, strip_pinyin}",
     "scorecard": "scorecard policy (escalation ladder, minimum conversations)",
+    "lexicons": "named phrase lists {name: [phrases]} that rules use as $name",
 }
 RULE_KEYS = {
     "id": "stable rule id, e.g. ban.refusal",
@@ -48,13 +52,17 @@ RULE_KEYS = {
     "tags": "labels for grouping (banned, courtesy.greeting, timing.reply_wait …)",
     "message": "finding message template; {evidence} and checker fields are substituted",
     "scope": "{role, first, last, channel, within_s}",
-    "unless": "{preceded_by, followed_by, window, same_sentence, same_turn, regex, next_turn, prev_turn}",
+    "unless": "{preceded_by, followed_by, window, same_sentence, same_turn, regex, next_turn, prev_turn, question, "
+              "answers_question, follows_statement}",
     "examples": "{fail: [...], pass: [...]} run by `qa rubric test`",
     "enabled": "false switches the rule off (also in a child rubric)",
+    "report": "false: a helper rule whose findings only feed other rules (not reported, no deduction)",
+    "in_reply_to": "{findings, phrases}: a finding stands only in reply to a turn with these findings or phrases",
 }
 SCOPE_KEYS = {"role", "first", "last", "channel", "within_s"}
 UNLESS_KEYS = {"preceded_by", "followed_by", "window", "same_sentence", "same_turn", "regex", "next_turn",
-               "prev_turn"}
+               "prev_turn", "question", "answers_question", "follows_statement"}
+_UNLESS_FLAGS = {"window", "question", "answers_question", "follows_statement"}
 SCORING_KEYS = {"base", "pass_mark", "fatal"}
 SECTION_KEYS = {"id", "title", "weight"}
 FATAL_POLICIES = ("zero", "fail", "ignore")
@@ -171,14 +179,6 @@ def read_rubric_file(path: Path) -> LineDict:
     return data
 
 
-def _plain(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {str(k): _plain(v) for k, v in x.items()}
-    if isinstance(x, list):
-        return [_plain(v) for v in x]
-    return x
-
-
 def load_rubric(name_or_path: str | os.PathLike, *, checkers: Mapping[str, type],
                 search_paths: Sequence[Path]) -> Rubric:
     """Load, resolve and validate a rubric by name (``zh-customer-service``) or file path.
@@ -269,16 +269,23 @@ def build_rubric(data: dict, spath: str | None, parents: list[Rubric] = (), *,
             sections[str(s["id"])] = Section(str(s["id"]), str(s.get("title", s["id"])),
                                              _number(s.get("weight", 1), spath, s, "weight", f"{where}.weight"))
 
+    inherited: Table = {}
+    for parent in parents:
+        inherited.update(parent.lexicons)
+    lexicons = read_lexicons(data["lexicons"], spath, inherited) if "lexicons" in data else inherited
+
     rules: dict[str, Rule] = {}
     for parent in parents:
         for r in parent.rules:
+            if any(lexicons.get(n) is not parent.lexicons.get(n) for n in r.lexicons):
+                r = _rebuild(r, checkers, sections, lexicons)  # a lexicon it uses was redefined here
             rules[r.id] = r
     raw_rules = data.get("rules", [])
     if not isinstance(raw_rules, list):
         raise _err("rules must be a list", spath, data, "rules", "rules")
     own_ids: dict[str, int | None] = {}
     for i, node in enumerate(raw_rules):
-        rule = build_rule(node, i, spath, checkers, sections, raw_rules)
+        rule = build_rule(node, i, spath, checkers, sections, raw_rules, lexicons)
         if rule.id in own_ids:
             raise _err(f"duplicate rule id {rule.id!r}", spath, node, "id", f"rules[{i}].id",
                        f"first defined at line {own_ids[rule.id]}")
@@ -312,9 +319,10 @@ def build_rubric(data: dict, spath: str | None, parents: list[Rubric] = (), *,
         id=rid, version=version, title=str(data.get("title", rid)), language=language, scoring=scoring,
         sections=list(sections.values()), rules=list(rules.values()), path=spath,
         extends=tuple(p.id for p in parents), normalize=normalize, scorecard=scorecard,
-        description=str(data.get("description", "")), raw=_plain(data),
+        description=str(data.get("description", "")), raw=_plain(data), lexicons=lexicons,
     )
     rubric.hash = rubric_hash(rubric, parents)
+    check_dependencies(rubric, checkers)
     return rubric
 
 
@@ -370,7 +378,67 @@ def _key_lines(node: Any) -> dict[str, int]:
     return out
 
 
-def build_rule(node: Any, i: int, spath, checkers: dict, sections: dict, parent_list) -> Rule:
+def _rebuild(rule: Rule, checkers: dict, sections: dict, lexicons: Table) -> Rule:
+    """An inherited rule built again from its YAML with the extending rubric's lexicons."""
+    path = rule.origin.rsplit(":", 1)[0] if rule.origin else None
+    new = build_rule(rule.node, rule.index, path, checkers, sections, None, lexicons)
+    new.enabled = rule.enabled
+    return new
+
+
+def _phrase_option(value: Any, spec, table: Table, spath, line, where: str, used: set[str]) -> Any:
+    """An option value with lexicon references expanded where its ``Option`` declares phrase lists or patterns."""
+    if spec.patterns and isinstance(value, list):
+        return [expand_pattern(p, table, spath, _item_line(value, j, line), f"{where}[{j}]", used)
+                if isinstance(p, str) else p for j, p in enumerate(value)]
+    if spec.phrases is True and isinstance(value, list):
+        if value and all(isinstance(v, list) for v in value):
+            return [expand(v, table, spath, _item_line(value, j, line), f"{where}[{j}]", used)
+                    for j, v in enumerate(value)]
+        return expand(value, table, spath, line, where, used)
+    if isinstance(spec.phrases, tuple) and isinstance(value, dict):
+        out = dict(value)
+        for key in spec.phrases:
+            if isinstance(value.get(key), list):
+                out[key] = expand(value[key], table, spath, line_of(value, key), f"{where}.{key}", used)
+        return out
+    return value
+
+
+def _phrases(node: Any, key: str, field: str, spath, lexicons: Table, used: set[str]) -> tuple[str, ...]:
+    """A phrase list under ``node[key]`` (a string or a list), lexicon references expanded."""
+    items = _str_list(node[key], spath, node, key, field)
+    written = node[key] if isinstance(node[key], list) else list(items)
+    return tuple(str(x) for x in expand(written, lexicons, spath, line_of(node, key), field, used))
+
+
+def _unless_flag(un: dict, flag: str, subkeys: tuple[str, ...], field: str, spath, lexicons: Table,
+                 used: set[str]) -> dict[str, Any]:
+    """An ``unless`` flag written as true/false or as a mapping of phrase lists (``{about: [...], unless: [...]}``)."""
+    value = un[flag]
+    if isinstance(value, bool):
+        return {flag: value}
+    if not isinstance(value, dict):
+        shape = ", ".join(f"{k}: [phrases]" for k in subkeys)
+        raise _err(f"{flag} must be true, false or {{{shape}}}", spath, un, flag, field)
+    _check_keys(value, subkeys, spath, field)
+    out: dict[str, Any] = {flag: True}
+    for sub in subkeys:
+        if sub in value:
+            out[f"{flag}_{sub}"] = _phrases(value, sub, f"{field}.{sub}", spath, lexicons, used)
+    return out
+
+
+def _item_line(items: Any, j: int, default: int | None) -> int | None:
+    if isinstance(items, LineList) and j < len(items.item_lines):
+        return items.item_lines[j]
+    return default
+
+
+def build_rule(node: Any, i: int, spath, checkers: dict, sections: dict, parent_list,
+               lexicons: Table | None = None) -> Rule:
+    lexicons = lexicons or {}
+    used: set[str] = set()
     where = f"rules[{i}]"
     _mapping(node, spath, where, parent_list, i)
     if "id" not in node:
@@ -447,11 +515,23 @@ def build_rule(node: Any, i: int, spath, checkers: dict, sections: dict, parent_
         un = _mapping(node["unless"], spath, f"{where}.unless", node, "unless")
         _check_keys(un, UNLESS_KEYS, spath, f"{where}.unless")
         kw = {}
-        for k in UNLESS_KEYS - {"window"}:
-            if k in un:
-                kw[k] = _str_list(un[k], spath, un, k, f"{where}.unless.{k}")
+        for k in UNLESS_KEYS - _UNLESS_FLAGS:
+            if k == "regex" and k in un:
+                items = _str_list(un[k], spath, un, k, f"{where}.unless.{k}")
+                written = un[k] if isinstance(un[k], list) else list(items)
+                kw[k] = tuple(expand_pattern(p, lexicons, spath, _item_line(written, j, line_of(un, k)),
+                                             f"{where}.unless.{k}[{j}]", used) for j, p in enumerate(items))
+            elif k in un:
+                kw[k] = _phrases(un, k, f"{where}.unless.{k}", spath, lexicons, used)
         if "window" in un:
             kw["window"] = _int(un["window"], spath, un, "window", f"{where}.unless.window")
+        if "question" in un:
+            if not isinstance(un["question"], bool):
+                raise _err("question must be true or false", spath, un, "question", f"{where}.unless.question")
+            kw["question"] = un["question"]
+        for flag, subkeys in (("answers_question", ("about", "unless")), ("follows_statement", ("skip",))):
+            if flag in un:
+                kw.update(_unless_flag(un, flag, subkeys, f"{where}.unless.{flag}", spath, lexicons, used))
         unless = Unless(**kw)
         for pattern in unless.regex:
             compile_regex(pattern, path=spath, line=line_of(un, "regex"), field=f"{where}.unless.regex")
@@ -471,7 +551,8 @@ def build_rule(node: Any, i: int, spath, checkers: dict, sections: dict, parent_
     options: dict[str, Any] = {}
     for key, spec in options_spec.items():
         if key in node:
-            options[key] = spec.validate(_plain(node[key]), path=spath, line=line_of(node, key),
+            value = _phrase_option(node[key], spec, lexicons, spath, line_of(node, key), f"{where}.{key}", used)
+            options[key] = spec.validate(_plain(value), path=spath, line=line_of(node, key),
                                          field=f"{where}.{key}")
         elif spec.required:
             raise _err(f"checker {cname!r} needs {key!r} ({spec.doc})", spath, node, None, f"{where}.{key}")
@@ -482,13 +563,30 @@ def build_rule(node: Any, i: int, spath, checkers: dict, sections: dict, parent_
     enabled = node.get("enabled", True)
     if not isinstance(enabled, bool):
         raise _err("enabled must be true or false", spath, node, "enabled", f"{where}.enabled")
+    report = node.get("report", True)
+    if not isinstance(report, bool):
+        raise _err("report must be true or false", spath, node, "report", f"{where}.report")
+    in_reply_to = InReplyTo()
+    if "in_reply_to" in node:
+        ir = _mapping(node["in_reply_to"], spath, f"{where}.in_reply_to", node, "in_reply_to")
+        _check_keys(ir, ("findings", "phrases"), spath, f"{where}.in_reply_to")
+        kw = {}
+        if "findings" in ir:
+            kw["findings"] = _str_list(ir["findings"], spath, ir, "findings", f"{where}.in_reply_to.findings")
+        if "phrases" in ir:
+            kw["phrases"] = _phrases(ir, "phrases", f"{where}.in_reply_to.phrases", spath, lexicons, used)
+        in_reply_to = InReplyTo(**kw)
+        if not in_reply_to:
+            raise _err("in_reply_to needs findings, phrases or both", spath, node, "in_reply_to",
+                       f"{where}.in_reply_to")
     rule = Rule(
         id=rid, checker=cname, title=str(node.get("title", rid)), severity=severity, points=points,
         max_points=max_points, section=section, why=str(node.get("why", "")).strip(),
         source=str(node["source"]) if node.get("source") is not None else None, tags=tags,
         message=str(node["message"]) if node.get("message") is not None else None, scope=scope,
-        unless=unless, examples=examples, options=options, enabled=enabled,
+        unless=unless, examples=examples, options=options, enabled=enabled, report=report, in_reply_to=in_reply_to,
         origin=f"{spath}:{line_of(node)}", line=line_of(node), key_lines=_key_lines(node), where=where,
+        lexicons=tuple(sorted(used)), node=node, index=i,
     )
     validate = getattr(checker_cls, "validate_rule", None)
     if validate is not None:

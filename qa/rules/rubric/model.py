@@ -31,6 +31,12 @@ class Unless:
     phrase anywhere in the turn. ``regex``: an RE2 pattern matching the turn. ``next_turn``: a
     phrase in the same speaker's next turn (e.g. a refusal followed by an alternative). ``prev_turn``: a
     phrase in the nearest earlier turn of another role (e.g. 不可以的 answering 充电时可以使用吗).
+    ``question``: the match sits in a question (是不能开机吗？, 能不能). ``answers_question``: the nearest earlier
+    turn of another role asks a question, holds one of ``answers_question_about`` when given (what the question is
+    about, e.g. using a product) and none of ``answers_question_unless`` (a request such as 帮我, 给我: then the
+    answer refuses what was asked for rather than stating a fact). ``follows_statement``: an earlier clause of the
+    match's turn states something (出厂都是按订单的呢，小妹这边无法修改订单的呢: the negative rests on it); questions
+    and the words in ``follows_statement_skip`` (greetings, address terms) do not count as a statement.
     """
 
     preceded_by: tuple[str, ...] = ()
@@ -41,10 +47,29 @@ class Unless:
     regex: tuple[str, ...] = ()
     next_turn: tuple[str, ...] = ()
     prev_turn: tuple[str, ...] = ()
+    question: bool = False
+    answers_question: bool = False
+    answers_question_about: tuple[str, ...] = ()
+    answers_question_unless: tuple[str, ...] = ()
+    follows_statement: bool = False
+    follows_statement_skip: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
         return bool(self.preceded_by or self.followed_by or self.same_sentence or self.same_turn
-                    or self.regex or self.next_turn or self.prev_turn)
+                    or self.regex or self.next_turn or self.prev_turn or self.question or self.answers_question
+                    or self.follows_statement)
+
+
+@dataclass
+class InReplyTo:
+    """A condition on the reply a span finding sits in: the nearest earlier turn of another role carries a finding
+    of one of ``findings`` (rule ids or ``tag:NAME``, run first) or one of ``phrases``."""
+
+    findings: tuple[str, ...] = ()
+    phrases: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.findings or self.phrases)
 
 
 @dataclass
@@ -77,6 +102,10 @@ class Rule:
     examples: list[Example] = field(default_factory=list)
     options: dict[str, Any] = field(default_factory=dict)
     enabled: bool = True
+    #: False for a helper rule whose findings only feed other rules (trigger.findings, in_reply_to): it runs, but
+    #: its findings are not part of the result and deduct nothing
+    report: bool = True
+    in_reply_to: InReplyTo = field(default_factory=InReplyTo)
     origin: str | None = None   # "path:line" where the rule was defined
     line: int | None = None
     #: line of each key of the rule ("phrases") and of list items ("phrases[2]"), for precise errors
@@ -84,6 +113,12 @@ class Rule:
 
     #: how errors name the rule, e.g. "rules[3] (ban.refusal)"
     where: str = field(default="", repr=False, compare=False)
+    #: the lexicons the rule's phrase lists name ($apology …), already expanded into its options
+    lexicons: tuple[str, ...] = ()
+    #: the rule as written (its YAML mapping) and its index in its file's rules, to build it again with an
+    #: extending rubric's lexicons
+    node: Any = field(default=None, repr=False, compare=False)
+    index: int = field(default=0, repr=False, compare=False)
 
     def key_path(self, key: str) -> str:
         """The error-message path of one of this rule's keys: ``rules[3] (ban.refusal).phrases[1]``."""
@@ -133,6 +168,8 @@ class Rubric:
     description: str = ""
     hash: str = ""
     raw: dict[str, Any] = field(default_factory=dict)
+    #: named phrase lists (``$apology``), this rubric's and its parents' (qa.rubric.lexicons.Lexicon)
+    lexicons: dict[str, Any] = field(default_factory=dict)
 
     @property
     def active_rules(self) -> list[Rule]:

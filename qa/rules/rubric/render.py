@@ -6,7 +6,43 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from qa.rules.rubric.lexicons import has_references
 from qa.rules.rubric.model import Rubric, Rule
+from qa.rules.rubric.yamlsafe import plain
+
+
+def written(rule: Rule, key: str, value: Any) -> Any:
+    """An option or ``unless`` value as the rubric wrote it when it names lexicons ($apology), else ``value``."""
+    node = rule.node
+    if node is None:
+        return value
+    if key.startswith("unless."):
+        node, key = node.get("unless") or {}, key.split(".", 1)[1]
+    raw = node.get(key) if isinstance(node, dict) else None
+    return plain(raw) if raw is not None and has_references(raw) else value
+
+
+def lexicon_users(rubric: Rubric) -> dict[str, list[str]]:
+    """Lexicon name → ids of the rules that use it (directly or through another lexicon)."""
+    out: dict[str, list[str]] = {name: [] for name in rubric.lexicons}
+    for rule in rubric.rules:
+        todo = list(rule.lexicons)
+        seen: set[str] = set()
+        while todo:
+            name = todo.pop()
+            if name in seen or name not in rubric.lexicons:
+                continue
+            seen.add(name)
+            out[name].append(rule.id)
+            todo.extend(rubric.lexicons[name].refs)
+    return out
+
+
+def lexicon_summary(rubric: Rubric) -> list[dict[str, Any]]:
+    users = lexicon_users(rubric)
+    return [{"name": lex.name, "about": lex.about, "source": lex.source, "origin": lex.origin,
+             "written": list(lex.written), "phrases": list(lex.phrases), "used_by": users[lex.name]}
+            for lex in rubric.lexicons.values()]
 
 
 def rule_summary(rule: Rule) -> dict[str, Any]:
@@ -18,6 +54,9 @@ def rule_summary(rule: Rule) -> dict[str, Any]:
         "unless": {k: v for k, v in asdict(rule.unless).items() if v and k != "window"}
         | ({"window": rule.unless.window} if rule.unless else {}),
         "options": {k: v for k, v in rule.options.items() if v is not None},
+        "lexicons": list(rule.lexicons),
+        "written": {k: written(rule, k, None) for k in [*rule.options, *(f"unless.{u}" for u in asdict(rule.unless))]
+                    if written(rule, k, None) is not None},
         "examples": {"pass": sum(e.kind == "pass" for e in rule.examples),
                      "fail": sum(e.kind == "fail" for e in rule.examples)},
     }
@@ -28,6 +67,7 @@ def rubric_summary(rubric: Rubric) -> dict[str, Any]:
         "id": rubric.id, "version": rubric.version, "hash": rubric.hash, "title": rubric.title,
         "language": rubric.language, "path": rubric.path, "extends": list(rubric.extends),
         "scoring": asdict(rubric.scoring), "sections": [asdict(s) for s in rubric.sections],
+        "lexicons": lexicon_summary(rubric),
         "rules": [rule_summary(r) for r in rubric.rules],
     }
 
@@ -49,6 +89,11 @@ def rubric_markdown(rubric: Rubric) -> str:
     if rubric.sections:
         out += ["| section | weight |", "|---|---|"]
         out += [f"| {_md(sec.title)} (`{sec.id}`) | {sec.weight:g} |" for sec in rubric.sections]
+        out.append("")
+    if rubric.lexicons:
+        out += ["## Word lists", "", "| list | phrases |", "|---|---|"]
+        out += [f"| `${lex.name}`" + (f" — {_md(lex.about)}" if lex.about else "") + " | "
+                + "、".join(_md(p) for p in lex.phrases) + " |" for lex in rubric.lexicons.values()]
         out.append("")
     for rule in rubric.active_rules:
         cap = f", at most {rule.cap:g}" if rule.max_points is not None else ""

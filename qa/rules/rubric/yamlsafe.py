@@ -112,3 +112,12 @@ def line_of(node: Any, key: Any = None) -> int | None:
             return node.item_lines[key]
         return node.line
     return None
+
+
+def plain(x: Any) -> Any:
+    """A parsed value as plain dicts and lists (keys as strings), without the line bookkeeping."""
+    if isinstance(x, dict):
+        return {str(k): plain(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [plain(v) for v in x]
+    return x

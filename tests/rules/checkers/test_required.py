@@ -86,9 +86,14 @@ def test_all_of_needs_every_group_possibly_in_different_turns(rubric):
 def test_trigger_requires_apology_in_the_next_agent_turn(rubric):
     r = score_conversation(_conv(("agent", "您好"), ("customer", "你们太慢了，我要投诉"), ("agent", "我查一下"),
                                  ("agent", "抱歉久等了")), rubric)
-    assert _by_rule(r)["courtesy.apology"] == [(1, "courtesy.apology: no required phrase after turn 2")]
+    # reported on the reply that should have apologised, pointing at the customer message that made it owed
+    assert _by_rule(r)["courtesy.apology"] == [(2, "courtesy.apology: no required phrase after turn 2")]
+    finding = next(f for f in r["findings"] if f["rule"] == "courtesy.apology")
+    assert finding["extra"] == {"trigger_turn": 1, "trigger_evidence": "太慢了"}
     ok = score_conversation(_conv(("agent", "您好"), ("customer", "太慢了"), ("agent", "非常抱歉")), rubric)
     assert "courtesy.apology" not in _by_rule(ok)
+    unanswered = score_conversation(_conv(("agent", "您好"), ("customer", "太慢了")), rubric)
+    assert _by_rule(unanswered)["courtesy.apology"] == [(1, "courtesy.apology: no required phrase after turn 2")]
 
 
 def test_trigger_role_and_unless(rubric):
@@ -151,3 +156,82 @@ rules:
         assert "around" not in _by_rule(score_conversation(_conv(*turns), rubric))
     far = score_conversation(_conv(("agent", "稍等"), ("agent", "好"), ("agent", "我查一下"), ("agent", "好")), rubric)
     assert _by_rule(far)["around"] == [(2, "around: no required phrase around turn 3")]
+
+
+FINDINGS_RUBRIC = """
+id: t
+version: "1"
+language: zh
+rules:
+  - id: courtesy.apology                # defined before the rule it reads: the engine runs that one first
+    checker: required
+    scope: {role: agent}
+    trigger: {findings: [tag:complaint, signal.chase], role: customer, unless: [我自己]}
+    window: 1
+    phrases: [抱歉]
+  - id: complaint.words
+    checker: phrase
+    severity: info
+    points: 0
+    tags: [complaint]
+    scope: {role: customer}
+    phrases: [坏了, 太慢]
+  - id: signal.chase
+    checker: phrase
+    severity: info
+    points: 0
+    scope: {role: customer}
+    phrases: [人呢]
+"""
+
+
+def test_a_trigger_fires_on_other_rules_findings():
+    from qa import compile_rubric
+
+    rubric = rubric_from_text(FINDINGS_RUBRIC, "t.yaml")
+    compiled = compile_rubric(rubric)
+    order = [cr.rule.id for cr in compiled.rules]
+    assert order.index("courtesy.apology") > max(order.index("complaint.words"), order.index("signal.chase"))
+    r = score_conversation(_conv(("customer", "杯子坏了"), ("agent", "订单号多少")), rubric)
+    [f] = [f for f in r["findings"] if f["rule"] == "courtesy.apology"]
+    assert (f["turn"], f["extra"]) == (1, {"trigger_turn": 0, "trigger_evidence": "坏了",
+                                            "trigger_rule": "complaint.words"})
+    r = score_conversation(_conv(("customer", "在吗"), ("agent", "我查一下"), ("customer", "人呢"), ("agent", "好了")),
+                           rubric)
+    assert [(f["turn"], f["extra"]["trigger_rule"]) for f in r["findings"] if f["rule"] == "courtesy.apology"] == [
+        (3, "signal.chase")]
+    ok = score_conversation(_conv(("customer", "太慢了"), ("agent", "抱歉久等")), rubric)
+    assert "courtesy.apology" not in _by_rule(ok)
+    own = score_conversation(_conv(("customer", "我自己摔坏了"), ("agent", "好的")), rubric)
+    assert own["not_applicable_reasons"]["courtesy.apology"] == "the trigger never occurred"
+
+
+def test_a_rule_read_by_a_selected_rule_runs_without_being_reported():
+    from qa import compile_rubric
+
+    rubric = rubric_from_text(FINDINGS_RUBRIC, "t.yaml")
+    compiled = compile_rubric(rubric, select=["courtesy.apology"])
+    assert {cr.rule.id: cr.report for cr in compiled.rules} == {
+        "complaint.words": False, "signal.chase": False, "courtesy.apology": True}
+    r = score_conversation(_conv(("customer", "杯子坏了"), ("agent", "订单号多少")), compiled)
+    assert [f["rule"] for f in r["findings"]] == ["courtesy.apology"]
+    assert r["not_applicable"] == []
+
+
+@pytest.mark.parametrize("rules, expected", [
+    ("  - id: a\n    checker: required\n    phrases: [x]\n    trigger: {findings: [complaint.typs]}\n"
+     "  - id: complaint.types\n    checker: phrase\n    phrases: [y]\n",
+     "x.yaml:7 [rules[0] (a).trigger.findings]: rule 'a' reads the findings of 'complaint.typs', which names no "
+     "rule — did you mean 'complaint.types'?"),
+    ("  - id: a\n    checker: required\n    phrases: [x]\n    trigger: {findings: [b]}\n"
+     "  - id: b\n    checker: required\n    phrases: [x]\n    trigger: {findings: [a]}\n",
+     "x.yaml:7 [rules[0] (a).trigger.findings]: rules read each other's findings in a cycle: a → b → a"),
+    ("  - id: a\n    checker: required\n    phrases: [x]\n    trigger: {findings: [a]}\n",
+     "x.yaml:7 [rules[0] (a).trigger.findings]: rules read each other's findings in a cycle: a → a"),
+    ("  - id: a\n    checker: required\n    phrases: [x]\n    trigger: {role: customer}\n",
+     "x.yaml:7 [rules[0] (a).trigger]: rule 'a': a trigger needs phrases, findings or both"),
+])
+def test_dependency_errors(rules, expected):
+    with pytest.raises(RubricError) as e:
+        rubric_from_text(f"id: t\nversion: 1\nrules:\n{rules}", "x.yaml")
+    assert str(e.value).startswith(expected)

@@ -18,7 +18,7 @@ def run(capsys, *args):
 
 def test_rubric_test_passes_then_fails_when_an_example_breaks(capsys, tmp_path):
     code, out, err = run(capsys, "rubric", "test", MINI)
-    assert code == 0 and out == "" and "10 example(s) of 4 rule(s), 0 failed" in err
+    assert code == 0 and out == "" and "11 example(s) of 4 rule(s), 0 failed" in err
     broken = tmp_path / "mini.yaml"
     broken.write_text(Path(MINI).read_text(encoding="utf-8").replace("fail: [你有病吧]", "fail: [你好吧]"),
                       encoding="utf-8")

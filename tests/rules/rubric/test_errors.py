@@ -45,7 +45,7 @@ CASES = [
     ("id: u\n", "r.yaml:3 [id]: duplicate key 'id'"),
     ("rules:\n  - id: a\n    checker: regex\n    phrases: [x]\n",
      "r.yaml:6 [rules[0] (a).phrases]: unknown key 'phrases' for checker 'regex' — 'phrases' is an option of "
-     "checker phrase, required; 'regex' takes: patterns, max_per_turn"),
+     "checker chase, phrase, required; 'regex' takes: patterns, max_per_turn"),
     (RULE + "    checker_: x\n", "r.yaml:6 [rules[0] (a).checker_]: unknown key 'checker_' — did you mean 'checker'?"),
     ("rules:\n  - id: a\n    checker: [phrase]\n", "r.yaml:5 [rules[0] (a).checker]: checker must be a checker name"),
     ("disable: [ban.x]\n", "r.yaml:3 [disable]: disable names unknown rule 'ban.x'"),

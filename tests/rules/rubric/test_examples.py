@@ -13,7 +13,8 @@ def test_all_examples_of_the_mini_rubric_pass():
     results = run_examples(load_rubric(MINI), Registry.build().checkers)
     assert [(r.rule, r.kind, r.index, r.ok) for r in results] == [
         ("ban.refusal", "fail", 0, True), ("ban.refusal", "fail", 1, True), ("ban.refusal", "pass", 0, True),
-        ("ban.refusal", "pass", 1, True), ("ban.abuse", "fail", 0, True), ("ban.abuse", "pass", 0, True),
+        ("ban.refusal", "pass", 1, True), ("ban.refusal", "pass", 2, True), ("ban.abuse", "fail", 0, True),
+        ("ban.abuse", "pass", 0, True),
         ("courtesy.greeting", "fail", 0, True), ("courtesy.greeting", "pass", 0, True),
         ("courtesy.apology", "fail", 0, True), ("courtesy.apology", "pass", 0, True)]
 
@@ -71,12 +72,18 @@ rules:
     assert str(e.value).startswith("t.yaml:9 [rules[0] (r).examples.fail")
 
 
-def test_examples_of_a_disabled_rule_are_reported_not_skipped():
+def test_examples_of_a_disabled_rule_run_when_asked_for():
+    """A rule that is switched off keeps its examples true for whoever switches it on."""
     rubric = rubric_from_text("id: t\nversion: 1\nrules:\n  - id: r\n    checker: phrase\n    enabled: false\n"
-                              "    phrases: [不行]\n    examples: {fail: [不行]}\n", "t.yaml")
-    assert run_examples(rubric, Registry.build().checkers) == []
-    [res] = run_examples(rubric, Registry.build().checkers, ["r"])
-    assert not res.ok and res.message == "the rule is disabled, so its examples cannot run"
+                              "    phrases: [不行]\n    examples: {fail: [不行], pass: [可以]}\n", "t.yaml")
+    checkers = Registry.build().checkers
+    assert run_examples(rubric, checkers) == []
+    fail, ok = run_examples(rubric, checkers, ["r"])
+    assert fail.ok and [f["evidence"] for f in fail.findings] == ["不行"] and ok.ok
+    broken = rubric_from_text("id: t\nversion: 1\nrules:\n  - id: r\n    checker: phrase\n    enabled: false\n"
+                              "    phrases: [不行]\n    examples: {fail: [可以]}\n", "t.yaml")
+    [res] = run_examples(broken, checkers, ["r"])
+    assert not res.ok and res.message == "expected a finding, found none"
 
 
 def test_fail_example_with_expected_evidence_and_role():

@@ -39,24 +39,9 @@ def no_text(conv: Conversation) -> bool:
     return conv.metadata.get("transcript") == "none"
 
 
-def is_speech(turn: Turn) -> bool:
-    """False for call turns that are only annotation tags such as ``[noise]`` or ``<unk>``.
-
-    Chat messages always count: ``[图片]`` or ``[表情]`` is something the customer sent."""
-    if turn.meta.get("no_text") or (turn.start is None and turn.end is None):
-        return True
-    text = turn.text
-    if "[" in text or "<" in text:
-        text = _TAG_RE.sub("", text)
-    return bool(text.strip())
-
-
 def speech_flags(conv: PreparedConversation) -> list[bool]:
     """:func:`is_speech` of every turn, computed once per conversation."""
-    flags = conv.cache.get("timing.speech")
-    if flags is None:
-        flags = conv.cache["timing.speech"] = [is_speech(t) for t in conv.conv.turns]
-    return flags
+    return conv.speech
 
 
 def speaker_key(turn: Turn) -> str:

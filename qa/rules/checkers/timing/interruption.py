@@ -29,7 +29,7 @@ class InterruptionChecker(TimingChecker):
         "min_overlap_ms": Option(float, default=500.0, doc="talking over each other for longer than this counts"),
         "tolerance_ms": Option(float, default=250.0,
                                doc="starting this close to the end of the customer's speech is a hand-over"),
-        "backchannels": Option(list, item=str, default=BACKCHANNELS,
+        "backchannels": Option(list, item=str, default=BACKCHANNELS, phrases=True,
                                doc="phrases that, making up a whole short turn, are not interruptions"),
         "backchannel_max_s": Option(float, default=1.5, doc="a backchannel turn lasts at most this long"),
         "use_words": Option(bool, default=True, doc="use word timings when the turns carry them"),

@@ -32,7 +32,7 @@ class SilenceChecker(TimingChecker):
     options = {
         "max_silence_s": Option(float, default=10.0, doc="dead air longer than this is a finding"),
         "max_hold_s": Option(float, default=60.0, doc="an announced hold longer than this is a finding"),
-        "hold_phrases": Option(list, item=str, default=HOLD_PHRASES, doc="phrases that announce a hold"),
+        "hold_phrases": Option(list, item=str, default=HOLD_PHRASES, phrases=True, doc="phrases that announce a hold"),
         "announce_window": Option(int, default=2, doc="how many turns before a gap may announce it"),
     }
 
