@@ -9,11 +9,12 @@ from collections import Counter
 
 import click
 
-from qa.cli.options import db_option, resolve_db, rubric_loader
+from qa.cli.options import DbTarget, db_option, resolve_db, rubric_loader
 from qa.errors import ConfigError
 from qa.results.files import read_results, results_from
 from qa.results.history import compare_runs, trend
-from qa.store import Store, display, fingerprint_files
+from qa.store import Store, display, fingerprint_files, is_postgres
+from qa.store.copy import copy_history
 
 
 def _format_option(f):
@@ -227,9 +228,6 @@ def export(ctx, db, dest, redact):
     team's PostgreSQL). Runs keep their input fingerprint, rubric and creation time, so exporting
     again replaces the runs copied before instead of adding duplicates; reviews already there are
     skipped."""
-    from qa.cli.options import DbTarget
-    from qa.store import Store, display, is_postgres
-    from qa.store.copy import copy_history
 
     source = resolve_db(ctx, db)
     dest = DbTarget().convert(dest, None, ctx)

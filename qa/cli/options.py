@@ -4,6 +4,7 @@ command takes from the root group: the configuration and the plugin registry."""
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 
 import click
@@ -13,6 +14,7 @@ from qa.ingest.base import ReadOptions
 from qa.plugins.registry import PluginOptions, Registry
 from qa.rules.rubric.loader import load_rubric
 from qa.rules.rubric.model import Rubric
+from qa.store.target import is_postgres
 
 
 def input_options(f):
@@ -78,10 +80,6 @@ class DbTarget(click.ParamType):
     name = "db"
 
     def convert(self, value, param, ctx):
-        import os
-
-        from qa.store.target import is_postgres
-
         value = os.fspath(value)
         if not is_postgres(value) and os.path.isdir(value):
             self.fail(f"{value} is a directory, not a history database file", param, ctx)
@@ -97,10 +95,6 @@ def db_option(help_text: str = f"History database: {DB_HELP}. Default: `db` in c
 
 def resolve_db(ctx, db, must_exist: bool = True, default: str | None = "qa.db") -> str | None:
     """``--db``, else ``db`` from the config, else ``default``; a SQLite file that must exist is checked."""
-    import os
-
-    from qa.errors import ConfigError
-    from qa.store.target import is_postgres
 
     cfg = (ctx.obj or {}).get("config", {}) if ctx and ctx.obj else {}
     target = db or cfg.get("db") or default

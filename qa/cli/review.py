@@ -10,6 +10,8 @@ import click
 from qa.cli.history import _t
 from qa.cli.options import db_option, resolve_db, rubric_loader
 from qa.errors import ConfigError
+from qa.eval.review_labels import export_from_store
+from qa.io import atomic_output
 from qa.store import Store, finding_key
 
 
@@ -154,9 +156,6 @@ def export(ctx, db, output, pass_mark):
       qa review export --db qa.db -o reviewed.jsonl
       qa eval zh-customer-service week12.jsonl --labels reviewed.jsonl
     """
-    from qa.eval.review_labels import export_from_store
-    from qa.io import atomic_output
-    from qa.store import Store
 
     with Store(resolve_db(ctx, db)) as st:
         records, no_mark = export_from_store(st, pass_mark, load_rubric=rubric_loader(ctx))

@@ -21,6 +21,7 @@ from typing import Any
 from qa.errors import QAError, RubricError, did_you_mean
 from qa.rules.checkers.base import NO_FINDINGS, Checker, Option
 from qa.rules.text.embeddings import EmbeddingCache
+from qa.rules.text.normalize import normalize_phrase
 from qa.rules.text.sentences import UNITS, text_units
 
 
@@ -131,8 +132,6 @@ class SimilarChecker(Checker):
     def __init__(self, rule, ctx):
         super().__init__(rule, ctx)
         import numpy as np
-
-        from qa.rules.text.normalize import normalize_phrase
 
         self.language = ctx.rubric.language
         backend, known = self.opt("backend") or "ngram", ctx.embedders
@@ -246,8 +245,6 @@ class SimilarChecker(Checker):
         """For ``qa rubric try`` and lint: each text's units (as the rule cuts them, without those shorter than
         ``min_chars``), their similarity to every example sentence, and whether the rule would flag them."""
         import numpy as np
-
-        from qa.rules.text.normalize import normalize_phrase
 
         rows = []
         for text in texts:
