@@ -167,3 +167,52 @@ def _read_row_labels(path: Path, label_field: str, split: str | None) -> dict[in
                              field="row") from None
         out[r] = parse_labels(rec[label_field], path=str(path), line=line, field=label_field)
     return out
+
+
+@dataclass
+class MessageRows:
+    """Customer messages of labelled conversations as training rows (see :func:`devset_messages`)."""
+
+    examples: list[Example]
+    unknown: list[frozenset[str]]     # per row: types the row says nothing about
+    conversations: list[str]          # per row: "corpus/id" of its conversation (for grouped folds)
+
+
+def devset_messages(split: str = "train", *, readers, devset=None, data_dir=None, labels=None, languages=("zh",),
+                    role: str = "customer") -> MessageRows:
+    """Every customer message of the devset's labelled conversations, labelled with the complaint types it shows.
+
+    A label record names, per type, the **first** customer message that shows it (docs/labelling.md). So:
+
+    - that message is a positive of its type;
+    - the customer's messages before it are negatives of that type (it had not been shown yet);
+    - the messages after it say nothing about that type (a later message may repeat the complaint or not):
+      they are left out of that type's training, not counted as negatives;
+    - every message of a conversation labelled without complaints is a negative of every type.
+
+    Research-only text is read from the shared data folder (with ``readers``, ``registry.readers``) and never
+    written anywhere by this function.
+    """
+    from qa.eval.devset import load_devset
+    from qa.eval.evaluate import devset_pairs
+    from qa.eval.labels import read_labels
+
+    ds = load_devset(devset, data_dir, readers=readers)
+    path = labels or (ds.root / "labels.jsonl")
+    pairs, _counts = devset_pairs(ds, read_labels(str(path)), split=split, languages=languages or ())
+    examples: list[Example] = []
+    unknown: list[frozenset[str]] = []
+    convs: list[str] = []
+    for pair in pairs:
+        rec = pair.record
+        if not rec.has("complaints"):
+            continue
+        first = {t: turn for t, turn in rec.complaints.items() if turn is not None}
+        for i, turn in enumerate(pair.conversation.turns):
+            if turn.role != role or not turn.text.strip():
+                continue
+            examples.append(Example(turn.text, tuple(t for t, at in first.items() if at == i), len(examples) + 1, i,
+                                    f"{rec.corpus}/{rec.id}#{i}"))
+            unknown.append(frozenset(t for t, at in first.items() if i > at))
+            convs.append(f"{rec.corpus}/{rec.id}")
+    return MessageRows(examples, unknown, convs)

@@ -75,6 +75,15 @@ def format_table(report: dict) -> str:
         cv = report["cv"]
         lines.append(f"cross-validation ({cv['folds']} folds): macro-F1 {cv['macro_f1_mean']:.3f} "
                      f"± {cv['macro_f1_std']:.3f}")
+    if report.get("baseline"):
+        b = report["baseline"]
+        diff = report["macro_f1"] - b["macro_f1"]
+        lines.append(f"baseline ({b['name']}, trained {b['trained']}): macro-F1 {b['macro_f1']:.3f}   "
+                     f"micro-F1 {b['micro_f1']:.3f}   complaint vs none f1 {b['complaint_detection_f1']:.3f}")
+        lines.append(f"  → this classifier is {diff:+.3f} macro-F1 against the baseline"
+                     + ("" if diff >= 0 else " (the baseline is better on this data)"))
+    elif report.get("baseline_note"):
+        lines.append(f"baseline: {report['baseline_note']}")
     c = report["confusion"]
     short = [lab[:10] for lab in c["labels"]]
     lines.append("")

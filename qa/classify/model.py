@@ -1,9 +1,12 @@
 """The trainable complaint-type model: TF-IDF features + one calibrated linear model per label.
 
 Features are character n-grams by default (no segmentation needed for Chinese), or jieba tokens,
-or words (English). Each label gets a logistic regression whose scores are calibrated with Platt
-scaling fitted on cross-validated scores (``CalibratedClassifierCV(method="sigmoid",
-ensemble=False)``), so ``predict_proba`` returns probabilities a threshold can be set on.
+or words (English). Each label gets a class-balanced linear support-vector machine (version 1 models:
+a logistic regression) whose scores are calibrated with Platt scaling fitted on cross-validated scores
+(``CalibratedClassifierCV(method="sigmoid", ensemble=False)``), so ``predict_proba`` returns
+probabilities. A label is predicted where the class-balanced classifier itself decides so (score 0):
+its threshold is the calibrated probability at that boundary, stored per label. On an imbalanced label
+that is well below 0.5, the probability that would maximise accuracy rather than find the complaints.
 
 Persistence is a plain ``.npz`` (numeric arrays only, read with ``allow_pickle=False``) plus a JSON
 header inside it: vocabulary, labels, options and a SHA-256 over everything. Loading checks the
@@ -27,10 +30,22 @@ from qa.rules.text.normalize import NormalizeOptions, normalize_text
 from qa.rules.text.tokens import tokenize
 
 FORMAT = "qa-complaint-model"
-FORMAT_VERSION = 1
-MEMBERS = {"header.npy", "idf.npy", "coef.npy", "intercept.npy", "calibration.npy"}
+FORMAT_VERSION = 2
+#: Versions :func:`load_model` reads: 1 (no thresholds: 0.5 for every label, word-bounded n-grams) and 2.
+READABLE_VERSIONS = (1, 2)
+ARRAYS = ("idf", "coef", "intercept", "calibration", "thresholds")
+MEMBERS = {"header.npy", *(f"{name}.npy" for name in ARRAYS)}
+MEMBERS_V1 = MEMBERS - {"thresholds.npy"}
+
 MAX_BYTES = 512 * 1024 * 1024
 ANALYZERS = ("char", "jieba", "word")
+
+
+#: Defaults of new models (measured against the baseline: docs/complaints.md, "The model").
+DEFAULT_C = 1.0
+DEFAULT_ESTIMATOR = "svm"
+DEFAULT_MIN_DF = 1
+ESTIMATORS = ("logreg", "svm")
 
 
 class ModelError(InputError):
@@ -47,6 +62,12 @@ class ModelOptions:
     c: float = 4.0
     language: str = "zh"
     normalize: dict = field(default_factory=dict)
+    #: Character n-grams stop at word boundaries (scikit-learn's ``char_wb``), as version 1 models had;
+    #: new models read across them (``char``), which finds more in both languages.
+    word_bounded: bool = True
+    #: The linear model per label: ``logreg`` (logistic regression, version 1 models) or ``svm`` (a linear
+    #: support-vector machine, new models); either is class-balanced and calibrated the same way.
+    estimator: str = "logreg"
 
     @classmethod
     def default_for(cls, language: str, analyzer: str | None = None) -> ModelOptions:
@@ -57,7 +78,8 @@ class ModelOptions:
             lo, hi = (1, 3) if language.startswith("zh") else (2, 5)
         else:
             lo, hi = 1, 2
-        return cls(analyzer=analyzer, ngram_min=lo, ngram_max=hi, language=language)
+        return cls(analyzer=analyzer, ngram_min=lo, ngram_max=hi, language=language, c=DEFAULT_C,
+                   word_bounded=False, estimator=DEFAULT_ESTIMATOR, min_df=DEFAULT_MIN_DF)
 
 
 def _tokens_analyzer(language: str, lo: int, hi: int):
@@ -75,13 +97,15 @@ def _tokens_analyzer(language: str, lo: int, hi: int):
 class ComplaintModel:
     """A trained multi-label model. Build with :func:`train`, persist with :meth:`save` / :func:`load_model`."""
 
-    def __init__(self, labels, terms, idf, coef, intercept, calibration, options: ModelOptions, info=None):
+    def __init__(self, labels, terms, idf, coef, intercept, calibration, options: ModelOptions, info=None,
+                 thresholds=None):
         self.labels: list[str] = list(labels)
         self.terms: list[str] = list(terms)
         self.idf = idf
         self.coef = coef
         self.intercept = intercept
         self.calibration = calibration
+        self.thresholds = thresholds
         self.options = options
         self.info: dict[str, Any] = dict(info or {})
         self._vectorizer = None
@@ -117,12 +141,22 @@ class ComplaintModel:
         a, b = self.calibration[:, 0], self.calibration[:, 1]
         return 1.0 / (1.0 + np.exp(a * scores + b))
 
-    def predict(self, texts, threshold: float = 0.5) -> list[list[tuple[str, float]]]:
-        """Per text, the labels whose probability reaches ``threshold``, most probable first."""
+    def label_thresholds(self, threshold: float | None = None) -> list[float]:
+        """The probability each label needs: ``threshold`` for all, or the model's own (tuned) ones."""
+        if threshold is not None:
+            return [threshold] * len(self.labels)
+        if self.thresholds is None:
+            return [0.5] * len(self.labels)
+        return [float(x) for x in self.thresholds]
+
+    def predict(self, texts, threshold: float | None = None) -> list[list[tuple[str, float]]]:
+        """Per text, the labels whose probability reaches their threshold (``threshold`` for all labels, or
+        the model's own), most probable first."""
         probs = self.predict_proba(texts)
+        limits = self.label_thresholds(threshold)
         out = []
         for row in probs:
-            hits = [(self.labels[j], float(p)) for j, p in enumerate(row) if p >= threshold]
+            hits = [(self.labels[j], float(p)) for j, p in enumerate(row) if p >= limits[j]]
             out.append(sorted(hits, key=lambda x: -x[1]))
         return out
 
@@ -135,10 +169,12 @@ class ComplaintModel:
     def save(self, path) -> None:
         import numpy as np
 
+        thresholds = self.thresholds if self.thresholds is not None else np.full(len(self.labels), 0.5)
         arrays = {"idf": np.ascontiguousarray(self.idf, dtype=np.float64),
                   "coef": np.ascontiguousarray(self.coef, dtype=np.float64),
                   "intercept": np.ascontiguousarray(self.intercept, dtype=np.float64),
-                  "calibration": np.ascontiguousarray(self.calibration, dtype=np.float64)}
+                  "calibration": np.ascontiguousarray(self.calibration, dtype=np.float64),
+                  "thresholds": np.ascontiguousarray(thresholds, dtype=np.float64)}
         head = self.header()
         head["sha256"] = _digest(head, arrays)
         blob = json.dumps(head, ensure_ascii=False, sort_keys=True).encode("utf-8")
@@ -154,7 +190,9 @@ def _digest(head: dict, arrays: dict) -> str:
     h = hashlib.sha256()
     h.update(json.dumps({k: v for k, v in head.items() if k != "sha256"}, ensure_ascii=False,
                         sort_keys=True).encode("utf-8"))
-    for name in ("idf", "coef", "intercept", "calibration"):
+    for name in ARRAYS:
+        if name not in arrays:
+            continue  # version 1 files have no thresholds
         a = arrays[name]
         h.update(name.encode() + str(a.shape).encode() + a.tobytes())
     return h.hexdigest()
@@ -165,7 +203,8 @@ def _count_vectorizer(options: ModelOptions, vocabulary=None):
 
     kw: dict[str, Any] = {"vocabulary": vocabulary, "lowercase": False, "dtype": float}
     if options.analyzer == "char":
-        kw.update(analyzer="char_wb", ngram_range=(options.ngram_min, options.ngram_max))
+        kw.update(analyzer="char_wb" if options.word_bounded else "char",
+                  ngram_range=(options.ngram_min, options.ngram_max))
     elif options.analyzer == "word":
         kw.update(analyzer="word", ngram_range=(options.ngram_min, options.ngram_max),
                   token_pattern=r"(?u)\b\w[\w']*\b")
@@ -176,16 +215,21 @@ def _count_vectorizer(options: ModelOptions, vocabulary=None):
     return CountVectorizer(**kw)
 
 
-def train(texts, labelsets, options: ModelOptions, *, labels=None, info=None) -> ComplaintModel:
-    """Fit a model on ``texts`` with ``labelsets`` (an iterable of label tuples; empty = no complaint)."""
+def train(texts, labelsets, options: ModelOptions, *, labels=None, info=None, unknown=None) -> ComplaintModel:
+    """Fit a model on ``texts`` with ``labelsets`` (an iterable of label tuples; empty = no complaint).
+
+    ``unknown`` (optional, one set of labels per text) names labels a row says nothing about: the row is
+    left out of those labels' training (a message after the first one that shows a complaint may or may
+    not repeat it; see ``qa classify train --devset``).
+    """
     import numpy as np
     from sklearn.calibration import CalibratedClassifierCV
-    from sklearn.linear_model import LogisticRegression
 
     texts = list(texts)
     labelsets = [tuple(x) for x in labelsets]
-    if len(texts) != len(labelsets):
-        raise ValueError("texts and labelsets differ in length")
+    unknown = [frozenset(x) for x in unknown] if unknown is not None else [frozenset()] * len(texts)
+    if len(texts) != len(labelsets) or len(texts) != len(unknown):
+        raise ValueError("texts, labelsets and unknown differ in length")
     all_labels = labels or sorted({lab for ls in labelsets for lab in ls})
     if not all_labels:
         raise InputError("the training data has no labels at all", hint="check --label-field")
@@ -205,27 +249,49 @@ def train(texts, labelsets, options: ModelOptions, *, labels=None, info=None) ->
     coef = np.zeros((len(all_labels), len(terms)))
     intercept = np.zeros(len(all_labels))
     calibration = np.zeros((len(all_labels), 2))
+    thresholds = np.full(len(all_labels), 0.5)
     skipped = []
     for j, lab in enumerate(all_labels):
-        y = np.array([lab in ls for ls in labelsets], dtype=int)
+        rows = np.array([lab not in u for u in unknown])
+        y = np.array([lab in ls for ls, keep in zip(labelsets, rows, strict=False) if keep], dtype=int)
+        xl = x[rows]
         pos, neg = int(y.sum()), int(len(y) - y.sum())
         if pos < 2 or neg < 2:
             skipped.append(lab)
             calibration[j] = (0.0, 50.0)  # probability ~0: never predicted
             continue
         folds = max(2, min(5, pos, neg))
-        clf = CalibratedClassifierCV(LogisticRegression(C=options.c, class_weight="balanced", max_iter=2000,
-                                                        solver="liblinear"),
-                                     method="sigmoid", cv=folds, ensemble=False)
-        clf.fit(x, y)
+        base = _estimator(options)
+        clf = CalibratedClassifierCV(base, method="sigmoid", cv=folds, ensemble=False)
+        clf.fit(xl, y)
         cc = clf.calibrated_classifiers_[0]
         coef[j] = cc.estimator.coef_[0]
         intercept[j] = cc.estimator.intercept_[0]
-        calibration[j] = (cc.calibrators[0].a_, cc.calibrators[0].b_)
-    model.coef, model.intercept, model.calibration = coef, intercept, calibration
+        a, b = cc.calibrators[0].a_, cc.calibrators[0].b_
+        calibration[j] = (a, b)
+        thresholds[j] = _boundary(a, b)
+    model.coef, model.intercept, model.calibration, model.thresholds = coef, intercept, calibration, thresholds
     model.info.update({"rows": n, "features": len(terms), "skipped_labels": skipped,
-                       "label_counts": {lab: sum(lab in ls for ls in labelsets) for lab in all_labels}})
+                       "label_counts": {lab: sum(lab in ls for ls in labelsets) for lab in all_labels},
+                       "thresholds": {lab: round(float(t), 3) for lab, t in zip(all_labels, thresholds, strict=False)}})
     return model
+
+
+def _estimator(options: ModelOptions):
+    if options.estimator == "svm":
+        from sklearn.svm import LinearSVC
+
+        return LinearSVC(C=options.c, class_weight="balanced", max_iter=5000)
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=options.c, class_weight="balanced", max_iter=2000, solver="liblinear")
+
+
+def _boundary(a: float, b: float) -> float:
+    """The calibrated probability at the class-balanced classifier's own decision boundary (score 0)."""
+    import math
+
+    return min(0.95, max(0.05, 1.0 / (1.0 + math.exp(b))))
 
 
 def is_model_file(path) -> bool:
@@ -262,17 +328,18 @@ def load_model(path) -> ComplaintModel:
             total = sum(i.file_size for i in zf.infolist())
     except zipfile.BadZipFile as exc:
         raise ModelError(f"corrupt model file: {exc}", path=sp) from None
-    if names != MEMBERS:
+    if names not in (MEMBERS, MEMBERS_V1):
         extra = sorted(names - MEMBERS)
-        raise ModelError(f"unexpected contents {extra or sorted(MEMBERS - names)}; refused", path=sp,
+        raise ModelError(f"unexpected contents {extra or sorted(MEMBERS_V1 - names)}; refused", path=sp,
                          hint="only files written by `qa classify train` are accepted")
     if total > 4 * MAX_BYTES:
         raise ModelError("model file expands to an unreasonable size; refused", path=sp)
     arrays = {}
     try:
         with np.load(p, allow_pickle=False) as npz:
-            for name in ("header", "idf", "coef", "intercept", "calibration"):
-                arrays[name] = npz[name]
+            for name in ("header", *ARRAYS):
+                if f"{name}.npy" in names:
+                    arrays[name] = npz[name]
     except ValueError as exc:
         if "pickle" in str(exc).lower() or "object" in str(exc).lower():
             raise ModelError("model file contains pickled Python objects; refused (qa never unpickles)",
@@ -289,9 +356,13 @@ def load_model(path) -> ComplaintModel:
         raise ModelError("model header is not valid JSON", path=sp) from None
     if not isinstance(head, dict) or head.get("format") != FORMAT:
         raise ModelError("not a qa complaint model", path=sp)
-    if head.get("version") != FORMAT_VERSION:
-        raise ModelError(f"model format version {head.get('version')!r} is not supported (expected "
-                         f"{FORMAT_VERSION})", path=sp, hint="retrain with this version of qa")
+    version = head.get("version")
+    if version not in READABLE_VERSIONS:
+        raise ModelError(f"model format version {version!r} is not supported (expected one of "
+                         f"{list(READABLE_VERSIONS)})", path=sp, hint="retrain with this version of qa")
+    if (version == 1) != ("thresholds" not in arrays):
+        raise ModelError(f"a version {version} model {'has' if version == 1 else 'lacks'} thresholds; refused",
+                         path=sp)
     for name, arr in arrays.items():
         if arr.dtype != np.float64:
             raise ModelError(f"array {name!r} has dtype {arr.dtype}, expected float64", path=sp)
@@ -301,9 +372,9 @@ def load_model(path) -> ComplaintModel:
             or not isinstance(opts, dict)):
         raise ModelError("model header is malformed", path=sp)
     nl, nf = len(labels), len(terms)
-    want = {"idf": (nf,), "coef": (nl, nf), "intercept": (nl,), "calibration": (nl, 2)}
+    want = {"idf": (nf,), "coef": (nl, nf), "intercept": (nl,), "calibration": (nl, 2), "thresholds": (nl,)}
     for name, shape in want.items():
-        if arrays[name].shape != shape:
+        if name in arrays and arrays[name].shape != shape:
             raise ModelError(f"array {name!r} has shape {arrays[name].shape}, expected {shape}", path=sp)
     if head.get("sha256") != _digest(head, arrays):
         raise ModelError("checksum mismatch: the model file was modified after training; refused", path=sp)
@@ -313,7 +384,11 @@ def load_model(path) -> ComplaintModel:
         raise ModelError(f"model options are malformed: {exc}", path=sp) from None
     if options.analyzer not in ANALYZERS:
         raise ModelError(f"unknown analyzer {options.analyzer!r}", path=sp)
+    if options.estimator not in ESTIMATORS:
+        raise ModelError(f"unknown estimator {options.estimator!r}", path=sp)
     if not all(np.isfinite(a).all() for a in arrays.values()):
         raise ModelError("model contains non-finite numbers", path=sp)
+    if "thresholds" in arrays and not ((arrays["thresholds"] > 0) & (arrays["thresholds"] < 1)).all():
+        raise ModelError("model thresholds must lie between 0 and 1", path=sp)
     return ComplaintModel(labels, terms, arrays["idf"], arrays["coef"], arrays["intercept"],
-                          arrays["calibration"], options, head.get("info"))
+                          arrays["calibration"], options, head.get("info"), arrays.get("thresholds"))

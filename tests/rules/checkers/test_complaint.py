@@ -61,7 +61,7 @@ def test_multi_label_with_confidence_and_evidence_spans(zh):
     assert types == {"logistics_delay", "product_quality"}
     labels = {e["type"]: e for e in r["labels"]["complaint_types"]}
     q = labels["product_quality"]
-    assert 0.5 < q["confidence"] <= 1 and q["title"] == "商品质量/效果" and q["source"] == "keywords"
+    assert 0.5 < q["confidence"] <= 1 and q["title"] == "商品质量/错发漏发" and q["source"] == "keywords"
     words = {e["text"] for e in q["evidence"] if e["kind"] == "keyword"}
     assert {"凉了", "难吃"} <= words
     for e in q["evidence"]:
