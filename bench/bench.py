@@ -136,7 +136,7 @@ def _load_rules(rubric_path: Path) -> list[dict]:
     """Every rule of a rubric (``extends`` followed, lexicon references expanded: qa's loader reads the file) that
     lists phrases, and every complaint type's keywords, for the naive baseline (timing rules have no regex
     equivalent and are left out)."""
-    from qa.rules.rubric import load_rubric
+    from qa import load_rubric
 
     out = []
     for r in load_rubric(rubric_path).active_rules:
@@ -290,9 +290,7 @@ def similarity(path: Path, repeat: int = 3) -> dict:
     """Conversations/s of the shipped zh rubric, and of it plus one similarity rule on agent turns per backend,
     scored in this process (read once, then best of ``repeat`` interleaved passes, each with a freshly compiled
     rubric so every pass starts with an empty embedding cache); the cache's figures of the last pass."""
-    from qa.engine import compile_rubric, score_conversation
-    from qa.ingest import read_conversations
-    from qa.rules.rubric import load_rubric, rubric_from_text
+    from qa import compile_rubric, load_rubric, read_conversations, rubric_from_text, score_conversation
 
     convs = list(read_conversations([str(path)]))
     variants = {"plain": lambda: load_rubric("zh-customer-service")}

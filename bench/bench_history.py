@@ -53,12 +53,14 @@ def _bench_module():
 
 
 def make_results(n: int, work: Path) -> list[dict]:
-    from qa.rules.rubric import load_rubric
-    from qa.run.runner import score_stream
+    from qa.run import RunRequest, run
+    from qa.run.executors import default_jobs
 
     corpus = work / "corpus.jsonl"
     _bench_module().make_corpus(corpus, n)
-    return list(score_stream([str(corpus)], load_rubric(HERE / "rubric-zh-bench.yaml"), jobs=os.cpu_count() or 1))
+    out = work / "results.jsonl"
+    run(RunRequest([str(corpus)], rubric=str(HERE / "rubric-zh-bench.yaml"), output=str(out), jobs=default_jobs()))
+    return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
 
 
 def timed(fn) -> tuple[object, float]:

@@ -20,25 +20,28 @@ from __future__ import annotations
 
 import importlib
 
-import pluggy
-
 from qa import _moved
-
-__version__ = "0.1.0"
-
-hookimpl = pluggy.HookimplMarker("qa")
-"""Decorator marking a function as an implementation of a qa hook (see :mod:`qa.plugins.hookspecs`)."""
+from qa.plugins.hookspecs import hookimpl
+from qa.version import __version__
 
 # public name -> the module that defines it
 _PUBLIC = {
     # reading, rubrics, scoring
-    "read_conversations": "qa.ingest",
+    "read_conversations": "qa.api",
+    "read_records": "qa.api",
     "ReadOptions": "qa.ingest.base",
-    "load_rubric": "qa.rules.rubric.loader",
-    "compile_rubric": "qa.engine.compile",
-    "score_conversation": "qa.engine.score",
-    "score_conversations": "qa.engine.score",
-    "explain_conversation": "qa.engine.score",
+    "ReadStats": "qa.ingest",
+    "load_rubric": "qa.api",
+    "rubric_from_text": "qa.api",
+    "build_rubric": "qa.api",
+    "compile_rubric": "qa.api",
+    "score_conversation": "qa.api",
+    "score_conversations": "qa.api",
+    "explain_conversation": "qa.api",
+    # the plugin registry the stages are handed
+    "Registry": "qa.plugins.registry",
+    "PluginOptions": "qa.plugins.registry",
+    "default_registry": "qa.api",
     # the data that flows between stages
     "Conversation": "qa.model",
     "Turn": "qa.model",
@@ -51,6 +54,7 @@ _PUBLIC = {
     "Option": "qa.rules.checkers.base",
     "CompileContext": "qa.rules.checkers.base",
     "NO_FINDINGS": "qa.rules.checkers.base",
+    "PreparedConversation": "qa.engine.prepared",
     "Prepared": "qa.engine.prepared",
     "Reader": "qa.ingest.base",
     "Reporter": "qa.reporters.base",

@@ -7,28 +7,31 @@ import os
 from pathlib import Path
 from typing import Any
 
-from qa.errors import ConfigError, did_you_mean
+from qa.errors import ConfigError
+from qa.model import SEVERITIES
+from qa.schema import Field, Schema, Where
 
 try:  # Python 3.11+
     import tomllib
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
-KEYS = {
-    "rubric": "default rubric name or path for score/explain",
-    "select": "rule ids, prefixes or tags to run (default: all)",
-    "ignore": "rule ids, prefixes or tags to skip",
-    "fail-under": "quality gate: exit 1 if the mean score is below this",
-    "fail-on": "quality gate: exit 1 on any finding of this severity or worse",
-    "plugins": "extra plugin modules to load",
-    "plugins-disable": "entry-point plugins not to load",
-    "jobs": "worker processes for scoring",
-    "scheduler": "Dask scheduler address (tcp://HOST:PORT) for qa score",
-    "format": "default output format of qa score",
-    "db": "history database: a SQLite path or a postgresql:// URL",
-    "input-format": "default input format (auto, jsonl, csv, …)",
-    "mapping": "default mapping file for delimited input",
-}
+CONFIG = Schema({
+    "rubric": Field(str, "default rubric name or path for score/explain"),
+    "select": Field(list, "rule ids, prefixes or tags to run (default: all)", item=str),
+    "ignore": Field(list, "rule ids, prefixes or tags to skip", item=str),
+    "fail-under": Field(float, "quality gate: exit 1 if the mean score is below this"),
+    "fail-on": Field(str, "quality gate: exit 1 on any finding of this severity or worse", choices=SEVERITIES),
+    "plugins": Field(list, "extra plugin modules to load", item=str),
+    "plugins-disable": Field(list, "entry-point plugins not to load", item=str),
+    "jobs": Field(int, "worker processes for scoring"),
+    "scheduler": Field(str, "Dask scheduler address (tcp://HOST:PORT) for qa score"),
+    "format": Field(str, "default output format of qa score"),
+    "db": Field(str, "history database: a SQLite path or a postgresql:// URL"),
+    "input-format": Field(str, "default input format (auto, jsonl, csv, …)"),
+    "mapping": Field(str, "default mapping file for delimited input"),
+}, unknown="unknown config key {key!r}")
+KEYS = {k: f.doc for k, f in CONFIG.fields.items()}
 
 
 def find_config(start: str | os.PathLike | None = None) -> tuple[Path | None, dict[str, Any]]:
@@ -61,11 +64,10 @@ def _read(path: Path, tool_table: bool) -> dict[str, Any] | None:
     else:
         table = data
         prefix = ""
-    for key in table:
-        if key not in KEYS:
-            raise ConfigError(f"unknown config key {key!r}", path=str(path),
-                              field=f"{prefix}.{key}" if prefix else key,
-                              hint=did_you_mean(key, KEYS) or f"known keys: {', '.join(KEYS)}")
+    CONFIG.check(table, Where(str(path), ConfigError, f"{prefix}." if prefix else ""))
+    if table.get("jobs") is not None and table["jobs"] < 1:
+        raise ConfigError(f"jobs must be at least 1, got {table['jobs']}", path=str(path),
+                          field=f"{prefix}.jobs" if prefix else "jobs")
     return dict(table)
 
 

@@ -6,13 +6,27 @@ score (zh chats with timestamps, en calls) → history db (two rubric versions, 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.errors import ConfigError
+from qa.errors import ConfigError, QAError
+from qa.io import atomic_output
+from qa.plugins.registry import Registry
+from qa.reporters.html_report import load_transcripts, render_report
+from qa.reporters.scorecard_formats import CsvReporter
+from qa.reporters.xlsx import write_workbook
+from qa.results.history import compare_runs
+from qa.results.reviews import apply_reviews
+from qa.results.scorecard import aggregate, policy_from_dict
+from qa.rules.rubric.loader import find_rubric, load_rubric
+from qa.run.executors import SerialExecutor
+from qa.run.job import Job
+from qa.run.runner import RunSummary, score_stream
+from qa.store import Store, fingerprint_files
 
 # qa/corpora is a symlink to the repository's corpora/ in a checkout and a copy inside a built wheel.
 REPO_CORPORA = Path(__file__).resolve().parent / "corpora"
@@ -52,14 +66,12 @@ def _inputs(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix in (".jsonl", ".json") and p.is_file())
 
 
-def _rubric_file(workdir: Path, lang: str, parts: tuple[str, ...], without: str | None, version: str) -> Path | None:
-    from qa.errors import QAError
-    from qa.rules.rubric import find_rubric
-
+def _rubric_file(workdir: Path, lang: str, parts: tuple[str, ...], without: str | None, version: str,
+                 search_paths: list[Path]) -> Path | None:
     have = []
     for p in parts:
         try:
-            find_rubric(p)
+            find_rubric(p, search_paths)
             have.append(p)
         except QAError:
             continue
@@ -76,18 +88,11 @@ def _rubric_file(workdir: Path, lang: str, parts: tuple[str, ...], without: str 
 
 
 def run_demo(workdir: str | os.PathLike, corpora: str | os.PathLike | None = None,
-             echo: Callable[[str], None] = lambda s: None) -> DemoResult:
-    from qa.io import atomic_output
-    from qa.reporters.html_report import load_transcripts, render_report
-    from qa.reporters.scorecard_formats import CsvReporter
-    from qa.reporters.xlsx import write_workbook
-    from qa.results.history import compare_runs
-    from qa.results.reviews import apply_reviews
-    from qa.results.scorecard import aggregate, policy_from_dict
-    from qa.rules.rubric import load_rubric
-    from qa.run.runner import RunSummary, score_stream
-    from qa.store import Store, fingerprint_files
+             echo: Callable[[str], None] = lambda s: None, *, registry: Registry) -> DemoResult:
+    """Run the demo flow in ``workdir`` with the checkers, readers and rubrics of ``registry``."""
 
+    search_paths = registry.rubric_search_paths()
+    load = functools.partial(load_rubric, checkers=registry.checkers, search_paths=search_paths)
     root = find_corpora(corpora)
     work = Path(workdir)
     work.mkdir(parents=True, exist_ok=True)
@@ -101,17 +106,19 @@ def run_demo(workdir: str | os.PathLike, corpora: str | os.PathLike | None = Non
             if not files:
                 out.skipped.append(f"{folder}: not found in {root}")
                 continue
-            new = _rubric_file(work, lang, parts, None, "1.1.0")
-            old = _rubric_file(work, lang, parts, EDITED_RULE[lang], "1.0.0")
+            new = _rubric_file(work, lang, parts, None, "1.1.0", search_paths)
+            old = _rubric_file(work, lang, parts, EDITED_RULE[lang], "1.0.0", search_paths)
             if new is None:
                 out.skipped.append(f"{folder}: none of the rubrics {', '.join(parts)} is installed")
                 continue
             fp = fingerprint_files([str(f) for f in files])
             run_ids = []
             for version, path in (("1.0.0", old), ("1.1.0", new)):
-                rubric = load_rubric(path)
+                rubric = load(path)
                 summary = RunSummary()
-                results = list(score_stream([str(f) for f in files], rubric, summary=summary))
+                job = Job(rubric, registry.checkers, registry.readers, embedders=registry.embedders)
+                results = list(score_stream([str(f) for f in files], job, SerialExecutor(), registry=registry,
+                                            summary=summary))
                 res_path = work / f"results-{lang}-{version}.jsonl"
                 with atomic_output(str(res_path)) as fh:
                     for r in results:
@@ -133,13 +140,13 @@ def run_demo(workdir: str | os.PathLike, corpora: str | os.PathLike | None = Non
         if not all_results:
             raise ConfigError(f"no sample conversations could be scored from {root}",
                               hint="; ".join(out.skipped) or None)
-        reviewed = list(apply_reviews(st.results(), st.reviews()))
+        reviewed = list(apply_reviews(st.results(), st.reviews(), load_rubric=load))
     sc = aggregate(reviewed, by="agent", period="month", policy=policy)
     with atomic_output(str(out.scorecard_csv), "w", newline="") as fh:
         CsvReporter().write_scorecard(sc, fh, {})
     with atomic_output(str(out.scorecard_xlsx), "wb") as fh:
         write_workbook(sc.to_dict(), reviewed, fh)
-    convs = load_transcripts(reviewed, inputs_all)
+    convs = load_transcripts(reviewed, inputs_all, readers=registry.readers)
     with atomic_output(str(out.report), "w") as fh:
         fh.write(render_report(reviewed, convs, policy=policy, title="qa demo"))
     return out

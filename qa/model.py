@@ -2,13 +2,16 @@
 
 Plain dataclasses; every stage of the pipeline is a function over these. The canonical
 serialised form is documented in ``docs/format.md`` and ``qa/schemas/conversation.schema.json``.
+After scoring, a conversation's result is a plain dict (it is written as JSON and read back by the
+scorecard, the history store and the reporters): :class:`ResultDict` and :class:`FindingDict` give
+its keys and types, mirroring ``qa/schemas/result.schema.json``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 ROLES = ("agent", "customer", "system", "bot")
 CHANNELS = ("chat", "call")
@@ -145,8 +148,8 @@ class Finding:
     speaker: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
-        d = {
+    def to_dict(self) -> FindingDict:
+        d: FindingDict = {
             "rule": self.rule,
             "checker": self.checker,
             "severity": self.severity,
@@ -182,3 +185,76 @@ class RuleOutcome:
 
 
 NOT_APPLICABLE = RuleOutcome(applicable=False)
+
+
+# -- results after scoring: the dicts of qa/schemas/result.schema.json ---------------------------------
+
+
+class _FindingRequired(TypedDict):
+    rule: str
+    checker: str
+    severity: Literal["info", "minor", "major", "critical"]
+    points: float
+    tags: list[str]
+    turn: int | None
+    span: list[int] | None        # [start, end) in the input text of ``turn``
+    time: float | None            # seconds from the conversation start
+    evidence: str | None
+    message: str
+
+
+class FindingDict(_FindingRequired, total=False):
+    """One finding in a result (``Finding.to_dict()``)."""
+
+    speaker: str
+    extra: dict[str, Any]
+
+
+class RubricRef(TypedDict):
+    id: str
+    version: str
+    hash: str                     # sha256:<16 hex>
+
+
+class SectionScore(TypedDict, total=False):
+    score: float | None           # None: nothing in the section applied
+    max: float
+    title: str
+    applicable: bool
+
+
+class CheckerError(TypedDict, total=False):
+    rule: str
+    checker: str
+    error: str
+    traceback: str
+
+
+class _ResultRequired(TypedDict):
+    conversation_id: str
+    agent_id: str | None
+    team: str | None
+    channel: Literal["chat", "call"]
+    rubric: RubricRef
+    score: float
+    max_score: float
+    passed: bool
+    fatal: bool
+    sections: dict[str, SectionScore]
+    findings: list[FindingDict]
+    not_applicable: list[str]
+    labels: dict[str, Any]        # at least ``complaint_types``
+    metrics: dict[str, Any]
+
+
+class ResultDict(_ResultRequired, total=False):
+    """One conversation's score result: a line of ``qa score -f jsonl`` (docs/format.md)."""
+
+    language: str
+    started_at: str | None
+    turns: int
+    not_applicable_reasons: dict[str, str]
+    agents: list[str]
+    metadata: dict[str, Any]
+    source: str
+    errors: list[CheckerError]

@@ -42,6 +42,17 @@ from typing import Any
 
 import pytest
 
+from qa.engine.compile import compile_rubric
+from qa.engine.score import score_conversation
+from qa.errors import QAError
+from qa.ingest.canonical import conversation_from_dict
+from qa.model import Conversation, Turn
+from qa.plugins.registry import PluginOptions, Registry
+from qa.rules.rubric.examples import example_conversation, iter_examples, run_example
+from qa.rules.rubric.loader import build_rubric, load_rubric
+from qa.rules.rubric.model import Rubric
+from qa.rules.rubric.yamlsafe import line_of, load_yaml
+
 CASE_FILE_PATTERNS = ("*.qa.yaml", "*.qa.yml")
 CASE_KEYS = {"name", "text", "role", "turns", "conversation", "expect", "absent", "only", "score", "passed",
              "fatal", "skip"}
@@ -58,8 +69,6 @@ class CaseError(Exception):
 
 def as_conversation(item, role: str = "agent", language: str = "zh", conv_id: str = "example"):
     """A Conversation from a text (one turn of ``role``), a list of turns, or a canonical dict."""
-    from qa.ingest.canonical import conversation_from_dict
-    from qa.model import Conversation, Turn
 
     if isinstance(item, str):
         return Conversation(conv_id, [Turn(role, item)], language=language)
@@ -71,36 +80,43 @@ def as_conversation(item, role: str = "agent", language: str = "zh", conv_id: st
     return item
 
 
-def load(rubric, base: str | os.PathLike | None = None):
-    """A Rubric from a Rubric, a name, a path (relative to ``base``'s folder if given) or a dict."""
-    from qa.rules.rubric import Rubric, load_rubric
-    from qa.rules.rubric.loader import build_rubric
-
+def load(rubric, base: str | os.PathLike | None = None, *, registry: Registry):
+    """A Rubric from a Rubric, a name, a path (relative to ``base``'s folder if given) or a dict, with
+    the checkers and rubric search paths of ``registry``."""
     if isinstance(rubric, Rubric):
         return rubric
     if isinstance(rubric, dict):
-        return build_rubric(rubric, "<inline rubric>")
+        return build_rubric(rubric, "<inline rubric>", checkers=registry.checkers)
+    search_paths = registry.rubric_search_paths()
     if base is not None:
         candidate = Path(base).parent / str(rubric)
         if candidate.is_file():
-            return load_rubric(candidate)
-    return load_rubric(rubric)
+            return load_rubric(candidate, checkers=registry.checkers, search_paths=search_paths)
+    return load_rubric(rubric, checkers=registry.checkers, search_paths=search_paths)
 
 
 _COMPILED: dict[tuple, Any] = {}
 
 
-def compiled(rubric, report_all: bool = False):
-    """The compiled rubric, cached by rubric hash and the checker classes in use; ``report_all`` also reports
-    helper rules (``report: false``), for running their own examples."""
-    from qa.engine import compile_rubric
-    from qa.plugins import registry
-
-    checkers = registry().checkers
+def compiled(rubric, registry: Registry, report_all: bool = False):
+    """The rubric compiled with ``registry``'s checkers, cached by rubric hash and the checker classes in use;
+    ``report_all`` also reports helper rules (``report: false``), for running their own examples."""
+    checkers = registry.checkers
     key = (rubric.id, rubric.hash, rubric.path, tuple(sorted((k, id(v)) for k, v in checkers.items())), report_all)
     if key not in _COMPILED:
-        _COMPILED[key] = compile_rubric(rubric, report_all=report_all)
+        _COMPILED[key] = compile_rubric(rubric, checkers, embedders=registry.embedders, report_all=report_all)
     return _COMPILED[key]
+
+
+def session_registry(config: pytest.Config) -> Registry:
+    """The registry test collection uses: the installed plugins, built once per pytest session."""
+    reg = config.stash.get(_REGISTRY, None)
+    if reg is None:
+        reg = config.stash[_REGISTRY] = Registry.build(PluginOptions.from_env())
+    return reg
+
+
+_REGISTRY = pytest.StashKey[Registry]()
 
 
 # -- describing results (the failure messages) --------------------------------------------------
@@ -148,6 +164,7 @@ class ExampleCase:
     rule: Any
     example: Any
     index: int
+    registry: Registry
 
     @property
     def id(self) -> str:
@@ -160,15 +177,14 @@ class ExampleCase:
 
     def conversation(self):
         """The conversation the example stands for (as ``qa rubric test`` builds it)."""
-        from qa.rules.rubric.examples import example_conversation
 
         return example_conversation(self.rubric, self.rule, self.example)
 
     def run(self) -> tuple[bool, str]:
         """Run the example the way ``qa rubric test`` does; returns (ok, message explaining a failure)."""
-        from qa.rules.rubric.examples import run_example
 
-        res = run_example(self.rubric, compiled(self.rubric, report_all=True), self.rule, self.example, self.index)
+        res = run_example(self.rubric, compiled(self.rubric, self.registry, report_all=True), self.rule, self.example,
+                          self.index)
         if res.ok:
             return True, ""
         conv = self.conversation()
@@ -182,22 +198,22 @@ class ExampleCase:
         return False, "\n".join(lines)
 
 
-def example_cases(rubric) -> list[ExampleCase]:
+def example_cases(rubric, registry: Registry) -> list[ExampleCase]:
     """Every example of every active rule of a rubric (inherited rules included), one pytest item each.
 
     The verdict comes from :mod:`qa.rules.rubric.examples`, so pytest and ``qa rubric test`` agree."""
-    from qa.rules.rubric.examples import iter_examples
 
     out = []
     for rule in rubric.active_rules:
         for index, ex in iter_examples(rule):
-            out.append(ExampleCase(rubric, rule, ex, index))
+            out.append(ExampleCase(rubric, rule, ex, index, registry))
     return out
 
 
-def run_rubric_examples(rubric) -> list[tuple[ExampleCase, bool, str]]:
+def run_rubric_examples(rubric, registry: Registry | None = None) -> list[tuple[ExampleCase, bool, str]]:
     """Run every rule example of a rubric; a library entry point for ``qa rubric test``-like tools."""
-    return [(case, *case.run()) for case in example_cases(load(rubric))]
+    reg = registry if registry is not None else Registry.build(PluginOptions.from_env())
+    return [(case, *case.run()) for case in example_cases(load(rubric, registry=reg), reg)]
 
 
 def _expand(spec) -> list[str]:
@@ -216,17 +232,16 @@ def rubric_example_tests(*rubrics):
 
     A rubric that fails to load becomes one failing test carrying the loader's message.
     """
-    from qa.errors import QAError
-
+    reg = Registry.build(PluginOptions.from_env())
     params = []
     for spec in rubrics:
         for name in _expand(spec):
             try:
-                r = load(name)
+                r = load(name, registry=reg)
             except QAError as exc:
                 params.append(pytest.param(("error", str(exc)), id=f"{Path(name).stem}/load"))
                 continue
-            for case in example_cases(r):
+            for case in example_cases(r, reg):
                 params.append(pytest.param(("case", case), id=case.id))
 
     @pytest.mark.parametrize("qa_example", params)
@@ -245,16 +260,12 @@ def rubric_example_tests(*rubrics):
 
 
 def _case_error(msg: str, path, node=None, key=None) -> CaseError:
-    from qa.rules.rubric.yamlsafe import line_of
-
     line = line_of(node, key) if node is not None else None
     return CaseError(f"{path}:{line}: {msg}" if line else f"{path}: {msg}")
 
 
 def parse_case_file(path: Path) -> tuple[Any, list[dict]]:
     """Validate a case file; returns (the parsed mapping, its cases)."""
-    from qa.errors import QAError
-    from qa.rules.rubric.yamlsafe import load_yaml
 
     try:
         data = load_yaml(path.read_text(encoding="utf-8"), str(path))
@@ -335,33 +346,33 @@ class CaseFile(pytest.File):
             data, cases = parse_case_file(self.path)
         except CaseError as exc:
             raise self.CollectError(str(exc)) from None
-        from qa.errors import QAError
 
         try:
-            rubric = load(data["rubric"], base=self.path)
+            registry = session_registry(self.config)
+            rubric = load(data["rubric"], base=self.path, registry=registry)
         except QAError as exc:
             raise self.CollectError(f"{self.path}: {exc}") from None
         for i, case in enumerate(cases):
             name = str(case.get("name") or f"case-{i}")
-            item = CaseItem.from_parent(self, name=name, rubric=rubric, case=case, index=i)
+            item = CaseItem.from_parent(self, name=name, rubric=rubric, case=case, index=i,
+                                        registry=registry)
             if case.get("skip"):
                 item.add_marker(pytest.mark.skip(reason=str(case["skip"])))
             yield item
         if data.get("examples"):
-            for ex in example_cases(rubric):
+            for ex in example_cases(rubric, registry):
                 yield ExampleItem.from_parent(self, name=ex.id, case=ex)
 
 
 class CaseItem(pytest.Item):
-    def __init__(self, *, rubric, case, index, **kw):
+    def __init__(self, *, rubric, case, index, registry, **kw):
         super().__init__(**kw)
         self.rubric = rubric
         self.case = case
         self.index = index
+        self.registry = registry
 
     def runtest(self):
-        from qa.engine import score_conversation
-
         c = self.case
         lang = self.rubric.language
         cid = f"{self.path.name}#{self.name}"
@@ -371,7 +382,7 @@ class CaseItem(pytest.Item):
             conv = as_conversation(list(c["turns"]), language=lang, conv_id=cid)
         else:
             conv = as_conversation({"id": cid, **c["conversation"]}, language=lang, conv_id=cid)
-        result = score_conversation(conv, compiled(self.rubric))
+        result = score_conversation(conv, compiled(self.rubric, self.registry))
         problems = check_case(c, result)
         if problems:
             raise CaseFailure(self, conv, result, problems)
@@ -379,23 +390,18 @@ class CaseItem(pytest.Item):
     def repr_failure(self, excinfo):
         if isinstance(excinfo.value, CaseFailure):
             return str(excinfo.value)
-        from qa.errors import QAError
 
         if isinstance(excinfo.value, QAError):
             return f"{self.path}: case {self.name!r}: {excinfo.value}"
         return super().repr_failure(excinfo)
 
     def reportinfo(self):
-        from qa.rules.rubric.yamlsafe import line_of
-
         line = line_of(self.case)
         return self.path, (line - 1 if line else 0), f"case {self.name}"
 
 
 class CaseFailure(Exception):
     def __init__(self, item, conv, result, problems):
-        from qa.rules.rubric.yamlsafe import line_of
-
         line = line_of(item.case)
         head = f"{item.path}:{line}: case {item.name!r} (rubric {item.rubric.id} {item.rubric.version})"
         body = "\n".join(f"  ✗ {p}" for p in problems)
@@ -430,14 +436,13 @@ class RubricFile(pytest.File):
     """A rubric named by the ``qa_rubrics`` ini option: one item per rule example."""
 
     def collect(self):
-        from qa.errors import QAError
-
+        registry = session_registry(self.config)
         try:
-            rubric = load(self.path)
+            rubric = load(self.path, registry=registry)
         except QAError as exc:
             yield RubricLoadItem.from_parent(self, name="load", error=str(exc))
             return
-        for ex in example_cases(rubric):
+        for ex in example_cases(rubric, registry):
             yield ExampleItem.from_parent(self, name=ex.id, case=ex)
 
 
@@ -497,44 +502,57 @@ def pytest_collection_modifyitems(session, config, items):
 # -- fixtures --------------------------------------------------------------------------------------
 
 
+class _TestRegistry:
+    """The registry one test uses: the installed plugins, plus what ``qa_plugin`` loads for the test."""
+
+    def __init__(self):
+        self.registry = Registry.build(PluginOptions.from_env())
+
+
 @pytest.fixture
-def qa_rubric():
+def qa_registry() -> _TestRegistry:
+    """This test's plugin registry (``qa_registry.registry``); ``qa_plugin`` replaces it for the test."""
+    return _TestRegistry()
+
+
+@pytest.fixture
+def qa_rubric(qa_registry):
     """Load a rubric by name, path or dict (a dict is validated like a YAML rubric)."""
-    return load
+
+    def _load(rubric, base: str | os.PathLike | None = None):
+        return load(rubric, base, registry=qa_registry.registry)
+
+    return _load
 
 
 @pytest.fixture
-def qa_score():
+def qa_score(qa_registry):
     """Score a text (one turn), a list of ``(role, text)`` turns or a conversation dict against a rubric
     name, path, dict or Rubric; returns the result dict (docs/format.md)."""
-    from qa.engine import compile_rubric, score_conversation
-
     cache = {}
 
     def _score(rubric, item, role: str = "agent", **compile_options):
-        r = load(rubric)
+        reg = qa_registry.registry
+        r = load(rubric, registry=reg)
         if compile_options:
-            key = (r.id, r.hash, tuple(sorted((k, tuple(v) if isinstance(v, list) else v)
-                                              for k, v in compile_options.items())))
+            key = (r.id, r.hash, id(reg), tuple(sorted((k, tuple(v) if isinstance(v, list) else v)
+                                                        for k, v in compile_options.items())))
             if key not in cache:
-                cache[key] = compile_rubric(r, **compile_options)
+                cache[key] = compile_rubric(r, reg.checkers, embedders=reg.embedders, **compile_options)
             comp = cache[key]
         else:
-            comp = compiled(r)
+            comp = compiled(r, reg)
         return score_conversation(as_conversation(item, role, r.language), comp)
 
     return _score
 
 
 @pytest.fixture
-def qa_plugin():
-    """Load plugin modules for this test, as ``qa --plugin MODULE`` does; undone after the test."""
-    from qa import plugins
+def qa_plugin(qa_registry):
+    """Load plugin modules for this test, as ``qa --plugin MODULE`` does; returns the test's registry."""
 
-    def _load(*modules: str):
-        plugins.reset()
-        plugins.set_default_options(tuple(modules), ())
-        return plugins.registry()
+    def _load(*modules: str) -> Registry:
+        qa_registry.registry = Registry.build(PluginOptions.from_env(modules=modules))
+        return qa_registry.registry
 
-    yield _load
-    plugins.reset()
+    return _load

@@ -19,11 +19,11 @@ import yaml
 
 from qa.classify.data import devset_messages
 from qa.classify.model import ModelOptions, train
-from qa.engine import compile_rubric, score_conversation
+from qa import compile_rubric, score_conversation
 from qa.eval.devset import load_devset
 from qa.eval.evaluate import devset_pairs
 from qa.eval.labels import COMPLAINT_TYPES, read_labels
-from qa.rules.rubric import load_rubric
+from qa import load_rubric
 
 
 def _figures(gold: list[set], pred: list[set]) -> str:

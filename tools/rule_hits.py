@@ -21,19 +21,56 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-
-import realdata  # noqa: E402
-
 SHARED = Path(os.environ.get("QA_SHARED_DATA", ROOT.parent / "shared" / "data"))
 ZH = ROOT / "rubrics" / "zh-customer-service.yaml"
 EN = ROOT / "rubrics" / "en-customer-service.yaml"
+JDDC_FILE = "jddc-chat-sample/chat_0.1per.txt"
+JDDC_MAPPING = ROOT / "corpora" / "mappings" / "jddc.yaml"
+SERETOD_FILE = "seretod-mobilecs-example/example.json"
+HVB_DIR = "harper-valley-bank"
+ABCD_FILE = "abcd-sample/abcd_sample.json"
+
+
+# -- the real corpora, read by qa's own readers (as `qa ingest` reads them) ---------------------------
+
+
+def read(path, fmt: str = "auto", **options) -> list:
+    """Every conversation of ``path`` through qa's readers (``options``: ReadOptions fields)."""
+    from qa import ReadOptions, read_conversations
+
+    return list(read_conversations([str(path)], fmt, ReadOptions(**options)))
+
+
+def jddc(shared: Path = SHARED, reserved_too: bool = False) -> list:
+    """The JDDC sessions, read with corpora/mappings/jddc.yaml; the reserved ones only if asked (to count)."""
+    path = shared / JDDC_FILE
+    convs = read(path, mapping=str(JDDC_MAPPING))
+    if reserved_too:
+        return convs
+    reserved = set((path.parent / "RESERVED.txt").read_text(encoding="utf-8").split())
+    return [c for c in convs if c.id not in reserved]
+
+
+def seretod(shared: Path = SHARED) -> list:
+    """SereTOD calls; each turn's gold intents are in ``turn.meta["intent"]`` (comma-separated)."""
+    return read(shared / SERETOD_FILE, "seretod")
+
+
+def hvb(shared: Path = SHARED) -> list:
+    return read(shared / HVB_DIR, "hvb")
+
+
+def abcd(shared: Path = SHARED) -> list:
+    return read(shared / ABCD_FILE, "abcd")
+
+
+def intents(turn) -> set[str]:
+    return {x for x in (turn.meta.get("intent") or "").split(",") if x}
 
 
 def score_all(rubric_path, convs, select=None):
     """[(conversation, result)] for every conversation."""
-    from qa.engine import compile_rubric, score_conversation
-    from qa.rules.rubric import load_rubric
+    from qa import compile_rubric, load_rubric, score_conversation
 
     compiled = compile_rubric(load_rubric(str(rubric_path)), select=select)
     return [(c, score_conversation(c, compiled)) for c in convs]
@@ -121,9 +158,8 @@ def greeting_agreement(rubric_path, convs):
     ``courtesy.greeting`` is compared with intent 问候 and ``courtesy.closing`` with 客套/再见 — over every
     agent turn (``all``) and over the turns the rule looks at (``scope``: first / last two agent turns).
     """
-    from qa.engine import compile_rubric
-    from qa.engine.prepared import Prepared
-    from qa.rules.rubric import load_rubric
+    from qa import compile_rubric, load_rubric
+    from qa.engine.prepared import PreparedConversation
 
     rubric = load_rubric(str(rubric_path))
     compiled = compile_rubric(rubric, select=["courtesy.greeting", "courtesy.closing"])
@@ -134,17 +170,17 @@ def greeting_agreement(rubric_path, convs):
         group = cr.checker.groups[0]
         every, scoped, misses = [], [], []
         for conv in convs:
-            p = Prepared(conv, compiled)
+            p = PreparedConversation(conv, compiled)
             in_scope = set(p.turns_in_scope(cr.rule))
             for i, t in enumerate(conv.turns):
                 if t.role != "agent":
                     continue
-                pair = (p.turn_has(group, i), bool(gold & set(t.meta.get("intents", ()))))
+                pair = (p.turn_has(group, i), bool(gold & intents(t)))
                 every.append(pair)
                 if i in in_scope:
                     scoped.append(pair)
                     if pair[0] != pair[1]:
-                        misses.append(("FP" if pair[0] else "FN", t.meta.get("intents"), t.text[:60]))
+                        misses.append(("FP" if pair[0] else "FN", sorted(intents(t)), t.text[:60]))
         stats[rule_id] = {"all": _prf(every), "scope": _prf(scoped), "misses": misses}
     return stats
 
@@ -161,7 +197,7 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
 
     if a.seretod:
-        convs = realdata.load_seretod(SHARED / realdata.SERETOD_FILE)
+        convs = seretod()
         for rule_id, st in greeting_agreement(ZH, convs).items():
             for part in ("all", "scope"):
                 m = st[part]
@@ -171,7 +207,7 @@ def main(argv=None) -> int:
                 print("    in scope:", *miss)
         return 0
     if a.hvb:
-        convs = realdata.load_hvb(SHARED / realdata.HVB_DIR) + realdata.load_abcd(SHARED / realdata.ABCD_FILE)
+        convs = hvb() + abcd()
         scored = score_all(EN, convs)
         for conv, res in scored:
             print(f"{conv.id} score {res['score']} n/a {res['not_applicable']}")
@@ -180,8 +216,7 @@ def main(argv=None) -> int:
         return 0
 
     # the reserved sessions are for independent measurement only: never read their findings while tuning
-    reserved = set((SHARED / realdata.JDDC_FILE).with_name("RESERVED.txt").read_text(encoding="utf-8").split())
-    convs = [c for c in realdata.load_jddc(SHARED / realdata.JDDC_FILE) if c.id not in reserved]
+    convs = jddc()
     scored = score_all(ZH, convs)
     if a.review:
         print("conversation\tturn\trule\tevidence\tcontext\tjudgement")
@@ -210,7 +245,7 @@ def main(argv=None) -> int:
             print(f"- {conv.id[:8]} t{f['turn']} [{f['evidence'] or ''}] {ctx[:400]}")
         return 0
     n_find, n_conv, n_na = per_rule(scored)
-    from qa.rules.rubric import load_rubric
+    from qa import load_rubric
 
     print(f"{len(convs)} conversations, {sum(len(c.turns) for c in convs)} turns; "
           f"mean score {sum(r['score'] for _, r in scored) / len(scored):.1f}, "

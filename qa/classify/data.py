@@ -178,7 +178,7 @@ class MessageRows:
     conversations: list[str]          # per row: "corpus/id" of its conversation (for grouped folds)
 
 
-def devset_messages(split: str = "train", *, devset=None, data_dir=None, labels=None, languages=("zh",),
+def devset_messages(split: str = "train", *, readers, devset=None, data_dir=None, labels=None, languages=("zh",),
                     role: str = "customer") -> MessageRows:
     """Every customer message of the devset's labelled conversations, labelled with the complaint types it shows.
 
@@ -190,13 +190,14 @@ def devset_messages(split: str = "train", *, devset=None, data_dir=None, labels=
       they are left out of that type's training, not counted as negatives;
     - every message of a conversation labelled without complaints is a negative of every type.
 
-    Research-only text is read from the shared data folder and never written anywhere by this function.
+    Research-only text is read from the shared data folder (with ``readers``, ``registry.readers``) and never
+    written anywhere by this function.
     """
     from qa.eval.devset import load_devset
     from qa.eval.evaluate import devset_pairs
     from qa.eval.labels import read_labels
 
-    ds = load_devset(devset, data_dir)
+    ds = load_devset(devset, data_dir, readers=readers)
     path = labels or (ds.root / "labels.jsonl")
     pairs, _counts = devset_pairs(ds, read_labels(str(path)), split=split, languages=languages or ())
     examples: list[Example] = []

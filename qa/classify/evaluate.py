@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 
 from qa.classify.metrics import evaluate
+from qa.classify.model import ComplaintModel, train
 
 
 def predict_labels(clf, texts, threshold: float | None = None) -> list[list[tuple[str, float]]]:
@@ -44,8 +45,6 @@ def cross_validate(clf, examples, folds: int, threshold: float | None = None, se
     """Out-of-fold evaluation. A model is retrained on the other folds with its own options. With
     ``baseline_language`` the baseline is trained on the same folds and reported under ``baseline``."""
     from sklearn.model_selection import KFold
-
-    from qa.classify.model import ComplaintModel, train
 
     gold, pred, per_fold = [None] * len(examples), [None] * len(examples), []
     base_pred: list = [None] * len(examples)

@@ -24,7 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qa.errors import InputError
+from qa.errors import ConfigError, InputError
+from qa.io import atomic_output
+from qa.rules.text.normalize import NormalizeOptions, normalize_text
+from qa.rules.text.tokens import tokenize
 
 FORMAT = "qa-complaint-model"
 FORMAT_VERSION = 2
@@ -70,8 +73,6 @@ class ModelOptions:
     def default_for(cls, language: str, analyzer: str | None = None) -> ModelOptions:
         analyzer = analyzer or "char"
         if analyzer not in ANALYZERS:
-            from qa.errors import ConfigError
-
             raise ConfigError(f"unknown analyzer {analyzer!r}; expected one of {list(ANALYZERS)}")
         if analyzer == "char":
             lo, hi = (1, 3) if language.startswith("zh") else (2, 5)
@@ -82,8 +83,6 @@ class ModelOptions:
 
 
 def _tokens_analyzer(language: str, lo: int, hi: int):
-    from qa.rules.text.tokens import tokenize
-
     def analyze(text: str) -> list[str]:
         toks = [t for t, _s, _e in tokenize(text, language) if any(ch.isalnum() for ch in t)]
         sep = "" if language.startswith("zh") else " "
@@ -114,8 +113,6 @@ class ComplaintModel:
     # -- features -----------------------------------------------------------------------------
 
     def _normalize(self, texts):
-        from qa.rules.text.normalize import NormalizeOptions, normalize_text
-
         opts = NormalizeOptions.for_language(self.options.language, self.options.normalize)
         return [normalize_text(t, opts).text for t in texts]
 
@@ -182,7 +179,6 @@ class ComplaintModel:
         head["sha256"] = _digest(head, arrays)
         blob = json.dumps(head, ensure_ascii=False, sort_keys=True).encode("utf-8")
         arrays["header"] = np.frombuffer(blob, dtype=np.uint8)
-        from qa.io import atomic_output
 
         buf = io.BytesIO()
         np.savez_compressed(buf, **arrays)

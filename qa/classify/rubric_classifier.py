@@ -6,6 +6,11 @@ Each text becomes a one-turn conversation in the rule's scope role and is checke
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from qa.engine.compile import compile_rubric
+from qa.engine.prepared import PreparedConversation
+from qa.engine.score import run_rules
 from qa.errors import RubricError
 from qa.model import Conversation, Turn
 
@@ -13,15 +18,15 @@ CHECKER = "complaint-type"
 
 
 class RubricClassifier:
-    def __init__(self, rubric):
-        from qa.engine import compile_rubric
+    """``checkers`` (name → class, e.g. ``registry.checkers``) compile the rubric's complaint-type rules."""
 
+    def __init__(self, rubric, checkers: Mapping[str, type]):
         rules = [r for r in rubric.active_rules if r.checker == CHECKER]
         if not rules:
             raise RubricError(f"rubric {rubric.id!r} has no active {CHECKER} rule", path=rubric.path,
                               hint="evaluate a rubric such as complaints-zh, or a model file")
         self.rubric = rubric
-        self.compiled = compile_rubric(rubric, select=[r.id for r in rules])
+        self.compiled = compile_rubric(rubric, checkers, select=[r.id for r in rules])
         self.role = (rules[0].scope.role or ("customer",))[0]
         labels: list[str] = []
         for cr in self.compiled.rules:
@@ -29,11 +34,8 @@ class RubricClassifier:
         self.labels = list(dict.fromkeys(labels + ["other"]))
 
     def predict_one(self, text: str) -> list[dict]:
-        from qa.engine import run_rules
-        from qa.engine.prepared import Prepared
-
         conv = Conversation("text", [Turn(self.role, text)], language=self.rubric.language)
-        _f, _na, _m, labels, errors = run_rules(Prepared(conv, self.compiled), self.compiled)
+        _f, _na, _m, labels, errors = run_rules(PreparedConversation(conv, self.compiled), self.compiled)
         if errors:
             raise RuntimeError(errors[0]["error"])
         return labels.get("complaint_types", [])

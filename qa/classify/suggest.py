@@ -8,9 +8,14 @@ in fewer than ``min_count`` rows of the label are left out.
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
 from dataclasses import dataclass
+
+from qa.classify.stopwords import for_language
+from qa.rules.text.normalize import NormalizeOptions, normalize_text
+from qa.rules.text.tokens import tokenize
 
 
 @dataclass
@@ -30,9 +35,6 @@ def usable(token: str, stop: frozenset) -> bool:
 
 
 def row_terms(text: str, language: str, stop: frozenset, bigrams: bool = True) -> set[str]:
-    from qa.rules.text.normalize import NormalizeOptions, normalize_text
-    from qa.rules.text.tokens import tokenize
-
     norm = normalize_text(text, NormalizeOptions.for_language(language)).text
     toks = [t for t, _s, _e in tokenize(norm, language)]
     terms = {t for t in toks if usable(t, stop)}
@@ -46,8 +48,6 @@ def row_terms(text: str, language: str, stop: frozenset, bigrams: bool = True) -
 
 def suggest(texts, labelsets, language: str = "zh", *, method: str = "log-odds", top: int = 20,
             min_count: int = 3, stopwords=None, bigrams: bool = True) -> dict[str, list[Candidate]]:
-    from qa.classify.stopwords import for_language
-
     stop = frozenset(stopwords) | for_language(language) if stopwords else for_language(language)
     rows = [row_terms(t, language, stop, bigrams) for t in texts]
     labelsets = [set(ls) for ls in labelsets]
@@ -111,7 +111,6 @@ def _drop_redundant(cands: list[Candidate]) -> list[Candidate]:
 
 def to_yaml(result: dict[str, list[Candidate]], method: str, source: str) -> str:
     """A ``types:`` block ready to paste into a complaint-type rule (weights 2 for near-exclusive terms)."""
-    import json
 
     lines = [f"# qa keywords suggest ({method}) from {source}: review every term before use.",
              "# weight 2 = seen almost only in this label (≥ 80% of its rows), 1 = leaning, needs a cue.",

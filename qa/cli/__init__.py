@@ -14,8 +14,11 @@ import sys
 
 import click
 
-from qa import __version__
+from qa.cli.options import registry_of
+from qa.config import load_config
 from qa.errors import EXIT_USAGE, QAError
+from qa.plugins.registry import PluginOptions, Registry
+from qa.version import __version__
 
 # name -> "module:attribute"; each module owns one command (or group).
 COMMANDS = {
@@ -42,7 +45,7 @@ class LazyGroup(click.Group):
 
     def list_commands(self, ctx):
         names = [n for n, target in COMMANDS.items() if _module_exists(target)]
-        names += [c.name for c in _plugin_commands() if c.name not in COMMANDS]
+        names += [c.name for c in _plugin_commands(ctx) if c.name not in COMMANDS]
         return sorted(set(names) | set(self.commands))
 
     def get_command(self, ctx, name):
@@ -52,7 +55,7 @@ class LazyGroup(click.Group):
         if target is not None and _module_exists(target):
             module, attr = target.split(":")
             return getattr(importlib.import_module(module), attr)
-        for cmd in _plugin_commands():
+        for cmd in _plugin_commands(ctx):
             if cmd.name == name:
                 return cmd
         return None
@@ -96,11 +99,14 @@ def _module_exists(target: str) -> bool:
         return False
 
 
-def _plugin_commands():
-    from qa.plugins import registry
-
+def _plugin_commands(ctx) -> list:
+    """The plugins' commands; with ``--help`` before the options were processed, the installed plugins'."""
     try:
-        return registry().commands
+        if ctx.obj and "plugin_options" in ctx.obj:
+            return registry_of(ctx).commands
+        if "help_registry" not in ctx.meta:
+            ctx.meta["help_registry"] = Registry.build(PluginOptions.from_env())
+        return ctx.meta["help_registry"].commands
     except QAError:
         return []
 
@@ -120,9 +126,6 @@ def cli(ctx, plugins, plugins_disable, config_path, debug):
     Score chat logs and call transcripts against a versioned YAML rubric, with evidence for every
     point deducted. Start with `qa demo`, then `qa score FILE --rubric zh-customer-service`.
     """
-    from qa.config import load_config
-    from qa.plugins import set_default_options
-
     cfg_path, cfg = load_config(config_path)
     ctx.ensure_object(dict)
     ctx.obj["config"] = cfg
@@ -130,7 +133,7 @@ def cli(ctx, plugins, plugins_disable, config_path, debug):
     ctx.obj["debug"] = debug
     mods = tuple(plugins) + tuple(cfg.get("plugins", []))
     disabled = tuple(plugins_disable) + tuple(cfg.get("plugins-disable", []))
-    set_default_options(mods, disabled)
+    ctx.obj["plugin_options"] = PluginOptions.from_env(mods, disabled)
 
 
 def main(argv=None) -> None:

@@ -7,6 +7,11 @@ import json
 import click
 
 from qa.cli.options import db_option, resolve_db
+from qa.errors import ConfigError
+from qa.results.calibrate import calibrate as run
+from qa.results.calibrate import read_human_csv, verdicts_from_reviews
+from qa.results.files import read_results
+from qa.store import Store
 
 
 @click.command()
@@ -27,16 +32,9 @@ def calibrate(ctx, results, human, db, min_precision, min_recall, output_format)
       qa calibrate results.jsonl reviewed_by_lead.csv
       qa calibrate --db qa.db
     """
-    from qa.errors import ConfigError
-    from qa.results.calibrate import calibrate as run
-    from qa.results.calibrate import read_human_csv, verdicts_from_reviews
-    from qa.results.files import read_results
-
     if db:
         if results or human:
             raise ConfigError("give RESULTS HUMAN.csv or --db, not both")
-        from qa.store import Store
-
         with Store(resolve_db(ctx, db)) as st:
             auto = list(st.results())
             rep = run(auto, verdicts_from_reviews(auto, st.reviews()), min_precision, min_recall)

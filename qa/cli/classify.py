@@ -7,6 +7,16 @@ from pathlib import Path
 
 import click
 
+from qa.classify.data import read_examples
+from qa.classify.evaluate import cross_validate, evaluate_classifier, predict_labels
+from qa.classify.metrics import format_table
+from qa.classify.model import ComplaintModel, ModelOptions, is_model_file, load_model
+from qa.classify.model import train as fit
+from qa.classify.rubric_classifier import RubricClassifier
+from qa.cli.options import registry_of, rubric_loader
+from qa.errors import InputError
+from qa.io import atomic_output
+
 DATA = click.argument("data", type=click.Path(exists=True, dir_okay=False))
 
 
@@ -21,8 +31,6 @@ def data_options(f):
 
 
 def _read(data, text_field, label_field, id_field=None, row_labels=None, split=None, need_labels=True):
-    from qa.classify.data import read_examples
-
     examples, rejected = read_examples(data, text_field, label_field if need_labels else None, id_field=id_field,
                                        row_labels=row_labels, split=split)
     for r in rejected[:5]:
@@ -30,8 +38,6 @@ def _read(data, text_field, label_field, id_field=None, row_labels=None, split=N
     if len(rejected) > 5:
         click.echo(f"  … {len(rejected) - 5} more skipped rows", err=True)
     if not examples:
-        from qa.errors import InputError
-
         raise InputError("no usable rows", path=str(data))
     return examples, rejected
 
@@ -65,8 +71,6 @@ def classify():
 @click.option("-C", "c", type=float, default=None, help="Inverse regularisation strength (default 1).")
 def train(data, text_field, id_field, row_labels, split, label_field, output, language, analyzer, ngram, min_df, c):
     """Train a multi-label model on labelled DATA (CSV, TSV or JSONL) and write it to OUTPUT."""
-    from qa.classify.model import ModelOptions
-    from qa.classify.model import train as fit
 
     examples, rejected = _read(data, text_field, label_field, row_labels=row_labels, split=split)
     opts = ModelOptions.default_for(language, analyzer)
@@ -99,7 +103,8 @@ def train(data, text_field, id_field, row_labels, split, label_field, output, la
               help="Shared data folder the research-only corpora are read from (default: $QA_SHARED_DATA or "
                    "../shared/data).")
 @click.option("-C", "c", type=float, default=None, help="Inverse regularisation strength (default 1).")
-def train_devset(output, split, language, labels_file, devset, data_dir, c):
+@click.pass_context
+def train_devset(ctx, output, split, language, labels_file, devset, data_dir, c):
     """Train the complaint model on the customer messages of the labelled development set.
 
     \b
@@ -113,7 +118,8 @@ def train_devset(output, split, language, labels_file, devset, data_dir, c):
     from qa.classify.model import ModelOptions
     from qa.classify.model import train as fit
 
-    rows = devset_messages(split, devset=devset, data_dir=data_dir, labels=labels_file, languages=(language,))
+    rows = devset_messages(split, readers=registry_of(ctx).readers, devset=devset, data_dir=data_dir,
+                           labels=labels_file, languages=(language,))
     if not rows.examples:
         from qa.errors import InputError
 
@@ -142,16 +148,13 @@ def _ngram(text: str) -> tuple[int, int]:
     return lo, hi
 
 
-def load_classifier(target: str):
+def load_classifier(ctx, target: str):
     """A MODEL file or a RUBRIC (name or path) as an object with ``labels`` and ``predict(texts)``."""
-    from qa.classify.model import is_model_file, load_model
 
     if is_model_file(target):
         return load_model(target)
-    from qa.classify.rubric_classifier import RubricClassifier
-    from qa.rules.rubric import load_rubric
 
-    return RubricClassifier(load_rubric(target))
+    return RubricClassifier(rubric_loader(ctx)(target), registry_of(ctx).checkers)
 
 
 @classify.command(name="eval")
@@ -169,16 +172,12 @@ def load_classifier(target: str):
               help="Also train and score a character n-gram TF-IDF + LinearSVC baseline on the same training rows "
                    "(the model's own, or the folds of --cv).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="Write the report here.")
-def eval_(target, data, text_field, id_field, row_labels, split, label_field, fmt, threshold, cv, baseline, output):
+@click.pass_context
+def eval_(ctx, target, data, text_field, id_field, row_labels, split, label_field, fmt, threshold, cv, baseline, output):
     """Evaluate MODEL or RUBRIC on labelled DATA: per-type precision/recall/F1, macro-F1, confusion, and the
     baseline a model must beat."""
-    from qa.classify.evaluate import cross_validate, evaluate_classifier
-    from qa.classify.metrics import format_table
-    from qa.classify.model import ComplaintModel
-    from qa.io import atomic_output
-
     examples, _rej = _read(data, text_field, label_field, row_labels=row_labels, split=split)
-    clf = load_classifier(target)
+    clf = load_classifier(ctx, target)
     language = clf.options.language if isinstance(clf, ComplaintModel) else clf.rubric.language
     if cv:
         if cv < 2 or cv > len(examples):
@@ -229,14 +228,13 @@ def _add_baseline(report: dict, clf, examples, language: str) -> None:
 @click.option("--threshold", type=float, default=None,
               help="Model probability that labels a type (default: the model's own per-label thresholds).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="JSONL output (default stdout).")
-def predict(target, data, text_field, id_field, row_labels, split, threshold, output):
+@click.pass_context
+def predict(ctx, target, data, text_field, id_field, row_labels, split, threshold, output):
     """Label each row of DATA; JSONL out: row, id, labels, confidences."""
-    from qa.classify.evaluate import predict_labels
-    from qa.io import atomic_output
 
     examples, _rej = _read(data, text_field, None, id_field=id_field, row_labels=row_labels, split=split,
                            need_labels=False)
-    clf = load_classifier(target)
+    clf = load_classifier(ctx, target)
     preds = predict_labels(clf, [e.text for e in examples], threshold)
     with atomic_output(output) as out:
         for e, p in zip(examples, preds, strict=False):

@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from collections import Counter
+from pathlib import Path
 
 import click
 
-from qa.errors import EXIT_GATE_FAILED, ConfigError
+from qa.cli.options import read_options_from, registry_of, resolve_rubric
+from qa.errors import EXIT_GATE_FAILED, ConfigError, InputError, did_you_mean
+from qa.eval.agree import compare_passes
+from qa.eval.devset import default_devset, load_devset, parse_folds, split_for
+from qa.eval.evaluate import devset_pairs, evaluate, user_pairs
+from qa.eval.floors import Shortfall, check, current_floors, load_floors, write_entry
+from qa.eval.labels import read_labels
+from qa.eval.report import render_table
+from qa.eval.show import default_show_metrics, disagreements, render
+from qa.eval.targets import load_targets
+from qa.ingest import ReadStats, read_conversations
+from qa.io import atomic_output
 
 
 class _DefaultGroup(click.Group):
@@ -67,8 +81,6 @@ def _conversation_options(f):
 
 def _read_user_conversations(ctx, paths, input_format, mapping, encoding):
     """Conversations of the user's files, and the ids of rejected records with the reason."""
-    from qa.cli.options import read_options_from
-    from qa.ingest import ReadStats, read_conversations
 
     fmt, opts = read_options_from(ctx, input_format, mapping, encoding)
     stats = ReadStats()
@@ -78,7 +90,8 @@ def _read_user_conversations(ctx, paths, input_format, mapping, encoding):
         if rej.conversation_id:
             rejected[rej.conversation_id] = f"{rej.source}: {rej.reason}"
 
-    convs = list(read_conversations(list(paths), fmt, opts, stats, on_reject=on_reject))
+    convs = list(read_conversations(list(paths), fmt, opts, stats, on_reject=on_reject,
+                                    readers=registry_of(ctx).readers))
     return convs, rejected, stats
 
 
@@ -134,10 +147,6 @@ def run(ctx, rubric_name, conversations, labels_path, data_dir, devset, split, f
     Labels: docs/labelling.md. Figures, units and intervals: docs/eval.md.
     Exit codes: 0 ok, 2 usage error or a bad label (file, line and field named).
     """
-    from qa.cli.options import resolve_rubric
-    from qa.eval.evaluate import devset_pairs, evaluate, user_pairs
-    from qa.eval.labels import read_labels
-    from qa.eval.targets import load_targets
 
     rubric = resolve_rubric(ctx, rubric_name)
     targets = load_targets(targets_path)
@@ -156,12 +165,10 @@ def run(ctx, rubric_name, conversations, labels_path, data_dir, devset, split, f
         source = f"{len(conversations)} file(s), {stats.accepted} conversation(s) read, {stats.rejected} rejected"
         selection = {"language": list(languages)} if languages else {}
     else:
-        from qa.eval.devset import load_devset, parse_folds
-
         folds = parse_folds(fold_spec) if fold_spec else None
         if folds is not None and pin_path:
             raise ConfigError("--pin-floors pins a whole split, not a fold", hint="drop --fold")
-        ds = load_devset(devset, data_dir)
+        ds = load_devset(devset, data_dir, readers=registry_of(ctx).readers)
         labels_path = labels_path or str(ds.root / "labels.jsonl")
         records = _labels_or_hint(labels_path)
         pairs, counts = devset_pairs(ds, records, split, corpora, languages, folds)
@@ -169,7 +176,8 @@ def run(ctx, rubric_name, conversations, labels_path, data_dir, devset, split, f
         selection = {"split": split, **({"fold": str(folds)} if folds else {}),
                      **({"corpus": list(corpora)} if corpora else {}),
                      **({"language": list(languages)} if languages else {})}
-    ev = evaluate(rubric, pairs, targets)
+    reg = registry_of(ctx)
+    ev = evaluate(rubric, pairs, targets, checkers=reg.checkers, embedders=reg.embedders)
     agent_msgs = sum(1 for c in ev.cases for t in c.conversation.turns if t.role == "agent")
     sel_text = ", ".join(f"{k} {'/'.join(v) if isinstance(v, list) else v}" for k, v in selection.items())
     header = {"rubric": rubric.ref(), "labels": labels_path, "source": source, "selection": selection,
@@ -185,8 +193,6 @@ def run(ctx, rubric_name, conversations, labels_path, data_dir, devset, split, f
     if pin_path:
         _pin(pin_path, rubric_name, labels_path, ds.root, selection, targets_path, ev.report)
     if show:
-        from qa.eval.show import default_show_metrics, disagreements, render
-
         wanted = _show_rows(ev, rules) if rules else default_show_metrics(ev)
         ds_ = disagreements(ev, show, wanted)
         if output_format == "json":
@@ -197,16 +203,11 @@ def run(ctx, rubric_name, conversations, labels_path, data_dir, devset, split, f
     if output_format == "json":
         _dump(report)
         return
-    from qa.eval.report import render_table
 
     render_table(report, _console())
 
 
 def _labels_or_hint(path):
-    import os
-
-    from qa.eval.labels import read_labels
-
     if not os.path.exists(path):
         raise ConfigError("no labels file here yet", path=path,
                           hint="pass --labels FILE (docs/labelling.md says what a record holds)")
@@ -214,8 +215,6 @@ def _labels_or_hint(path):
 
 
 def _reject_hint(records, ids, rejected):
-    from qa.errors import InputError
-
     for rec in records:
         if rec.id not in ids and rec.id in rejected:
             raise InputError(f"conversation {rec.id!r} was rejected when reading it: {rejected[rec.id]}",
@@ -227,7 +226,6 @@ def _select_rows(ev, selectors) -> set[str] | None:
     of labels implemented only by selected rules), or both (courtesy.closing names a row and a rule)."""
     if not selectors:
         return None
-    from qa.errors import did_you_mean
 
     row_ids = {m.id for m in ev.metrics}
     rule_ids = {cr for m in ev.metrics for cr in m.rules} | {r.rule for c in ev.cases for r in c.record.rules}
@@ -262,10 +260,6 @@ def _show_rows(ev, selectors) -> list[str]:
 
 
 def _pin(path, rubric_name, labels_path, devset_root, selection, targets_path, report):
-    import os
-
-    from qa.eval.floors import current_floors, write_entry
-
     base = os.path.dirname(os.path.abspath(path))
     sel = {"labels": os.path.relpath(os.path.abspath(labels_path), base)}
     if os.path.realpath(devset_root) != os.path.realpath(base):
@@ -304,26 +298,17 @@ def agree(ctx, a_path, b_path, conversations, data_dir, devset, input_format, ma
       qa eval agree a.jsonl b.jsonl --disagreements adjudicate.jsonl
       qa eval agree a.jsonl b.jsonl --conversations sample.jsonl
     """
-    from qa.eval.agree import compare_passes
-    from qa.eval.labels import read_labels
 
     a, b = read_labels(a_path), read_labels(b_path)
     if conversations:
-        from qa.eval.evaluate import user_pairs
-
         convs, rejected, _ = _read_user_conversations(ctx, conversations, input_format, mapping, encoding)
         _reject_hint(a + b, {c.id for c in convs}, rejected)
         pairs, _ = user_pairs(convs, a + b)
     else:
-        from qa.eval.devset import load_devset
-        from qa.eval.evaluate import devset_pairs
-
-        pairs, _ = devset_pairs(load_devset(devset, data_dir), a + b)
+        pairs, _ = devset_pairs(load_devset(devset, data_dir, readers=registry_of(ctx).readers), a + b)
     agent_turns = {id(p.record): [i for i, t in enumerate(p.conversation.turns) if t.role == "agent"] for p in pairs}
     rep = compare_passes(a, b, lambda rec: agent_turns[id(rec)])
     if dis_path:
-        from qa.io import atomic_output
-
         with atomic_output(dis_path) as fh:
             for d in rep["disagreements"]:
                 fh.write(json.dumps(d, ensure_ascii=False) + "\n")
@@ -368,10 +353,6 @@ def floors(ctx, floors_path, data_dir, output_format):
     \b
     Pin floors from a run:  qa eval zh-customer-service --split test --pin-floors corpora/devset/floors.yaml
     """
-    from pathlib import Path
-
-    from qa.eval.devset import default_devset
-    from qa.eval.floors import check, load_floors
 
     path = Path(floors_path) if floors_path else default_devset() / "floors.yaml"
     entries = load_floors(path)
@@ -386,8 +367,6 @@ def floors(ctx, floors_path, data_dir, output_format):
     elif not entries:
         click.echo(f"{path}: no floors pinned yet")
     else:
-        from qa.eval.floors import Shortfall
-
         for r in results:
             status = "below floor" if r["below"] else "ok"
             click.echo(f"{r['rubric']} ({r['split']}, {r['conversations']} conversations): {r['checked']} "
@@ -401,38 +380,28 @@ def floors(ctx, floors_path, data_dir, output_format):
 def evaluate_entry(ctx, entry, data_dir):
     """Evaluate one floors entry: its rubric (a name, or a YAML path relative to the floors file) on its
     selection of its devset (by default the folder the floors file lives in)."""
-    from pathlib import Path
-
-    from qa.cli.options import resolve_rubric
-    from qa.eval.devset import load_devset
-    from qa.eval.evaluate import devset_pairs, evaluate
-    from qa.eval.labels import read_labels
-    from qa.eval.targets import load_targets
 
     here = Path(entry.path).parent
-    ds = load_devset(entry.devset, data_dir)
+    ds = load_devset(entry.devset, data_dir, readers=registry_of(ctx).readers)
     pairs, _ = devset_pairs(ds, read_labels(str(entry.labels)), entry.split, entry.corpora, entry.languages)
     rubric_file = here / entry.rubric
     name = str(rubric_file) if rubric_file.suffix in (".yaml", ".yml") and rubric_file.is_file() else entry.rubric
-    return evaluate(resolve_rubric(ctx, name), pairs, load_targets(entry.targets))
+    reg = registry_of(ctx)
+    return evaluate(resolve_rubric(ctx, name), pairs, load_targets(entry.targets), checkers=reg.checkers,
+                    embedders=reg.embedders)
 
 
 @eval_.command("check", short_help="Check the devset: manifest, split, sources, labels files.")
 @_devset_option
 @click.option("--labels", "labels_paths", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Check these labels files (default: the devset's labels*.jsonl).")
-def check_cmd(devset, data_dir, labels_paths):
+@click.pass_context
+def check_cmd(ctx, devset, data_dir, labels_paths):
     """Check the devset: manifest and sources, the frozen split (a hash of corpus and id), no reserved
     conversation, every conversation readable, and every labels file's records (ids in the manifest, turns
     in range and on the right side). Prints counts per corpus and split."""
-    from collections import Counter
 
-    from qa.errors import InputError
-    from qa.eval.devset import load_devset, split_for
-    from qa.eval.evaluate import devset_pairs
-    from qa.eval.labels import read_labels
-
-    ds = load_devset(devset, data_dir)
+    ds = load_devset(devset, data_dir, readers=registry_of(ctx).readers)
     for e in ds.entries:
         if split_for(e.corpus, e.id) != e.split:
             raise InputError(f"split {e.split!r} differs from the frozen split {split_for(e.corpus, e.id)!r} of "

@@ -6,7 +6,9 @@ import json
 
 import click
 
-from qa.cli.options import input_options, read_options_from, resolve_rubric, rubric_option
+from qa.cli.options import input_options, read_options_from, registry_of, resolve_rubric, rubric_option
+from qa.errors import InputError, did_you_mean
+from qa.ingest import read_conversations
 
 SEVERITY_STYLE = {"info": "bold cyan", "minor": "bold yellow", "major": "bold magenta", "critical": "bold white on red"}
 
@@ -30,12 +32,13 @@ def explain(ctx, source, rubric_name, input_format, mapping, encoding, rejects, 
       qa explain chats.jsonl --rubric zh-customer-service --conversation c-0001
       qa explain chats.jsonl -r zh-customer-service -c c-0001 -f json
     """
-    from qa.engine import compile_rubric, explain_conversation
+    from qa.engine import compile_rubric, explain_conversation  # the engine loads the phrase automaton
 
+    reg = registry_of(ctx)
     rubric = resolve_rubric(ctx, rubric_name)
     fmt, read_opts = read_options_from(ctx, input_format, mapping, encoding)
-    conv, total = _pick(source, fmt, read_opts, conversation_id)
-    data = explain_conversation(conv, compile_rubric(rubric))
+    conv, total = _pick(read_conversations([source], fmt, read_opts, readers=reg.readers), source, conversation_id)
+    data = explain_conversation(conv, compile_rubric(rubric, reg.checkers, embedders=reg.embedders))
     if output_format == "json":
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
@@ -45,13 +48,10 @@ def explain(ctx, source, rubric_name, input_format, mapping, encoding, rejects, 
                    err=True)
 
 
-def _pick(source, fmt, read_opts, conversation_id):
-    from qa.errors import InputError, did_you_mean
-    from qa.ingest import read_conversations
-
+def _pick(conversations, source, conversation_id):
     seen: list[str] = []
     first = None
-    for conv in read_conversations([source], fmt, read_opts):
+    for conv in conversations:
         if conversation_id is None:
             if first is None:
                 first = conv

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+from collections import Counter
 
 import click
 
-from qa.cli.options import db_option, resolve_db
+from qa.cli.options import DbTarget, db_option, resolve_db, rubric_loader
+from qa.errors import ConfigError
+from qa.results.files import read_results, results_from
+from qa.results.history import compare_runs, trend
+from qa.store import Store, display, fingerprint_files, is_postgres
+from qa.store.copy import copy_history
 
 
 def _format_option(f):
@@ -16,8 +23,6 @@ def _format_option(f):
 
 
 def _console():
-    import sys
-
     from rich.console import Console
 
     return Console(width=None if sys.stdout.isatty() else 160)
@@ -55,8 +60,6 @@ def history():
 def import_(ctx, results, db, inputs, source):
     """Store RESULTS (from `qa score -f jsonl`) as one run. Importing the same input scored with the same
     rubric again replaces that run instead of adding a duplicate."""
-    from qa.results.files import read_results
-    from qa.store import Store, display, fingerprint_files
 
     path = resolve_db(ctx, db, must_exist=False)
     fp = fingerprint_files(inputs) if inputs else None
@@ -74,7 +77,6 @@ def import_(ctx, results, db, inputs, source):
 @click.pass_context
 def list_(ctx, db, output_format):
     """All runs: when, rubric, input fingerprint and counts."""
-    from qa.store import Store
 
     with Store(resolve_db(ctx, db)) as st:
         runs = st.runs()
@@ -104,9 +106,6 @@ def list_(ctx, db, output_format):
 @click.pass_context
 def show(ctx, run, db, output_format, limit):
     """One run: its rubric, counts, findings per rule and its worst conversations."""
-    from collections import Counter
-
-    from qa.store import Store
 
     with Store(resolve_db(ctx, db)) as st:
         info = st.run(run)
@@ -149,10 +148,8 @@ def show(ctx, run, db, output_format, limit):
 @click.pass_context
 def trend_(ctx, db, by, period, output_format):
     """Mean score per agent (or team) per period, over the latest result of every conversation."""
-    from qa.results.files import results_from
-    from qa.results.history import trend
 
-    data = trend(results_from((), resolve_db(ctx, db)), by=by, period=period)
+    data = trend(results_from((), resolve_db(ctx, db), load_rubric=rubric_loader(ctx)), by=by, period=period)
     if output_format == "json":
         click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=lambda x: None))
         return
@@ -181,8 +178,6 @@ def trend_(ctx, db, by, period, output_format):
 def compare(ctx, run_a, run_b, db, output_format, limit):
     """What changed from RUN_A to RUN_B (e.g. before and after a rubric edit): the conversations whose
     score, verdict or findings changed, the agents concerned, and the rules that caused it."""
-    from qa.results.history import compare_runs
-    from qa.store import Store
 
     with Store(resolve_db(ctx, db)) as st:
         cmp = compare_runs(st, run_a, run_b)
@@ -233,10 +228,6 @@ def export(ctx, db, dest, redact):
     team's PostgreSQL). Runs keep their input fingerprint, rubric and creation time, so exporting
     again replaces the runs copied before instead of adding duplicates; reviews already there are
     skipped."""
-    from qa.cli.options import DbTarget
-    from qa.errors import ConfigError
-    from qa.store import Store, display, is_postgres
-    from qa.store.copy import copy_history
 
     source = resolve_db(ctx, db)
     dest = DbTarget().convert(dest, None, ctx)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import click
 
-from qa.cli.options import input_options, read_options_from
-from qa.errors import EXIT_REJECTED
+from qa.cli.options import input_options, read_options_from, registry_of
+from qa.errors import EXIT_REJECTED, ConfigError
+from qa.ingest.convert import progress_bar, summary_lines
+from qa.ingest.rejects import RejectsWriter
+from qa.ingest.roles import parse_role_map
+from qa.io import atomic_output
 
 
 def reader_options(f):
@@ -27,14 +33,8 @@ def _options(ctx, input_format, mapping, encoding, roles, line_pattern, timezone
     fmt, opts = read_options_from(ctx, input_format, mapping, encoding)
     opts.roles = {} if not roles else None
     if roles:
-        from qa.ingest.roles import parse_role_map
-
         opts.roles = parse_role_map(list(roles), "--role")
     if line_pattern:
-        import re
-
-        from qa.errors import ConfigError
-
         try:
             compiled = re.compile(line_pattern)
         except re.error as exc:
@@ -52,7 +52,6 @@ def _options(ctx, input_format, mapping, encoding, roles, line_pattern, timezone
 def _report(outcome, rejects, quiet) -> None:
     if quiet:
         return
-    from qa.ingest.convert import summary_lines
 
     for line in summary_lines(outcome, rejects):
         click.echo(line, err=True)
@@ -80,13 +79,10 @@ def ingest(ctx, sources, input_format, mapping, encoding, rejects, strict, roles
     Exit codes: 0 ok, 2 usage, configuration or unreadable input, 3 rejects under --strict.
     """
     from qa.ingest.convert import ingest as run
-    from qa.ingest.convert import progress_bar
-    from qa.ingest.rejects import RejectsWriter
-    from qa.io import atomic_output
 
     fmt, opts = _options(ctx, input_format, mapping, encoding, roles, line_pattern, timezone, channel, language)
     with RejectsWriter(rejects) as rej, atomic_output(output) as out, progress_bar(sources, opts, not quiet):
-        outcome = run(list(sources), out, fmt, opts, on_reject=rej)
+        outcome = run(list(sources), out, fmt, opts, on_reject=rej, readers=registry_of(ctx).readers)
     _report(outcome, rejects, quiet)
     if strict and outcome.stats.rejected:
         ctx.exit(EXIT_REJECTED)
@@ -108,13 +104,11 @@ def validate(ctx, sources, input_format, mapping, encoding, rejects, strict, rol
       qa validate export.csv --mapping my-export.yaml --rejects problems.jsonl
     Exit codes: 0 no problems, 3 some records rejected, 2 usage or configuration error.
     """
-    from qa.ingest.convert import progress_bar
     from qa.ingest.convert import validate as run
-    from qa.ingest.rejects import RejectsWriter
 
     fmt, opts = _options(ctx, input_format, mapping, encoding, roles, line_pattern, timezone, channel, language)
     with RejectsWriter(rejects) as rej, progress_bar(sources, opts, not quiet):
-        outcome = run(list(sources), fmt, opts, on_reject=rej)
+        outcome = run(list(sources), fmt, opts, on_reject=rej, readers=registry_of(ctx).readers)
     _report(outcome, rejects, quiet)
     if outcome.stats.rejected:
         ctx.exit(EXIT_REJECTED)

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import click
 
+from qa.classify.data import read_examples
+from qa.classify.suggest import suggest as rank
+from qa.classify.suggest import to_yaml
+from qa.errors import InputError
+from qa.io import atomic_output
+
 
 @click.group()
 def keywords():
@@ -34,11 +40,6 @@ def suggest(data, text_field, label_field, row_labels, split, language, method, 
       qa keywords suggest corpora/banking77-complaints/banking77_complaints.csv -t text -l labels \\
          --language en --split dev
     """
-    from qa.classify.data import read_examples
-    from qa.classify.suggest import suggest as rank
-    from qa.classify.suggest import to_yaml
-    from qa.errors import InputError
-    from qa.io import atomic_output
 
     examples, _rej = read_examples(data, text_field, label_field, row_labels=row_labels, split=split)
     if not examples:

@@ -1,8 +1,20 @@
-"""Option decorators shared by commands (defined once, like sqlfluff's common_options)."""
+"""Option decorators shared by commands (defined once, like sqlfluff's common_options), and what a
+command takes from the root group: the configuration and the plugin registry."""
 
 from __future__ import annotations
 
+import functools
+import os
+from collections.abc import Callable
+
 import click
+
+from qa.errors import ConfigError
+from qa.ingest.base import ReadOptions
+from qa.plugins.registry import PluginOptions, Registry
+from qa.rules.rubric.loader import load_rubric
+from qa.rules.rubric.model import Rubric
+from qa.store.target import is_postgres
 
 
 def input_options(f):
@@ -29,24 +41,37 @@ def select_options(f):
     return f
 
 
+def registry_of(ctx) -> Registry:
+    """The plugin registry of this invocation, built on first use from ``--plugin``/``--plugins-disable``
+    and the config (the root group put those options in ``ctx.obj``)."""
+    obj = ctx.find_root().obj if ctx is not None else None
+    if obj is None:
+        return Registry.build(PluginOptions.from_env())
+    if "registry" not in obj:
+        obj["registry"] = Registry.build(obj.get("plugin_options") or PluginOptions.from_env())
+    return obj["registry"]
+
+
+def rubric_loader(ctx) -> Callable[..., Rubric]:
+    """``load(name_or_path)`` with this invocation's checkers and rubric search paths."""
+    reg = registry_of(ctx)
+    return functools.partial(load_rubric, checkers=reg.checkers, search_paths=reg.rubric_search_paths())
+
+
 def read_options_from(ctx, input_format, mapping, encoding):
     """Fill ReadOptions and the format from options, falling back to config."""
-    from qa.ingest import ReadOptions
-
     cfg = (ctx.obj or {}).get("config", {}) if ctx else {}
     fmt = input_format or cfg.get("input-format") or "auto"
     return fmt, ReadOptions(mapping=mapping or cfg.get("mapping"), encoding=encoding)
 
 
-def resolve_rubric(ctx, rubric_name):
-    from qa.errors import ConfigError
-    from qa.rules.rubric import load_rubric
-
+def resolve_rubric(ctx, rubric_name) -> Rubric:
+    """The rubric named by ``--rubric`` or the config."""
     cfg = (ctx.obj or {}).get("config", {}) if ctx else {}
     name = rubric_name or cfg.get("rubric")
     if not name:
         raise ConfigError("no rubric given", hint="pass --rubric NAME (see `qa rubric list`) or set rubric in [tool.qa]")
-    return load_rubric(name)
+    return rubric_loader(ctx)(name)
 
 
 class DbTarget(click.ParamType):
@@ -55,10 +80,6 @@ class DbTarget(click.ParamType):
     name = "db"
 
     def convert(self, value, param, ctx):
-        import os
-
-        from qa.store.target import is_postgres
-
         value = os.fspath(value)
         if not is_postgres(value) and os.path.isdir(value):
             self.fail(f"{value} is a directory, not a history database file", param, ctx)
@@ -74,10 +95,6 @@ def db_option(help_text: str = f"History database: {DB_HELP}. Default: `db` in c
 
 def resolve_db(ctx, db, must_exist: bool = True, default: str | None = "qa.db") -> str | None:
     """``--db``, else ``db`` from the config, else ``default``; a SQLite file that must exist is checked."""
-    import os
-
-    from qa.errors import ConfigError
-    from qa.store.target import is_postgres
 
     cfg = (ctx.obj or {}).get("config", {}) if ctx and ctx.obj else {}
     target = db or cfg.get("db") or default

@@ -6,6 +6,9 @@ import json
 
 import click
 
+from qa.plugins.registry import PluginOptions, diagnose
+from qa.scaffold import create_plugin
+
 KINDS = ("checkers", "readers", "reporters", "embedders", "rubrics", "commands")
 
 
@@ -17,7 +20,8 @@ def plugins():
 @plugins.command("list")
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--all", "include_builtin", is_flag=True, help="Include qa's builtin plugin.")
-def list_plugins(fmt, include_builtin):
+@click.pass_context
+def list_plugins(ctx, fmt, include_builtin):
     """Each plugin with its distribution, version and what it registered.
 
     A plugin that fails to load is listed as BROKEN with the reason (exit code 2); the others are
@@ -28,9 +32,9 @@ def list_plugins(fmt, include_builtin):
       qa plugins list
       qa plugins list --all --format json
     """
-    from qa.plugins import default_options, diagnose
 
-    rows = diagnose(*default_options(), include_builtin=include_builtin)
+    options = ctx.find_root().obj.get("plugin_options") or PluginOptions.from_env()
+    rows = diagnose(options, include_builtin=include_builtin)
     broken = [r for r in rows if r["error"]]
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -62,7 +66,6 @@ def new_plugin(name, directory):
     Example:
       qa plugins new demo_pack && cd qa-demo-pack && pip install -e . && pytest
     """
-    from qa.scaffold import create_plugin
 
     created = create_plugin(name, directory)
     click.echo(f"created {created.root} ({len(created.files)} files):")

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import click
 
-from qa.cli.options import resolve_db, rubric_option
+from qa.cli.options import registry_of, resolve_db, rubric_loader, rubric_option
 from qa.cli.scorecard import db_options
+from qa.io import atomic_output
+from qa.reporters.html_report import load_transcripts, render_report
+from qa.results.files import load_policy, results_from
 
 
 @click.command()
@@ -29,14 +32,11 @@ def report(ctx, results, db, run, rubric_name, conversations, title, redact, out
       qa report results.jsonl --conversations chats.jsonl -o report.html
       qa report --db qa.db -o report.html
     """
-    from qa.io import atomic_output
-    from qa.reporters.html_report import load_transcripts, render_report
-    from qa.results.files import load_policy, results_from
 
     db = resolve_db(ctx, db) if db else None
-    res = list(results_from(results, db, run))
-    policy = load_policy(rubric_name, res[0] if res else None)
-    convs = load_transcripts(res, conversations)
+    res = list(results_from(results, db, run, load_rubric=rubric_loader(ctx)))
+    policy = load_policy(rubric_name, res[0] if res else None, rubric_loader(ctx))
+    convs = load_transcripts(res, conversations, readers=registry_of(ctx).readers)
     html = render_report(res, convs, policy=policy, title=title, redact=redact)
     with atomic_output(output, "w") as out:
         out.write(html)

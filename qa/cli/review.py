@@ -8,7 +8,11 @@ import json
 import click
 
 from qa.cli.history import _t
-from qa.cli.options import db_option, resolve_db
+from qa.cli.options import db_option, resolve_db, rubric_loader
+from qa.errors import ConfigError
+from qa.eval.review_labels import export_from_store
+from qa.io import atomic_output
+from qa.store import Store, finding_key
 
 
 def _reviewer(name):
@@ -40,7 +44,6 @@ def review():
 @click.pass_context
 def show(ctx, conversation_id, db):
     """The latest result of a conversation: numbered findings, with their reviews."""
-    from qa.store import Store, finding_key
 
     with Store(resolve_db(ctx, db)) as st:
         r = st.latest_result(conversation_id)
@@ -70,8 +73,6 @@ def show(ctx, conversation_id, db):
 def finding(ctx, conversation_id, finding, verdict, comment, reviewer, db):
     """Mark FINDING of CONVERSATION_ID wrong or right. FINDING is its number in `qa review show`, a rule
     id (every finding of that rule in the conversation), or a key rule@turn:start-end."""
-    from qa.errors import ConfigError
-    from qa.store import Store, finding_key
 
     if verdict is None:
         raise ConfigError("say --wrong or --right")
@@ -105,8 +106,6 @@ def finding(ctx, conversation_id, finding, verdict, comment, reviewer, db):
 @click.pass_context
 def score(ctx, conversation_id, score, comment, reviewer, db):
     """Set a manual SCORE for CONVERSATION_ID (replaces the automatic score in scorecards and reports)."""
-    from qa.errors import ConfigError
-    from qa.store import Store
 
     if not 0 <= score <= 1000:
         raise ConfigError(f"score {score:g} is out of range")
@@ -122,7 +121,6 @@ def score(ctx, conversation_id, score, comment, reviewer, db):
 @click.pass_context
 def list_(ctx, db, output_format):
     """Every review, oldest first."""
-    from qa.store import Store
 
     with Store(resolve_db(ctx, db)) as st:
         rows = st.reviews()
@@ -158,12 +156,9 @@ def export(ctx, db, output, pass_mark):
       qa review export --db qa.db -o reviewed.jsonl
       qa eval zh-customer-service week12.jsonl --labels reviewed.jsonl
     """
-    from qa.eval.review_labels import export_from_store
-    from qa.io import atomic_output
-    from qa.store import Store
 
     with Store(resolve_db(ctx, db)) as st:
-        records, no_mark = export_from_store(st, pass_mark)
+        records, no_mark = export_from_store(st, pass_mark, load_rubric=rubric_loader(ctx))
     with atomic_output(output) as fh:
         for rec in records:
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")

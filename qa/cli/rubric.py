@@ -6,7 +6,9 @@ import json
 
 import click
 
-from qa.errors import EXIT_GATE_FAILED
+from qa.cli.options import registry_of, rubric_loader
+from qa.errors import EXIT_GATE_FAILED, QAError
+from qa.rules.rubric.loader import known_rubrics
 
 FORMAT = click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text",
                       help="text (default) or json.")
@@ -27,13 +29,13 @@ def rubric():
 
 @rubric.command("list")
 @FORMAT
-def list_cmd(fmt):
+@click.pass_context
+def list_cmd(ctx, fmt):
     """Rubrics in the search paths (QA_RUBRIC_PATH, then plugins'), with id, version and rule count."""
-    from qa.errors import QAError
-    from qa.rules.rubric.loader import known_rubrics, load_rubric, rubric_search_paths
-
+    search_paths = registry_of(ctx).rubric_search_paths()
+    load_rubric = rubric_loader(ctx)
     rows = []
-    for name, path in known_rubrics():
+    for name, path in known_rubrics(search_paths):
         try:
             r = load_rubric(path)
             rows.append({"name": name, "id": r.id, "version": r.version, "title": r.title, "language": r.language,
@@ -44,7 +46,7 @@ def list_cmd(fmt):
         _echo_json(rows)
         return
     if not rows:
-        paths = ", ".join(map(str, rubric_search_paths())) or "(none)"
+        paths = ", ".join(map(str, search_paths)) or "(none)"
         click.echo(f"no rubrics found in the search paths: {paths}")
         return
     for row in rows:
@@ -60,12 +62,12 @@ def list_cmd(fmt):
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
               help="text (default), json, or markdown documentation for agents.")
 @click.option("--all", "show_all", is_flag=True, help="Also show disabled rules.")
-def show(name, fmt, show_all):
+@click.pass_context
+def show(ctx, name, fmt, show_all):
     """Show a rubric's scoring, sections and rules with their checker options."""
-    from qa.rules.rubric import load_rubric
     from qa.rules.rubric.render import lexicon_users, rubric_markdown, rubric_summary, written
 
-    r = load_rubric(name)
+    r = rubric_loader(ctx)(name)
     if fmt == "json":
         _echo_json(rubric_summary(r))
         return
@@ -116,14 +118,15 @@ def _fmt(value) -> str:
 @click.argument("name")
 @FORMAT
 @click.option("--no-examples", is_flag=True, help="Skip the check that runs pass examples through every rule.")
-def lint(name, fmt, no_examples):
+@click.pass_context
+def lint(ctx, name, fmt, no_examples):
     """Find duplicate, redundant and unreachable phrases, rules without examples or why, and pass examples
     that other rules flag. Exit 1 when there are warnings."""
-    from qa.rules.rubric import load_rubric
     from qa.rules.rubric.lint import lint_rubric
 
-    r = load_rubric(name)
-    issues = lint_rubric(r, run_examples=not no_examples)
+    r = rubric_loader(ctx)(name)
+    reg = registry_of(ctx)
+    issues = lint_rubric(r, reg.checkers, embedders=reg.embedders, run_examples=not no_examples)
     if fmt == "json":
         _echo_json([i.to_dict() for i in issues])
     else:
@@ -143,13 +146,14 @@ def lint(name, fmt, no_examples):
 @click.option("--rule", "rules", multiple=True, metavar="ID", help="Only this rule's examples (repeatable).")
 @FORMAT
 @click.option("--verbose", "-v", is_flag=True, help="List passing examples too.")
-def test(name, rules, fmt, verbose):
+@click.pass_context
+def test(ctx, name, rules, fmt, verbose):
     """Run every rule's pass/fail examples. Exit 1 if any example fails."""
-    from qa.rules.rubric import load_rubric
     from qa.rules.rubric.examples import run_examples
 
-    r = load_rubric(name)
-    results = run_examples(r, rules or None)
+    r = rubric_loader(ctx)(name)
+    reg = registry_of(ctx)
+    results = run_examples(r, reg.checkers, rules or None, embedders=reg.embedders)
     failed = [x for x in results if not x.ok]
     if fmt == "json":
         _echo_json({"rubric": r.ref(), "examples": len(results), "failed": len(failed),
@@ -169,7 +173,8 @@ def test(name, rules, fmt, verbose):
 @click.argument("old")
 @click.argument("new")
 @FORMAT
-def diff(old, new, fmt):
+@click.pass_context
+def diff(ctx, old, new, fmt):
     """Rules added, removed and changed (which keys) from rubric OLD to rubric NEW.
 
     \b
@@ -178,7 +183,10 @@ def diff(old, new, fmt):
     """
     from qa.rules.rubric.diff import diff_rubrics, load_version
 
-    d = diff_rubrics(load_version(old), load_version(new))
+    reg = registry_of(ctx)
+    checkers, search_paths = reg.checkers, reg.rubric_search_paths()
+    d = diff_rubrics(load_version(old, checkers=checkers, search_paths=search_paths),
+                     load_version(new, checkers=checkers, search_paths=search_paths))
     if fmt == "json":
         _echo_json(d.to_dict())
     else:
@@ -192,7 +200,8 @@ def diff(old, new, fmt):
 @click.argument("texts", nargs=-1)
 @click.option("--top", type=int, default=5, show_default=True, help="Sentences shown per unit, closest first (0 = all).")
 @FORMAT
-def try_cmd(name, rule_id, texts, fmt, top):
+@click.pass_context
+def try_cmd(ctx, name, rule_id, texts, fmt, top):
     """Show how similar each TEXT is to a similarity rule's sentences, so a threshold can be set by looking.
 
     \b
@@ -202,9 +211,9 @@ def try_cmd(name, rule_id, texts, fmt, top):
       qa rubric try similar-zh similar.callback 好的，核实后短信告知您 您可以联系商家
     """
     from qa.engine import compile_rubric
-    from qa.rules.rubric import load_rubric
 
-    r = load_rubric(name)
+    reg = registry_of(ctx)
+    r = rubric_loader(ctx)(name)
     try:
         rule = r.rule(rule_id)
     except KeyError:
@@ -217,7 +226,7 @@ def try_cmd(name, rule_id, texts, fmt, top):
                                "similarity rules (checker: similar)")
     if not texts:
         texts = tuple(line.rstrip("\n") for line in click.get_text_stream("stdin") if line.strip())
-    checker = compile_rubric(r, select=[rule_id]).rules[0].checker
+    checker = compile_rubric(r, reg.checkers, embedders=reg.embedders, select=[rule_id]).rules[0].checker
     rows = checker.explain(list(texts))
     if fmt == "json":
         _echo_json({"rule": rule_id, "backend": checker.backend.name, "threshold": checker.threshold,

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sys
-from pathlib import Path
 
 import click
 
-from qa.cli.options import (
-    db_option,
-    input_options,
-    read_options_from,
-    resolve_rubric,
-    rubric_option,
-    select_options,
-)
-from qa.errors import EXIT_GATE_FAILED, EXIT_REJECTED
+from qa.cli.options import db_option, input_options, registry_of, rubric_option, select_options
+from qa.ingest.base import ReadOptions
 from qa.model import SEVERITIES
+from qa.run import Interrupted, RunReport, RunRequest, run
+from qa.store import display
 
 
 @click.command()
@@ -59,124 +51,32 @@ def score(ctx, sources, rubric_name, input_format, mapping, encoding, rejects, s
     Exit codes: 0 ok, 1 quality gate failed, 2 usage or configuration error, 3 rejects under --strict,
     130 interrupted (Ctrl-C).
     """
-    from qa.errors import ConfigError
-    from qa.ingest.rejects import RejectsWriter
-    from qa.io import atomic_output
-    from qa.reporters import get_reporter
-    from qa.run.runner import Interrupted, RejectTally, RunSummary, score_stream, score_to_file
-
     cfg = ctx.obj.get("config", {})
-    rubric = resolve_rubric(ctx, rubric_name)
-    fmt, ropts = read_options_from(ctx, input_format, mapping, encoding)
-    out_fmt = output_format or cfg.get("format") or ("table" if output is None and sys.stdout.isatty() else "jsonl")
-    reporter = get_reporter(out_fmt)
-    fail_under = fail_under if fail_under is not None else cfg.get("fail-under")
-    fail_on = fail_on or cfg.get("fail-on")
-    select = tuple(select) or tuple(cfg.get("select", ()))
-    ignore = tuple(ignore) or tuple(cfg.get("ignore", ()))
-    scheduler = scheduler or cfg.get("scheduler")
-    db = db or cfg.get("db")
-    history = _HistoryTee(db) if db else None
-    jobs = jobs or cfg.get("jobs") or _default_jobs(sources)
-    summary = RunSummary()
-    rej = RejectTally()
-    resumable = output not in (None, "-") and out_fmt == "jsonl" and not scheduler
-    if resume and not resumable:
-        raise ConfigError("--resume needs JSONL results written to a file", hint="pass -o FILE (and -f jsonl)")
+    request = RunRequest(
+        sources, rubric=rubric_name, output=output, output_format=output_format, rejects=rejects,
+        input_format=input_format, read_options=ReadOptions(mapping=mapping, encoding=encoding), select=tuple(select),
+        ignore=tuple(ignore), fail_under=fail_under, fail_on=fail_on, strict=strict, jobs=jobs, scheduler=scheduler,
+        resume=resume, redact=redact, db=db, registry=registry_of(ctx)).with_config(cfg)
+    if request.output_format is None and output is None and sys.stdout.isatty():
+        request.output_format = "table"
     try:
-        if scheduler:
-            from qa.run.executors import dask_score
-
-            if not output or output == "-":
-                raise ConfigError("--scheduler needs -o DIRECTORY for the partitioned output")
-            parts = dask_score(sources, rubric, output, scheduler=scheduler, fmt=fmt, read_options=ropts,
-                               select=select, ignore=ignore, summary=summary, redact=redact)
-            rej.count = summary.read.rejected
-            rej.examples = [p for part in parts for p in part["rejects"]][:rej.keep]
-            if history:
-                history.files = sorted(str(p) for p in Path(output).glob("part-*.jsonl")
-                                       if not p.name.endswith(".rejects.jsonl"))
-        elif resumable:
-            skipped = score_to_file(sources, rubric, output, rejects=rejects, fmt=fmt, read_options=ropts,
-                                    summary=summary, reject_tally=rej, select=select, ignore=ignore, jobs=jobs,
-                                    resume=resume, redact=redact)
-            if skipped and not quiet:
-                click.echo(f"resumed after {skipped:,} record(s) already scored", err=True)
-            if history:
-                history.files = [output]
-        else:
-            with RejectsWriter(rejects) as writer:
-                rej = writer
-                results = score_stream(sources, rubric, fmt=fmt, read_options=ropts, summary=summary,
-                                       on_reject=writer, select=select, ignore=ignore, jobs=jobs, redact=redact)
-                if history:
-                    results = history.tee(results)
-                mode = "wb" if reporter.binary else "w"
-                with atomic_output(output, mode) as out:
-                    reporter.write_results(results, out, {"rubric_label": f"{rubric.id} {rubric.version}"})
-    except (KeyboardInterrupt, Interrupted) as exc:
-        if not quiet:
-            _print_summary(summary, rej, rejects)
-        if isinstance(exc, Interrupted):
-            raise
-        raise Interrupted("interrupted; no output was written", path=output) from None
-    if not quiet:
-        _print_summary(summary, rej, rejects)
-    if history:
-        info = history.store(sources)
-        if not quiet:
-            from qa.store import display
-
-            verb = "stored" if info.created else "replaced (same input and rubric)"
-            click.echo(f"history: run {info.id} {verb} in {display(db)}", err=True)
-    reasons = summary.gate(fail_under, fail_on)
-    for r in reasons:
-        click.echo(f"quality gate failed: {r}", err=True)
-    if strict and summary.read.rejected:
-        ctx.exit(EXIT_REJECTED)
-    if reasons or summary.errors:
-        ctx.exit(EXIT_GATE_FAILED)
+        report = run(request, on_scored=None if quiet else _print_summary)
+    except Interrupted as exc:
+        if not quiet and exc.report is not None:
+            _print_summary(exc.report)
+        raise
+    if report.history is not None and not quiet:
+        verb = "stored" if report.history.created else "replaced (same input and rubric)"
+        click.echo(f"history: run {report.history.id} {verb} in {display(request.db)}", err=True)
+    for reason in report.gate_failures:
+        click.echo(f"quality gate failed: {reason}", err=True)
+    ctx.exit(report.exit_code)
 
 
-class _HistoryTee:
-    """Keeps a run's results for the history store: the JSONL output file itself when there is one,
-    otherwise a temporary copy written while the results stream past."""
-
-    def __init__(self, db: str):
-        self.db = db
-        self.files: list[str] = []
-        self._tmp: str | None = None
-
-    def tee(self, results):
-        import json
-        import tempfile
-
-        from qa.store import is_postgres
-
-        here = None if is_postgres(self.db) else os.path.dirname(os.path.abspath(self.db)) or "."
-        fd, self._tmp = tempfile.mkstemp(prefix=".qa-history-", suffix=".jsonl", dir=here)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            for r in results:
-                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
-                yield r
-        self.files = [self._tmp]
-
-    def store(self, sources):
-        from qa.results.files import read_results
-        from qa.store import fingerprint_files, record_run
-
-        files = [p for p in sources if os.path.isfile(p)]
-        try:
-            return record_run(self.db, read_results(self.files),
-                              input_fingerprint=fingerprint_files(files) if files else None,
-                              source=", ".join(os.path.basename(p) for p in sources))
-        finally:
-            if self._tmp:
-                with contextlib.suppress(OSError):
-                    os.unlink(self._tmp)
-
-
-def _print_summary(s, rej, rejects) -> None:
+def _print_summary(report: RunReport) -> None:
+    s, rej = report.summary, report.rejects
+    if report.resumed_after:
+        click.echo(f"resumed after {report.resumed_after:,} record(s) already scored", err=True)
     click.echo(f"read {s.read.read} record(s): {s.read.accepted} accepted, {s.read.rejected} rejected; "
                f"scored {s.scored}: {s.passed} passed, {s.failed} failed ({s.fatal} fatal)"
                + (f", mean {s.mean_score:.1f}" if s.mean_score is not None else "")
@@ -184,15 +84,5 @@ def _print_summary(s, rej, rejects) -> None:
     for example in rej.examples[:5]:
         click.echo(f"  rejected {example}", err=True)
     if rej.count > 5:
-        click.echo(f"  … {rej.count - 5} more" + (f" in {rejects}" if rejects else " (use --rejects FILE)"), err=True)
-
-
-def _default_jobs(sources) -> int:
-    """All cores for real work; one process when the inputs are small (a pool would only add start-up)."""
-    from qa.run.executors import default_jobs
-
-    try:
-        size = sum(os.path.getsize(p) for p in sources)
-    except OSError:
-        return 1
-    return default_jobs() if size >= 2 * 1024 * 1024 else 1
+        click.echo(f"  … {rej.count - 5} more" + (f" in {report.rejects_path}" if report.rejects_path
+                                                  else " (use --rejects FILE)"), err=True)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 
 import click
 
-from qa.cli.options import db_option, resolve_db, rubric_option
-from qa.results.scorecard import GROUPINGS, PERIODS
+from qa.cli.options import db_option, registry_of, resolve_db, rubric_loader, rubric_option
+from qa.errors import EXIT_GATE_FAILED, ConfigError
+from qa.io import atomic_output
+from qa.reporters import get_reporter
+from qa.results.files import load_policy, peek, results_from
+from qa.results.scorecard import GROUPINGS, PERIODS, aggregate
 
 
 def db_options(f):
@@ -50,21 +55,14 @@ def scorecard(ctx, results, db, run, rubric_name, by, period, since, until, min_
       qa scorecard --db qa.db --by team --since 2026-11-01 -f xlsx -o scorecard.xlsx
     Exit codes: 0 ok, 1 a team/agent is under --fail-under-pass-rate, 2 usage error.
     """
-    import dataclasses
-
-    from qa.errors import EXIT_GATE_FAILED, ConfigError
-    from qa.io import atomic_output
-    from qa.reporters import get_reporter
-    from qa.results.files import load_policy, peek, results_from
-    from qa.results.scorecard import aggregate
 
     fmt = output_format or ("table" if output is None and sys.stdout.isatty() else "json")
     if output and output_format is None:
         fmt = {"csv": "csv", "xlsx": "xlsx", "json": "json"}.get(output.rsplit(".", 1)[-1].lower(), "table")
-    reporter = get_reporter(fmt, kind="scorecard")
+    reporter = get_reporter(fmt, registry_of(ctx).reporters, kind="scorecard")
     db = resolve_db(ctx, db) if db else None
-    first, stream = peek(results_from(results, db, run))
-    policy = load_policy(rubric_name, first)
+    first, stream = peek(results_from(results, db, run, load_rubric=rubric_loader(ctx)))
+    policy = load_policy(rubric_name, first, rubric_loader(ctx))
     if min_conversations is not None:
         if min_conversations < 1:
             raise ConfigError("--min-conversations must be at least 1")

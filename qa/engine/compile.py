@@ -3,8 +3,9 @@ one phrase automaton every rule shares."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from qa.engine.scoring import ScorePlan, score_plan
 from qa.errors import RubricError
@@ -55,23 +56,25 @@ class CompiledRubric:
     phrases: PhraseIndex
     normalize: NormalizeOptions
     plan: ScorePlan | None = None
+    checkers: Mapping[str, type] = field(default_factory=dict)   # what it was compiled with, to compile
+    embedders: Mapping[str, Any] = field(default_factory=dict)  # a variant of it the same way
 
 
-def compile_rubric(rubric: Rubric, select: Iterable[str] | None = None,
-                   ignore: Iterable[str] | None = None, report_all: bool = False) -> CompiledRubric:
-    """Instantiate every active rule's checker and freeze the shared phrase automaton.
+def compile_rubric(rubric: Rubric, checkers: Mapping[str, type], *, embedders: Mapping[str, Any] | None = None,
+                   select: Iterable[str] | None = None, ignore: Iterable[str] | None = None,
+                   report_all: bool = False) -> CompiledRubric:
+    """Instantiate every active rule's checker (``checkers``: name → class, e.g. ``registry.checkers``)
+    and freeze the shared phrase automaton; ``embedders`` (``registry.embedders``) are the embedding
+    backends ``similar`` rules may name.
 
     ``select``/``ignore`` take rule ids, id prefixes (``ban.``) or tags, like ruff's selectors. Rules run after
     the rules whose findings they read (qa.rules.rubric.dependencies); a rule that a selected rule reads is
     compiled even when the selection leaves it out, but not reported. ``report_all`` reports helper rules
     (``report: false``) too, so their own examples can be run.
     """
-    from qa.plugins import registry
-
-    checkers = registry().checkers
     norm = NormalizeOptions.for_language(rubric.language, rubric.normalize)
     phrases = PhraseIndex()
-    ctx = CompileContext(rubric=rubric, phrases=phrases, normalize=norm)
+    ctx = CompileContext(rubric=rubric, phrases=phrases, normalize=norm, embedders=embedders or {})
     compiled: list[CompiledRule] = []
     sel = list(select or [])
     ign = list(ignore or [])
@@ -119,7 +122,7 @@ def compile_rubric(rubric: Rubric, select: Iterable[str] | None = None,
         compiled.append(CompiledRule(rule, checker, unless, report=rule.id in chosen and (rule.report or report_all),
                                      reply_rules=reply_rules, reply_phrases=reply_phrases))
     phrases.build()
-    return CompiledRubric(rubric, compiled, phrases, norm, score_plan(rubric))
+    return CompiledRubric(rubric, compiled, phrases, norm, score_plan(rubric), checkers, embedders or {})
 
 
 def _selects(selector: str, rule: Rule) -> bool:

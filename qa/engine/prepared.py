@@ -1,7 +1,8 @@
-"""A conversation prepared for checking: normalised texts, phrase hits, role indices, lazy tokens.
+"""A conversation prepared for checking (:class:`PreparedConversation`): normalised texts, phrase hits,
+role indices, lazy tokens and times.
 
-Built once per conversation by the engine and shared by every checker, so the text is normalised
-once, scanned once by the phrase automaton, and tokenised at most once (only if a rule asks).
+Built once per conversation by the engine and handed to every checker's ``check``, so the text is
+normalised once, scanned once by the phrase automaton, and tokenised at most once (only if a rule asks).
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from typing import TYPE_CHECKING, Any
 from qa.model import Conversation, Finding
 from qa.rules.text.normalize import normalize_text
 from qa.rules.text.sentences import SENTENCE_END, enclosing
+from qa.rules.text.tokens import tokenize
 
 if TYPE_CHECKING:  # pragma: no cover
     from qa.engine import CompiledRubric
     from qa.rules.rubric.model import Rule, Scope
+
 
 def _scope_key(scope: Scope, timed: bool) -> tuple:
     """What a scope selects, as a hashable key (a value, not an object id that a freed scope may reuse)."""
@@ -41,7 +44,11 @@ def is_speech(turn) -> bool:
     return bool(text.strip())
 
 
-class Prepared:
+class PreparedConversation:
+    """What a checker's ``check`` receives: the conversation (``conversation``, also ``conv``) with, per
+    turn, its normalised text (``texts[i]``), the phrase hits of every rule (``hits[group]``: ``(turn,
+    start, end)``), the turns of each role, and on demand times, scopes and tokens."""
+
     def __init__(self, conv: Conversation, compiled: CompiledRubric):
         self.conv = conv
         self.compiled = compiled
@@ -69,6 +76,11 @@ class Prepared:
         for rid in rule_ids:
             out.extend(self.findings.get(rid, ()))
         return out
+
+    @property
+    def conversation(self) -> Conversation:
+        """The conversation as read (``conv`` is the same object)."""
+        return self.conv
 
     # -- time ----------------------------------------------------------------------------------
 
@@ -187,8 +199,6 @@ class Prepared:
         """Tokens of turn ``i``'s normalised text as ``(token, start, end)``; jieba for zh, loaded lazily."""
         toks = self._tokens.get(i)
         if toks is None:
-            from qa.rules.text.tokens import tokenize
-
             toks = tokenize(self.texts[i], self.conv.language)
             self._tokens[i] = toks
         return toks
@@ -221,3 +231,7 @@ class Prepared:
         return Finding(rule=rule.id, checker=rule.checker, severity=rule.severity, message=message, turn=turn,
                        span=orig_span, time=time, evidence=evidence, points=rule.points, tags=rule.tags,
                        speaker=speaker, extra=extra)
+
+
+Prepared = PreparedConversation
+"""The name of :class:`PreparedConversation` in qa 0.1 (kept: plugins annotate with it)."""

@@ -12,12 +12,11 @@ import traceback
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from qa.engine.compile import CompiledRubric, CompiledRule, UnlessGroups, compile_rubric
-from qa.engine.prepared import Prepared
+from qa.engine.compile import CompiledRubric, CompiledRule, UnlessGroups
+from qa.engine.prepared import PreparedConversation
 from qa.engine.scoring import score_findings
-from qa.model import Conversation, Finding, RuleOutcome
+from qa.model import Conversation, Finding, ResultDict, RuleOutcome
 from qa.rules.checkers.base import NO_FINDINGS
-from qa.rules.rubric.model import Rubric
 from qa.rules.text.clauses import (
     asks_question,
     clause_is_question,
@@ -27,7 +26,7 @@ from qa.rules.text.clauses import (
 )
 
 
-def excepted(p: Prepared, u: UnlessGroups, window: int, f_turn: int, start: int, end: int) -> bool:
+def excepted(p: PreparedConversation, u: UnlessGroups, window: int, f_turn: int, start: int, end: int) -> bool:
     """True if an ``unless`` exception cancels a match at ``[start, end)`` of turn ``f_turn``."""
     if u.preceded_by is not None:
         lo = start - window
@@ -76,7 +75,7 @@ def excepted(p: Prepared, u: UnlessGroups, window: int, f_turn: int, start: int,
 STATEMENT_CHARS = 2  # content characters an earlier clause needs to count as a statement
 
 
-def _follows_statement(p: Prepared, u: UnlessGroups, turn: int, start: int) -> bool:
+def _follows_statement(p: PreparedConversation, u: UnlessGroups, turn: int, start: int) -> bool:
     text = p.texts[turn]
     skip = [(s, e) for t, s, e in p.hits.get(u.follows_statement_skip, ()) if t == turn] \
         if u.follows_statement_skip is not None else []
@@ -86,7 +85,7 @@ def _follows_statement(p: Prepared, u: UnlessGroups, turn: int, start: int) -> b
     return False
 
 
-def _apply_unless(p: Prepared, cr: CompiledRule, outcome: RuleOutcome) -> None:
+def _apply_unless(p: PreparedConversation, cr: CompiledRule, outcome: RuleOutcome) -> None:
     """Drop the findings an ``unless`` exception cancels; strips every finding's private ``_norm_span``."""
     unless = cr.unless
     if unless is None:
@@ -105,7 +104,7 @@ def _apply_unless(p: Prepared, cr: CompiledRule, outcome: RuleOutcome) -> None:
     outcome.findings = kept
 
 
-def _in_reply(p: Prepared, cr: CompiledRule, f: Finding) -> bool:
+def _in_reply(p: PreparedConversation, cr: CompiledRule, f: Finding) -> bool:
     """``in_reply_to``: the nearest earlier turn of another role carries one of the rules' findings or phrases."""
     if f.turn is None:
         return False
@@ -127,7 +126,7 @@ def _channel_reason(channels: tuple[str, ...], channel: str) -> str:
     return f"rule applies to {'/'.join(channels)} conversations, this is a {channel}"
 
 
-def run_rules(p: Prepared, compiled: CompiledRubric) -> tuple[list[Finding], dict[str, str], dict, dict, list]:
+def run_rules(p: PreparedConversation, compiled: CompiledRubric) -> tuple[list[Finding], dict[str, str], dict, dict, list]:
     """Run every compiled rule on a prepared conversation."""
     findings: list[Finding] = []
     not_applicable: dict[str, str] = {}
@@ -174,20 +173,18 @@ def run_rules(p: Prepared, compiled: CompiledRubric) -> tuple[list[Finding], dic
     return findings, not_applicable, metrics, labels, errors
 
 
-def score_conversation(conv: Conversation, compiled: CompiledRubric | Rubric) -> dict[str, Any]:
+def score_conversation(conv: Conversation, compiled: CompiledRubric) -> ResultDict:
     """Score one conversation; returns the result dict of the output contract."""
     return _score(conv, compiled)[0]
 
 
-def _score(conv: Conversation, compiled: CompiledRubric | Rubric):
-    if isinstance(compiled, Rubric):
-        compiled = compile_rubric(compiled)
-    p = Prepared(conv, compiled)
+def _score(conv: Conversation, compiled: CompiledRubric):
+    p = PreparedConversation(conv, compiled)
     findings, na, metrics, labels, errors = run_rules(p, compiled)
     rubric = compiled.rubric
     s = score_findings(rubric, findings, na.keys(), plan=compiled.plan)
     labels.setdefault("complaint_types", [])
-    result: dict[str, Any] = {
+    result: ResultDict = {
         "conversation_id": conv.id,
         "agent_id": conv.agent_id,
         "team": conv.team,
@@ -219,7 +216,7 @@ def _score(conv: Conversation, compiled: CompiledRubric | Rubric):
     return result, s, compiled
 
 
-def explain_conversation(conv: Conversation, compiled: CompiledRubric | Rubric) -> dict[str, Any]:
+def explain_conversation(conv: Conversation, compiled: CompiledRubric) -> dict[str, Any]:
     """The result of one conversation laid out for a person (``qa explain``).
 
     Adds to the result: ``transcript`` (each turn with role, speaker, time, text and the indices of
@@ -238,7 +235,7 @@ def explain_conversation(conv: Conversation, compiled: CompiledRubric | Rubric) 
         counts[f["rule"]] = counts.get(f["rule"], 0) + 1
         if f["turn"] is not None:
             by_turn.setdefault(f["turn"], []).append(k)
-    prepared = Prepared(conv, compiled)
+    prepared = PreparedConversation(conv, compiled)
     transcript = []
     for i, t in enumerate(conv.turns):
         transcript.append({"turn": i, "role": t.role, "speaker": t.speaker, "time": prepared.turn_time(i),
@@ -260,9 +257,7 @@ def explain_conversation(conv: Conversation, compiled: CompiledRubric | Rubric) 
     return result
 
 
-def score_conversations(conversations: Iterable[Conversation], rubric: Rubric | CompiledRubric,
-                        **compile_options) -> Iterator[dict[str, Any]]:
+def score_conversations(conversations: Iterable[Conversation], compiled: CompiledRubric) -> Iterator[ResultDict]:
     """Score a stream of conversations lazily (memory stays flat)."""
-    compiled = rubric if isinstance(rubric, CompiledRubric) else compile_rubric(rubric, **compile_options)
     for conv in conversations:
         yield score_conversation(conv, compiled)

@@ -20,9 +20,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from qa.errors import ConfigError, InputError, did_you_mean
 from qa.eval.files import jsonl_objects, read_yaml
@@ -142,6 +143,7 @@ class Devset:
     data_dir: Path
     entries: list[Entry]
     sources: dict[str, Source]
+    readers: Mapping[str, Any] = field(default_factory=dict, repr=False)  # how the sources are read
     _by_key: dict[tuple[str, str], Entry] = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
@@ -176,7 +178,7 @@ class Devset:
             path = self._source_file(src)
             opts = ReadOptions(mapping=str(src.mapping) if src.mapping else None)
             problems: dict[str, str] = {}
-            for rec in read_records([str(path)], src.format, opts):
+            for rec in read_records([str(path)], src.format, opts, readers=self.readers):
                 if isinstance(rec, Conversation):
                     if rec.id in ids:
                         out[(corpus, rec.id)] = rec
@@ -212,8 +214,10 @@ class Devset:
         return out
 
 
-def load_devset(root: str | os.PathLike | None = None, data_dir: str | os.PathLike | None = None) -> Devset:
-    """Read a devset folder's ``sources.yaml`` and ``manifest.jsonl``, checking every key and value.
+def load_devset(root: str | os.PathLike | None = None, data_dir: str | os.PathLike | None = None, *,
+                readers: Mapping[str, Any]) -> Devset:
+    """Read a devset folder's ``sources.yaml`` and ``manifest.jsonl``, checking every key and value;
+    ``readers`` (``registry.readers``) read its conversations.
 
     A manifest entry listed in its corpus's reserved file is an error: reserved conversations are kept for
     independent measurement and never belong to the set.
@@ -224,7 +228,7 @@ def load_devset(root: str | os.PathLike | None = None, data_dir: str | os.PathLi
     data = default_data_dir(root, data_dir)
     sources = _load_sources(root / "sources.yaml", data)
     entries = _load_manifest(root / "manifest.jsonl", sources)
-    ds = Devset(root, data, entries, sources)
+    ds = Devset(root, data, entries, sources, readers)
     bad = ds.reserved_conflicts()
     if bad:
         e = bad[0]

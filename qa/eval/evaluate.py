@@ -13,7 +13,7 @@ returns an :class:`Evaluation` holding the cases, the judgements and the summary
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,10 +110,12 @@ def not_measured(targets: Targets, res: Resolved, rubric_id: str) -> list[str]:
     return out
 
 
-def evaluate(rubric: Rubric, pairs: list[Pair], targets: Targets | None = None) -> Evaluation:
-    """Score every pair's conversation once and count the judgements into a report."""
+def evaluate(rubric: Rubric, pairs: list[Pair], targets: Targets | None = None, *, checkers: Mapping[str, type],
+             embedders: Mapping[str, Any] | None = None) -> Evaluation:
+    """Score every pair's conversation once (the rubric compiled with ``checkers`` and ``embedders``, as
+    ``registry`` gives them) and count the judgements into a report."""
     targets = targets or load_targets()
-    compiled = compile_rubric(rubric)
+    compiled = compile_rubric(rubric, checkers, embedders=embedders)
     rules = [(cr.rule.id, tuple(cr.rule.tags)) for cr in compiled.rules]
     check_rules((p.record for p in pairs), {rid for rid, _ in rules}, rubric.id)
     res = resolve(targets, rules)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -200,8 +201,6 @@ def _scalar(value) -> str:
 
 
 def _entry_dict(e: FloorEntry, path: Path) -> dict[str, Any]:
-    import os
-
     d: dict[str, Any] = {"labels": os.path.relpath(e.labels, path.parent), "split": e.split}
     if e.devset.resolve() != path.parent.resolve():
         d["devset"] = os.path.relpath(e.devset, path.parent)

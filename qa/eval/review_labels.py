@@ -65,9 +65,9 @@ def labels_from_reviews(reviews: Iterable[dict], pass_mark_of: Callable[[str], f
     return out
 
 
-def export_from_store(store, pass_mark: float | None = None) -> tuple[list[dict[str, Any]], int]:
+def export_from_store(store, pass_mark: float | None = None, *, load_rubric=None) -> tuple[list[dict[str, Any]], int]:
     """Label records from a history store's reviews; also how many manual scores got no verdict because
-    their pass mark is unknown."""
+    their pass mark is unknown (``load_rubric`` finds a result's rubric, for its pass mark)."""
     cache: dict = {}
     missing: set[str] = set()
 
@@ -78,7 +78,7 @@ def export_from_store(store, pass_mark: float | None = None) -> tuple[list[dict[
             ref = store.latest_result(cid).get("rubric") or {}
         except QAError:
             ref = {}
-        rb = rubric_for(ref, cache) if ref else None
+        rb = rubric_for(ref, cache, load_rubric=load_rubric) if ref else None
         if rb is None:
             missing.add(cid)
             return None

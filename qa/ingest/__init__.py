@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from qa.errors import InputError
+from qa.errors import ConfigError, InputError, QAError, did_you_mean
 from qa.ingest.base import Reader, ReadOptions
+from qa.ingest.encoding import read_head
+from qa.ingest.mapping import load_mapping
 from qa.model import Conversation, Reject, SourceRef
 
 __all__ = ["ReadOptions", "ReadStats", "Reader", "pick_reader", "read_conversations", "read_records"]
@@ -45,14 +47,19 @@ class ReadStats:
         return {"files": self.files, "read": self.read, "accepted": self.accepted, "rejected": self.rejected,
                 "turns": self.turns, "reasons": dict(self.reasons)}
 
-    def merge(self, state: dict) -> None:
-        """Add counts from another ReadStats' :meth:`to_dict` (a pool chunk, a Dask partition)."""
-        self.files += state["files"]
-        self.read += state["read"]
-        self.accepted += state["accepted"]
-        self.rejected += state["rejected"]
-        self.turns += state["turns"]
-        for k, v in state["reasons"].items():
+    @classmethod
+    def from_dict(cls, d: dict) -> ReadStats:
+        """The counts of a :meth:`to_dict` (a checkpoint, a Dask partition's summary)."""
+        return cls(d["read"], d["accepted"], d["rejected"], d["turns"], d["files"], dict(d["reasons"]))
+
+    def merge(self, other: ReadStats) -> None:
+        """Add another ReadStats' counts (a pool chunk, a Dask partition) to these."""
+        self.files += other.files
+        self.read += other.read
+        self.accepted += other.accepted
+        self.rejected += other.rejected
+        self.turns += other.turns
+        for k, v in other.reasons.items():
             self.reasons[k] = self.reasons.get(k, 0) + v
 
 
@@ -66,30 +73,20 @@ def problem_kind(rej: Reject) -> str:
     return f"{key}: {reason[:70]}"
 
 
-def _readers() -> dict[str, Reader]:
-    from qa.plugins import registry
-
-    return registry().readers
-
-
-def pick_reader(path: str, fmt: str = "auto", options: ReadOptions | None = None) -> Reader:
-    """The reader for ``path``: by name, or by extension and content when ``fmt`` is ``auto``.
+def pick_reader(path: str, fmt: str = "auto", options: ReadOptions | None = None, *,
+                readers: Mapping[str, Reader]) -> Reader:
+    """The reader for ``path`` among ``readers`` (name → reader, e.g. ``registry.readers``): by name,
+    or by extension and content when ``fmt`` is ``auto``.
 
     With a mapping file and ``auto``, the mapping's ``format:`` decides (default: by extension, csv).
     A file no reader recognises, or that several recognise, is an error naming the formats.
     """
-    from qa.errors import QAError, did_you_mean
 
-    readers = _readers()
     names = ", ".join(sorted(readers))
     if fmt == "auto" and options is not None and options.mapping:
-        from qa.ingest.mapping import load_mapping
-
         spec = load_mapping(options.mapping)
         fmt = spec.format or ("tsv" if path.lower().endswith((".tsv", ".tab", ".txt")) else "csv")
         if fmt not in readers:
-            from qa.errors import ConfigError
-
             raise ConfigError(f"unknown format {fmt!r}; available: {names}", path=options.mapping,
                               line=spec.line("format"), field="format", hint=did_you_mean(fmt, readers))
     if fmt != "auto":
@@ -100,7 +97,6 @@ def pick_reader(path: str, fmt: str = "auto", options: ReadOptions | None = None
         raise InputError("no such file", path=path)
     if os.path.isdir(path):
         raise InputError("is a directory; pass the files inside it (a shell glob works)", path=path)
-    from qa.ingest.encoding import read_head
 
     head = read_head(path, SNIFF_BYTES)
 
@@ -133,15 +129,16 @@ def pick_reader(path: str, fmt: str = "auto", options: ReadOptions | None = None
 
 
 def read_records(paths: Iterable[str], fmt: str = "auto", options: ReadOptions | None = None,
-                 stats: ReadStats | None = None) -> Iterator[Conversation | Reject]:
-    """Yield every conversation and reject from ``paths`` in order, counting them in ``stats``.
+                 stats: ReadStats | None = None, *, readers: Mapping[str, Reader]) -> Iterator[Conversation | Reject]:
+    """Yield every conversation and reject from ``paths`` in order, counting them in ``stats``;
+    ``readers`` (name → reader, e.g. ``registry.readers``) are the formats to pick from.
 
     Duplicate conversation ids (within or across files) are rejected after the first.
     """
     options = options or ReadOptions()
     stats = stats if stats is not None else ReadStats()
     seen: set[str] = set()
-    for path, reader in _sources(paths, fmt, options):
+    for path, reader in _sources(paths, fmt, options, readers):
         stats.files += 1
         for rec in _guarded(reader, path, options):
             if isinstance(rec, Reject):
@@ -159,13 +156,14 @@ def read_records(paths: Iterable[str], fmt: str = "auto", options: ReadOptions |
             yield rec
 
 
-def _sources(paths: Iterable[str], fmt: str, options: ReadOptions) -> Iterator[tuple[str, Reader]]:
+def _sources(paths: Iterable[str], fmt: str, options: ReadOptions, readers: Mapping[str, Reader]
+             ) -> Iterator[tuple[str, Reader]]:
     """Each input file with its reader; a directory is expanded by the reader that knows its layout."""
     for path in paths:
         if os.path.isdir(path):
-            candidates = list(_readers().values())
+            candidates = list(readers.values())
             if fmt != "auto":
-                candidates = [pick_reader(path, fmt, options)]
+                candidates = [pick_reader(path, fmt, options, readers=readers)]
             found = [(r, r.files_in(path)) for r in candidates]
             found = [(r, files) for r, files in found if files]
             if len(found) != 1:
@@ -174,7 +172,7 @@ def _sources(paths: Iterable[str], fmt: str, options: ReadOptions) -> Iterator[t
             for f in files:
                 yield f, reader
             continue
-        yield path, pick_reader(path, fmt, options)
+        yield path, pick_reader(path, fmt, options, readers=readers)
 
 
 def _guarded(reader: Reader, path: str, options: ReadOptions) -> Iterator[Conversation | Reject]:
@@ -182,7 +180,6 @@ def _guarded(reader: Reader, path: str, options: ReadOptions) -> Iterator[Conver
 
     Configuration mistakes (a bad mapping file) still stop the run.
     """
-    from qa.errors import ConfigError
 
     try:
         yield from reader.read(path, options)
@@ -194,11 +191,12 @@ def _guarded(reader: Reader, path: str, options: ReadOptions) -> Iterator[Conver
 
 
 def read_conversations(paths: Iterable[str] | str, fmt: str = "auto", options: ReadOptions | None = None,
-                       stats: ReadStats | None = None, on_reject=None) -> Iterator[Conversation]:
+                       stats: ReadStats | None = None, on_reject=None, *, readers: Mapping[str, Reader]
+                       ) -> Iterator[Conversation]:
     """Yield only the conversations; rejects go to ``on_reject`` (a callable) if given."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [os.fspath(paths)]
-    for rec in read_records([os.fspath(p) for p in paths], fmt, options, stats):
+    for rec in read_records([os.fspath(p) for p in paths], fmt, options, stats, readers=readers):
         if isinstance(rec, Reject):
             if on_reject is not None:
                 on_reject(rec)

@@ -25,9 +25,10 @@ from typing import Any
 
 from qa.errors import InputError
 from qa.ingest.base import Reader, ReadOptions
-from qa.ingest.common import Settings, build, settings, stem, turn_lines
+from qa.ingest.common import Settings, build, parse_when, settings, stem, turn_lines
 from qa.ingest.encoding import detect_encoding, iter_lines, read_head
 from qa.ingest.jsondoc import head_text
+from qa.ingest.roles import unknown_role_hint
 from qa.model import Conversation, Reject, SourceRef
 
 _SPEAKER = r"(?P<speaker>[^\s:：\[\]][^:：\[\]]{0,39}?)"
@@ -146,8 +147,6 @@ class _Conv:
         speaker = (groups["speaker"] or "").strip()
         role = cfg.role(speaker)
         if role is None:
-            from qa.ingest.roles import unknown_role_hint
-
             self.fail(no, f"unknown speaker {speaker!r}", "speaker", raw, hint=unknown_role_hint(speaker))
             return
         turn: dict[str, Any] = {"role": role, "text": groups["text"] or ""}
@@ -167,8 +166,6 @@ class _Conv:
 
     def _time(self, groups: dict[str, str | None], cfg: Settings) -> datetime | None:
         if groups.get("ts"):
-            from qa.ingest.common import parse_when
-
             try:
                 return parse_when(groups["ts"], None, cfg.tz)
             except InputError as exc:

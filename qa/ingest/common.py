@@ -13,6 +13,7 @@ from typing import Any
 from qa.errors import ConfigError, InputError, QAError
 from qa.ingest.base import ReadOptions
 from qa.ingest.canonical import conversation_from_dict
+from qa.ingest.encoding import check_encoding_name
 from qa.ingest.mapping import MappingSpec, load_mapping, parse_offset
 from qa.ingest.roles import parse_role_map, role_for
 from qa.model import Conversation, Reject, SourceRef
@@ -48,8 +49,6 @@ def settings(options: ReadOptions) -> Settings:
         except ValueError as exc:
             raise ConfigError(str(exc), field="--timezone") from None
     if options.encoding:
-        from qa.ingest.encoding import check_encoding_name
-
         try:
             check_encoding_name(options.encoding)
         except InputError as exc:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from qa.ingest import ReadOptions, ReadStats, read_records
+from qa.ingest import Reader, ReadOptions, ReadStats, read_records
+from qa.ingest.schema import schema_problems
 from qa.model import FORMAT_VERSION, Reject
 
 PROGRESS_MIN_BYTES = 4 * 1024 * 1024
@@ -26,11 +27,12 @@ class Outcome:
 
 
 def ingest(paths: list[str], out, fmt: str = "auto", options: ReadOptions | None = None,
-           on_reject: Callable[[Reject], None] | None = None, keep: int = 5) -> Outcome:
+           on_reject: Callable[[Reject], None] | None = None, keep: int = 5, *, readers: Mapping[str, Reader]
+           ) -> Outcome:
     """Write each accepted conversation of ``paths`` as one canonical JSON line to ``out``."""
     options = options or ReadOptions()
     outcome = Outcome(ReadStats())
-    for rec in read_records(paths, fmt, options, outcome.stats):
+    for rec in read_records(paths, fmt, options, outcome.stats, readers=readers):
         if isinstance(rec, Reject):
             _note(outcome, rec, on_reject, keep)
             continue
@@ -39,15 +41,15 @@ def ingest(paths: list[str], out, fmt: str = "auto", options: ReadOptions | None
 
 
 def validate(paths: list[str], fmt: str = "auto", options: ReadOptions | None = None,
-             on_reject: Callable[[Reject], None] | None = None, keep: int = 5) -> Outcome:
+             on_reject: Callable[[Reject], None] | None = None, keep: int = 5, *, readers: Mapping[str, Reader]
+             ) -> Outcome:
     """Read everything without writing; canonical JSONL lines are also checked against the JSON Schema,
     and every converted conversation is checked to serialise to a schema-valid line."""
-    from qa.ingest.schema import schema_problems
 
     options = options or ReadOptions()
     options.extra = {**options.extra, "schema": True}
     outcome = Outcome(ReadStats())
-    for rec in read_records(paths, fmt, options, outcome.stats):
+    for rec in read_records(paths, fmt, options, outcome.stats, readers=readers):
         if isinstance(rec, Reject):
             _note(outcome, rec, on_reject, keep)
             continue

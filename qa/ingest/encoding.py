@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from qa.errors import InputError
+from qa.rules.text.normalize import simplified_to_traditional
 
 SNIFF_BYTES = 64 * 1024
 
@@ -180,7 +181,6 @@ def _common_chars() -> frozenset[str]:
                 chars.add(bytes((lead, trail)).decode("gb2312"))
             except UnicodeDecodeError:
                 continue
-    from qa.rules.text.normalize import simplified_to_traditional
 
     for c in list(chars):
         chars.update(simplified_to_traditional(c))

@@ -3,6 +3,7 @@ at a time (ABCD, SereTOD), so memory does not grow with the number of conversati
 
 from __future__ import annotations
 
+import codecs
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -50,7 +51,6 @@ def iter_array(path: str, encoding: str | None, max_bytes: int, progress=None
     with open_binary(path) as fh:
         head = fh.read(1 << 16)
         enc = detect_encoding(head, encoding)
-        import codecs
 
         decoder = codecs.getincrementaldecoder(enc.name)("strict")
         data = head[enc.bom:]

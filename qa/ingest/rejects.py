@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from qa.io import atomic_output
 from qa.model import Reject
 
 
@@ -20,8 +21,6 @@ class RejectsWriter:
 
     def __enter__(self):
         if self.path:
-            from qa.io import atomic_output
-
             self._cm = atomic_output(self.path)
             self._fh = self._cm.__enter__()
         return self

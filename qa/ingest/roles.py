@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from qa.errors import InputError
 from qa.model import ROLES
+from qa.rules.text.normalize import NormalizeOptions, normalize_text
 
 BUILTIN_ROLES: dict[str, str] = {
     # agent side
@@ -79,7 +80,6 @@ def _plain(key: str) -> str:
     """Simplified, half-width form of a speaker name, so 客戶 and ＡＧＥＮＴ are recognised."""
     if key.isascii():
         return key
-    from qa.rules.text.normalize import NormalizeOptions, normalize_text
 
     return normalize_text(key, NormalizeOptions(t2s=True, width=True, lowercase=True, whitespace=True)).text
 

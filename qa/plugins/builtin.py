@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qa import hookimpl
+from qa.plugins.hookspecs import hookimpl
 
 RUBRICS_DIR = Path(__file__).resolve().parents[1] / "rubrics"
 

@@ -19,9 +19,11 @@ The builtin checkers, readers and reporters register through these same hooks
 (``qa/plugins/builtin.py``); nothing builtin is privileged. An implementation may accept a subset of
 a hook's arguments, so new arguments can be added without breaking existing plugins.
 
-Registration hooks are called once, when the plugin manager is built (the first time qa needs a
-checker, reader, reporter, rubric or command), by calling each plugin's implementation directly, so
-everything a plugin registers is attributed to it in ``qa plugins list``. An exception raised there
+Registration hooks are called once per registry, the first time it is asked for that kind of thing
+(checkers, readers, reporters, rubric directories, commands: ``qa --help`` only asks for commands).
+Each plugin's implementations are called on their own — ``@hookimpl(specname="qa_checkers")`` on a
+function of another name counts too — so everything a plugin registers is attributed to it in
+``qa plugins list``. An exception raised there
 stops qa with an error naming the plugin and suggesting ``--plugins-disable NAME``. Observer hooks
 (``qa_run_*``, ``qa_conversation_scored``) are called through pluggy for every plugin, in
 registration order.
@@ -46,6 +48,8 @@ from __future__ import annotations
 import pluggy
 
 hookspec = pluggy.HookspecMarker("qa")
+hookimpl = pluggy.HookimplMarker("qa")
+"""Decorator marking a function as an implementation of a qa hook (plugins import it as ``qa.hookimpl``)."""
 
 
 # -- registration ------------------------------------------------------------------------------
@@ -157,7 +161,7 @@ def qa_run_start(run):
     :param run: a dict with ``rubric`` ({id, version, hash}), ``sources`` (list of paths) and
         ``started_at`` (ISO time).
 
-    Called by ``qa score`` (``qa.run.runner.score_stream``), not by the library's
+    Called by ``qa score`` (``qa.run.run``), not by the library's
     ``score_conversations``. An exception raised here stops the run.
 
     Since 0.1.

@@ -1,12 +1,18 @@
-"""The plugin manager: builtins, ``qa`` entry points and ad-hoc ``--plugin`` modules.
+"""The plugin registry: a value built once from explicit options and handed to whoever needs it.
 
-Everything qa can do is looked up here: checkers, readers, reporters, rubric directories and
-extra commands. Build it with :func:`get_registry` (cached per set of options); tests call
-:func:`reset` to start clean.
+Like pytest's config carrying its plugin manager, a :class:`Registry` is built by the caller — the
+CLI from its flags and config, the library facade (:mod:`qa.api`) for library users, a test for
+itself — and passed on: ``load_rubric(…, checkers=registry.checkers, search_paths=…)``,
+``compile_rubric(rubric, registry.checkers)``, ``read_records(…, readers=registry.readers)``. Nothing
+in qa reads a process-wide registry.
 
-Environment:
-  ``QA_PLUGINS=a,b``      load only these entry points (the builtins always load);
-  ``QA_TRACE_HOOKS=1``    print every hook call to stderr.
+What plugins register is collected through pluggy's hook implementations (so ``specname``
+implementations count) the first time each kind is asked for: ``qa --help`` only collects commands.
+
+Environment (read by :meth:`PluginOptions.from_env`, never elsewhere):
+  ``QA_PLUGINS=a,b``       load only these entry points (the builtins always load);
+  ``QA_TRACE_HOOKS=1``     print every hook call to stderr;
+  ``QA_RUBRIC_PATH=d1:d2`` rubric directories searched before the plugins' ones.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import importlib
 import os
 import sys
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -22,10 +29,30 @@ from typing import Any
 import pluggy
 
 from qa.errors import PluginError
-from qa.plugins import hookspecs
+from qa.plugins import builtin, hookspecs
+from qa.version import __version__
 
 ENTRY_POINT_GROUP = "qa"
 BUILTIN_NAME = "builtin"
+
+
+@dataclass(frozen=True)
+class PluginOptions:
+    """Which plugins to load and where rubrics live: everything a registry is built from (picklable)."""
+
+    modules: tuple[str, ...] = ()        # --plugin MODULE and ``plugins = [...]`` in the config
+    disabled: tuple[str, ...] = ()       # --plugins-disable NAME and ``plugins-disable``
+    only: tuple[str, ...] | None = None  # entry points to load (None: all installed); builtins always load
+    rubric_path: tuple[str, ...] = ()    # directories searched for rubrics before the plugins' ones
+    trace: bool = False                  # print every hook call to stderr
+
+    @classmethod
+    def from_env(cls, modules=(), disabled=(), environ=None) -> PluginOptions:
+        """These options completed from ``QA_PLUGINS``, ``QA_RUBRIC_PATH`` and ``QA_TRACE_HOOKS``."""
+        env = os.environ if environ is None else environ
+        only = tuple(s.strip() for s in env.get("QA_PLUGINS", "").split(",") if s.strip()) or None
+        rubric_path = tuple(p for p in env.get("QA_RUBRIC_PATH", "").split(os.pathsep) if p)
+        return cls(tuple(modules), tuple(disabled), only, rubric_path, bool(env.get("QA_TRACE_HOOKS")))
 
 
 @dataclass
@@ -53,35 +80,119 @@ class PluginInfo:
     def is_builtin(self) -> bool:
         return self.name == BUILTIN_NAME
 
+    def bare(self) -> PluginInfo:
+        """This plugin without what it registered (how a listing shows it when it is broken)."""
+        return PluginInfo(self.name, self.module, self.distribution, self.version, source=self.source)
 
-@dataclass
+
 class Registry:
-    """Everything the plugins registered, by name."""
+    """The loaded plugins and, collected on first use, what they registered by name."""
 
-    pm: pluggy.PluginManager
-    plugins: dict[str, PluginInfo]
-    checkers: dict[str, type]
-    readers: dict[str, Any]
-    reporters: dict[str, Any]
-    rubric_paths: list[Path]
-    commands: list[Any]
-    embedders: dict[str, Any] = field(default_factory=dict)
+    def __init__(self, pm: pluggy.PluginManager, plugins: dict[str, PluginInfo], options: PluginOptions):
+        self.pm = pm
+        self.plugins = plugins
+        self.options = options
 
-    def checker(self, name: str):
+    @classmethod
+    def build(cls, options: PluginOptions | None = None) -> Registry:
+        """Load the builtins, the ``qa`` entry points and the ``--plugin`` modules these options name."""
+        return _build(options if options is not None else PluginOptions.from_env())
+
+    @property
+    def hook(self):
+        """pluggy's hook caller, for the observer hooks (``qa_run_start`` …)."""
+        return self.pm.hook
+
+    @cached_property
+    def checkers(self) -> dict[str, type]:
+        return self._named("qa_checkers", "checkers")
+
+    @cached_property
+    def readers(self) -> dict[str, Any]:
+        return self._named("qa_readers", "readers")
+
+    @cached_property
+    def reporters(self) -> dict[str, Any]:
+        return self._named("qa_reporters", "reporters")
+
+    @cached_property
+    def embedders(self) -> dict[str, Any]:
+        """Embedding backends for ``similar`` rules (:mod:`qa.rules.text.embeddings`)."""
+        return self._named("qa_embedders", "embedders")
+
+    @cached_property
+    def commands(self) -> list[Any]:
+        return list(self._named("qa_commands", "commands").values())
+
+    @cached_property
+    def rubric_paths(self) -> list[Path]:
+        """The plugins' rubric directories in registration order (the builtins first)."""
+        paths: list[Path] = []
+        for info, items in self._implementations("qa_rubric_paths"):
+            for p in items:
+                paths.append(Path(p))
+                info.rubric_paths.append(str(p))
+        return paths
+
+    def rubric_search_paths(self) -> list[Path]:
+        """Where a bare rubric name is looked for: ``QA_RUBRIC_PATH`` first, then the plugins' directories."""
+        return [Path(p) for p in self.options.rubric_path] + self.rubric_paths
+
+    def checker(self, name: str) -> type:
         return self.checkers[name]
 
+    def collect(self) -> Registry:
+        """Collect every kind now (a listing needs them all; errors surface here)."""
+        for kind in ("checkers", "readers", "reporters", "embedders", "rubric_paths", "commands"):
+            getattr(self, kind)
+        return self
 
-def _new_manager() -> pluggy.PluginManager:
+    def _implementations(self, hook_name: str):
+        """``(plugin info, returned items)`` per implementation of a registration hook, in plugin order.
+
+        Each implementation is called on its own, so what it returns is attributed to its plugin and
+        its failure names it. Implementations registered under another function name with
+        ``@hookimpl(specname=...)`` count like any other.
+        """
+        by_plugin: dict[str, list] = {}
+        for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
+            by_plugin.setdefault(impl.plugin_name, []).append(impl)
+        for name, info in self.plugins.items():
+            for impl in by_plugin.get(name, ()):
+                try:
+                    items = list(impl.function() or [])
+                except Exception as exc:
+                    raise _fail(f"plugin {name!r} failed in {hook_name}(): {type(exc).__name__}: {exc}", name,
+                                f"fix or uninstall it, or run with --plugins-disable {name}", info.bare()) from exc
+                yield info, items
+
+    def _named(self, hook_name: str, attr: str) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        owner: dict[str, str] = {}
+        what = attr[:-1]
+        for info, items in self._implementations(hook_name):
+            for item in items:
+                name = getattr(item, "name", None)
+                if not name:
+                    raise _fail(f"plugin {info.name!r} registered a {what} without a name: {item!r}", info.name,
+                                info=info.bare())
+                prev = owner.get(name)
+                if prev is not None and prev != info.name:
+                    raise _fail(f"{what} {name!r} is registered by both plugin {prev!r} and plugin {info.name!r}",
+                                info.name, f"disable one with --plugins-disable {info.name}", info.bare())
+                owner[name] = info.name
+                found[name] = item
+                getattr(info, attr).append(name)
+        return found
+
+
+def _new_manager(trace: bool) -> pluggy.PluginManager:
     pm = pluggy.PluginManager("qa")
     pm.add_hookspecs(hookspecs)
-    if os.environ.get("QA_TRACE_HOOKS"):
+    if trace:
         pm.trace.root.setwriter(lambda s: print(s, end="", file=sys.stderr))
         pm.enable_tracing()
     return pm
-
-
-def _entry_points():
-    return list(metadata.entry_points(group=ENTRY_POINT_GROUP))
 
 
 def _fail(message: str, plugin: str, hint: str | None = None, info: PluginInfo | None = None) -> PluginError:
@@ -152,100 +263,22 @@ def _distribution_of(modname: str) -> tuple[str | None, str | None]:
         return names[0], None
 
 
-def _collect(pm, infos: dict[str, PluginInfo]) -> Registry:
-    checkers: dict[str, type] = {}
-    readers: dict[str, Any] = {}
-    reporters: dict[str, Any] = {}
-    embedders: dict[str, Any] = {}
-    rubric_paths: list[Path] = []
-    commands: list[Any] = []
-    owner: dict[tuple[str, str], str] = {}
-
-    def claim(kind: str, name: str, plugin: str) -> None:
-        prev = owner.get((kind, name))
-        if prev is not None and prev != plugin:
-            raise _fail(f"{kind} {name!r} is registered by both plugin {prev!r} and plugin {plugin!r}", plugin,
-                        f"disable one with --plugins-disable {plugin}")
-        owner[(kind, name)] = plugin
-
-    def collect_one(plugin, plugin_name: str, info: PluginInfo) -> None:
-        for hook_name, target, attr in (
-            ("qa_checkers", checkers, "checkers"),
-            ("qa_readers", readers, "readers"),
-            ("qa_reporters", reporters, "reporters"),
-            ("qa_embedders", embedders, "embedders"),
-        ):
-            for item in _call_hook(plugin, plugin_name, hook_name):
-                name = getattr(item, "name", None)
-                if not name:
-                    raise _fail(f"plugin {plugin_name!r} registered a {attr[:-1]} without a name: {item!r}",
-                                plugin_name)
-                claim(attr[:-1], name, plugin_name)
-                target[name] = item
-                getattr(info, attr).append(name)
-        for p in _call_hook(plugin, plugin_name, "qa_rubric_paths"):
-            rubric_paths.append(Path(p))
-            info.rubric_paths.append(str(p))
-        for cmd in _call_hook(plugin, plugin_name, "qa_commands"):
-            claim("command", cmd.name, plugin_name)
-            commands.append(cmd)
-            info.commands.append(cmd.name)
-
-    for plugin_name, info in infos.items():
-        plugin = pm.get_plugin(plugin_name)
-        if plugin is None:
-            continue
-        info.hooks = sorted(caller.name for caller in pm.get_hookcallers(plugin) or [])
-        try:
-            collect_one(plugin, plugin_name, info)
-        except PluginError as exc:
-            if getattr(exc, "info", None) is None:
-                exc.info = PluginInfo(info.name, info.module, info.distribution, info.version, source=info.source)
-            raise
-    return Registry(pm, infos, checkers, readers, reporters, rubric_paths, commands, embedders)
-
-
-def _call_hook(plugin, plugin_name: str, hook_name: str) -> list:
-    """Call one plugin's registration hook; its failure is a PluginError naming the plugin."""
-    impl = getattr(plugin, hook_name, None)
-    if impl is None:
-        return []
-    try:
-        return list(impl() or [])
-    except Exception as exc:
-        raise _fail(f"plugin {plugin_name!r} failed in {hook_name}(): {type(exc).__name__}: {exc}", plugin_name,
-                    f"fix or uninstall it, or run with --plugins-disable {plugin_name}") from exc
-
-
-_CACHE: dict[tuple, Registry] = {}
-
-
-def get_registry(extra_modules: tuple[str, ...] = (), disabled: tuple[str, ...] = ()) -> Registry:
-    """The plugin registry for these options, built once per process."""
-    key = (tuple(extra_modules), tuple(sorted(disabled)))
-    reg = _CACHE.get(key)
-    if reg is not None:
-        return reg
-    pm = _new_manager()
+def _build(options: PluginOptions) -> Registry:
+    pm = _new_manager(options.trace)
     infos: dict[str, PluginInfo] = {}
-    only = {s.strip() for s in os.environ.get("QA_PLUGINS", "").split(",") if s.strip()}
-    for ep in sorted(_entry_points(), key=lambda ep: ep.name != BUILTIN_NAME):  # builtins first
-        if ep.name in disabled:
+    entry_points = sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name != BUILTIN_NAME)
+    for ep in entry_points:  # builtins first
+        if ep.name in options.disabled or ep.name in infos:
             continue
-        if only and ep.name not in only and ep.name != BUILTIN_NAME:
-            continue
-        if ep.name in infos:
+        if options.only is not None and ep.name not in options.only and ep.name != BUILTIN_NAME:
             continue
         _register_entry_point(pm, ep, infos)
-    if BUILTIN_NAME not in infos and BUILTIN_NAME not in disabled:
+    if BUILTIN_NAME not in infos and BUILTIN_NAME not in options.disabled:
         # Running from a source tree without an installed distribution.
-        from qa.plugins import builtin as builtin_plugin
-
-        pm.register(builtin_plugin, name=BUILTIN_NAME)
-        infos[BUILTIN_NAME] = PluginInfo(BUILTIN_NAME, builtin_plugin.__name__, "qa", _qa_version(),
-                                         source="builtin")
-    for modname in extra_modules:
-        if modname not in disabled:
+        pm.register(builtin, name=BUILTIN_NAME)
+        infos[BUILTIN_NAME] = PluginInfo(BUILTIN_NAME, builtin.__name__, "qa", __version__, source="builtin")
+    for modname in options.modules:
+        if modname not in options.disabled:
             _register_module(pm, modname, infos)
     try:
         pm.check_pending()
@@ -253,46 +286,16 @@ def get_registry(extra_modules: tuple[str, ...] = (), disabled: tuple[str, ...] 
         name = pm.get_name(exc.plugin) if exc.plugin is not None else "?"
         raise _fail(f"plugin {name!r} implements a hook qa does not define: {exc}", name,
                     "see docs/hooks.md for the hook names; a typo in a hook name is the usual cause") from None
-    reg = _collect(pm, infos)
-    _CACHE[key] = reg
-    return reg
+    for name, info in infos.items():
+        plugin = pm.get_plugin(name)
+        info.hooks = sorted(caller.name for caller in pm.get_hookcallers(plugin) or [])
+    return Registry(pm, infos, options)
 
 
-def set_default_options(extra_modules: tuple[str, ...] = (), disabled: tuple[str, ...] = ()) -> None:
-    """Make these the options :func:`registry` uses (set once by the CLI from flags and config)."""
-    global _DEFAULT_OPTIONS
-    _DEFAULT_OPTIONS = (tuple(extra_modules), tuple(disabled))
-
-
-_DEFAULT_OPTIONS: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
-
-
-def default_options() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The ``(extra_modules, disabled)`` options :func:`registry` uses."""
-    return _DEFAULT_OPTIONS
-
-
-def registry() -> Registry:
-    """The registry for the process-wide default options."""
-    return get_registry(*_DEFAULT_OPTIONS)
-
-
-def reset() -> None:
-    """Forget every built registry (for tests)."""
-    _CACHE.clear()
-    set_default_options()
-
-
-def _qa_version() -> str:
-    from qa import __version__
-
-    return __version__
-
-
-def plugin_listing(reg: Registry | None = None, include_builtin: bool = False) -> list[dict[str, Any]]:
+def plugin_listing(reg: Registry, include_builtin: bool = False) -> list[dict[str, Any]]:
     """One dict per loaded plugin for ``qa plugins list``: name, distribution, version, source, hooks
     and what it registered (rubrics as names, i.e. the YAML files in its rubric directories)."""
-    reg = reg if reg is not None else registry()
+    reg.collect()
     rows = []
     for info in reg.plugins.values():
         if info.is_builtin and not include_builtin:
@@ -304,15 +307,15 @@ def plugin_listing(reg: Registry | None = None, include_builtin: bool = False) -
     return rows
 
 
-def diagnose(extra_modules: tuple[str, ...] = (), disabled: tuple[str, ...] = (),
-             include_builtin: bool = False) -> list[dict[str, Any]]:
+def diagnose(options: PluginOptions, include_builtin: bool = False) -> list[dict[str, Any]]:
     """Like :func:`plugin_listing` for these options, but a plugin that fails to load is listed with its
     ``error`` (and left out) instead of stopping the listing; the others are listed as usual."""
-    skip = list(disabled)
+    skip = list(options.disabled)
     broken: list[dict[str, Any]] = []
     while True:
         try:
-            reg = get_registry(tuple(extra_modules), tuple(skip))
+            reg = Registry.build(PluginOptions(options.modules, tuple(skip), options.only, options.rubric_path,
+                                               options.trace)).collect()
             break
         except PluginError as exc:
             name = getattr(exc, "plugin", None)

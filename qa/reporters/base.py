@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import IO, Any, ClassVar
 
+from qa.model import ResultDict
+
 
 class Reporter:
     """Base class for reporters registered through the ``qa_reporters`` hook.
@@ -20,7 +22,7 @@ class Reporter:
     extension: ClassVar[str] = ".txt"
     description: ClassVar[str] = ""
 
-    def write_results(self, results: Iterable[dict[str, Any]], out: IO, options: dict[str, Any]) -> None:
+    def write_results(self, results: Iterable[ResultDict], out: IO, options: dict[str, Any]) -> None:
         raise NotImplementedError
 
     def write_scorecard(self, scorecard: Any, out: IO, options: dict[str, Any]) -> None:

@@ -17,6 +17,6 @@ class HtmlReporter(Reporter):
         results = list(results)
         convs = options.get("conversations")
         if convs is None:
-            convs = load_transcripts(results)
+            convs = load_transcripts(results, readers=options["readers"])
         out.write(render_report(results, conversations=convs, policy=options.get("policy"),
                                 title=options.get("title") or "qa report"))

@@ -8,12 +8,18 @@ nonce lets only the report's own script run and blocks any network access.
 
 from __future__ import annotations
 
+import copy
+import os
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from qa.ingest import read_conversations
+from qa.ingest.base import Reader
+from qa.reporters import charts
+from qa.results.redact import find_pii, redact_result
 from qa.results.scorecard import Policy, aggregate, complaint_types
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -49,7 +55,6 @@ def _time_label(turn: dict) -> str:
 
 def redacted_pieces(text: str, spans: list[tuple[int, int, int]]) -> list[tuple[str, list[int]]]:
     """Like :func:`segments`, with personal data replaced by its tag ([PHONE] …) and highlights kept in place."""
-    from qa.results.redact import find_pii
 
     pii = find_pii(text)
     pieces = segments(text, spans + [(s, e, -1 - k) for k, (s, e, _) in enumerate(pii)])
@@ -92,14 +97,8 @@ def _over_time_period(results: list[dict]) -> str:
 
 def build_context(results: Iterable[dict], conversations: dict[str, dict] | None = None,
                   policy: Policy | None = None, title: str = "qa report", redact: bool = False) -> dict[str, Any]:
-    from qa.reporters import charts
-
     results = list(results)
     if redact:
-        import copy
-
-        from qa.results.redact import redact_result
-
         results = [redact_result(copy.deepcopy(r)) for r in results]
     conversations = conversations or {}
     policy = policy or Policy()
@@ -155,13 +154,10 @@ def render_report(results: Iterable[dict], conversations: dict[str, dict] | None
     return env.get_template("report.html.j2").render(**ctx)
 
 
-def load_transcripts(results: list[dict], paths: Iterable[str] = ()) -> dict[str, dict]:
-    """Conversations (canonical dicts) for the results' ids, read from ``paths`` — or, when none are
-    given, from the files named in the results' ``source`` that still exist."""
-    import os
-
-    from qa.ingest import read_conversations
-
+def load_transcripts(results: list[dict], paths: Iterable[str] = (), *, readers: Mapping[str, Reader]
+                     ) -> dict[str, dict]:
+    """Conversations (canonical dicts) for the results' ids, read from ``paths`` with ``readers`` — or,
+    when no paths are given, from the files named in the results' ``source`` that still exist."""
     wanted = {r["conversation_id"] for r in results}
     paths = list(paths)
     if not paths:
@@ -174,7 +170,7 @@ def load_transcripts(results: list[dict], paths: Iterable[str] = ()) -> dict[str
         paths = seen
     out: dict[str, dict] = {}
     if paths:
-        for conv in read_conversations(paths):
+        for conv in read_conversations(paths, readers=readers):
             if conv.id in wanted:
                 out[conv.id] = conv.to_dict()
     return out

@@ -22,6 +22,7 @@ from typing import Any
 
 from qa.errors import InputError
 from qa.eval.metrics import cohen_kappa
+from qa.store import finding_key
 
 YES = {"1", "yes", "y", "true", "t", "pass", "passed", "是", "对", "通过", "合格", "违规"}
 NO = {"0", "no", "n", "false", "f", "fail", "failed", "否", "错", "不通过", "不合格", "未违规"}
@@ -84,7 +85,6 @@ def verdicts_from_reviews(results: Iterable[dict], reviews: Iterable[dict]) -> H
     """Human verdicts from ``qa review``: a rule is violated in a conversation when a QA lead marked one of
     its findings right, and not violated when every reviewed finding of it was marked wrong; manual
     scores are human scores."""
-    from qa.store import finding_key
 
     latest: dict[tuple[str, str], str] = {}
     out = HumanVerdicts()

@@ -6,11 +6,18 @@ not a result is an :class:`~qa.errors.InputError` naming file and line.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
-from collections.abc import Iterable, Iterator
+import sys
+from collections.abc import Callable, Iterable, Iterator
 
-from qa.errors import ConfigError, InputError
+from qa.errors import ConfigError, InputError, QAError
+from qa.model import ResultDict
+from qa.results.reviews import apply_reviews
+from qa.results.scorecard import Policy, policy_from_dict
+from qa.rules.rubric.model import Rubric
+from qa.store import Store
 
 REQUIRED = ("conversation_id", "score", "passed")
 
@@ -38,9 +45,8 @@ def _check(obj, path: str, line: int | None) -> dict:
     return obj
 
 
-def read_results(paths: Iterable[str] | str) -> Iterator[dict]:
+def read_results(paths: Iterable[str] | str) -> Iterator[ResultDict]:
     """Yield result dicts from JSONL or JSON-array files (``-`` is standard input), streaming JSONL."""
-    import sys
 
     if isinstance(paths, str | os.PathLike):
         paths = [os.fspath(paths)]
@@ -98,8 +104,10 @@ def _parse_line(raw: str, path: str, lineno: int) -> dict:
     return _check(obj, path, lineno)
 
 
-def results_from(paths: Iterable[str], db: str | None, run=None) -> Iterator[dict]:
-    """Results from files, or from the history db (latest per conversation, or one run) with reviews applied."""
+def results_from(paths: Iterable[str], db: str | None, run=None, *,
+                 load_rubric: Callable[[str], Rubric] | None = None) -> Iterator[ResultDict]:
+    """Results from files, or from the history db (latest per conversation, or one run) with reviews applied
+    (``load_rubric`` finds the rubric to rescore a result whose findings a review dropped)."""
     paths = list(paths or ())
     if paths and db:
         raise ConfigError("give RESULTS files or --db, not both")
@@ -110,18 +118,14 @@ def results_from(paths: Iterable[str], db: str | None, run=None) -> Iterator[dic
             raise ConfigError("--run needs --db")
         yield from read_results(paths)
         return
-    from qa.results.reviews import apply_reviews
-    from qa.store import Store
 
     with Store(db) as st:
-        yield from apply_reviews(st.results(run), st.reviews())
+        yield from apply_reviews(st.results(run), st.reviews(), load_rubric=load_rubric)
 
 
-def load_policy(rubric_name: str | None, first_result: dict | None):
-    """The scorecard policy: from ``--rubric``, else from the results' rubric when it is installed, else defaults."""
-    from qa.errors import QAError
-    from qa.results.scorecard import Policy, policy_from_dict
-    from qa.rules.rubric import load_rubric
+def load_policy(rubric_name: str | None, first_result: dict | None, load_rubric: Callable[[str], Rubric]):
+    """The scorecard policy: from ``--rubric``, else from the results' rubric when ``load_rubric`` finds it,
+    else defaults."""
 
     if rubric_name:
         rb = load_rubric(rubric_name)
@@ -138,7 +142,6 @@ def load_policy(rubric_name: str | None, first_result: dict | None):
 
 def peek(it: Iterator[dict]) -> tuple[dict | None, Iterator[dict]]:
     """The first item and an iterator that still yields it."""
-    import itertools
 
     it = iter(it)
     try:

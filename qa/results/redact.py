@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from qa.model import Reject
+
 _FULLWIDTH_DIGITS = {0xFF10 + i: ord("0") + i for i in range(10)} | {0xFF0B: ord("+"), 0xFF0D: ord("-"),
                                                                       0xFF08: ord("("), 0xFF09: ord(")"),
                                                                       0xFF20: ord("@"), 0x3000: ord(" ")}
@@ -123,7 +125,6 @@ def redact_result(result: dict[str, Any]) -> dict[str, Any]:
 
 def redact_reject(rej):
     """A copy of a :class:`~qa.model.Reject` whose raw record and reason are redacted."""
-    from qa.model import Reject
 
     return Reject(rej.source, redact_text(rej.reason), field=rej.field,
                   raw=redact_text(rej.raw) if rej.raw else rej.raw, conversation_id=rej.conversation_id)

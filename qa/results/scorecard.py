@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from qa.errors import ConfigError, RubricError
+from qa.model import ResultDict
 
 PERIODS = ("day", "week", "month", "year", "all")
 GROUPINGS = {"agent": ("agent",), "team": ("team",), "agent,team": ("agent", "team"), "team,agent": ("team", "agent")}
@@ -421,7 +422,7 @@ def parse_day(value: str | date | None, option: str) -> date | None:
         raise ConfigError(f"{option} expects a date like 2026-11-01, got {value!r}") from None
 
 
-def aggregate(results: Iterable[dict], by: str | Iterable[str] = "agent", period: str = "month",
+def aggregate(results: Iterable[ResultDict], by: str | Iterable[str] = "agent", period: str = "month",
               policy: Policy | None = None, since: str | date | None = None,
               until: str | date | None = None) -> Scorecard:
     """Aggregate score results into scorecard rows (streaming over ``results``).

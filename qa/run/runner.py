@@ -1,189 +1,193 @@
-"""A scoring run end to end: read → score → report, with counts that add up and the quality gate.
+"""A scoring run end to end — read → score → write → history → gate — as ``qa score`` does it.
 
-This is what ``qa score`` calls; it is importable so a nightly script can do the same in Python.
+:func:`run` takes a :class:`~qa.run.request.RunRequest` and returns a :class:`~qa.run.request.RunReport`.
+It picks the executor (this process, a process pool, a Dask cluster), writes the results (through a
+reporter, or resumably to a JSONL file with checkpoints), stores the run in the history database and
+applies the quality gate. :func:`score_stream` and :func:`score_to_file` are its two ways of writing.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import time
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime, timezone
-from typing import Any
+from pathlib import Path
 
-from qa.errors import QAError
-from qa.ingest import ReadOptions, ReadStats
-from qa.ingest.limits import DEFAULT as DEFAULT_LIMITS
-from qa.ingest.limits import Limits, check_compiled
-from qa.model import SEVERITIES, Reject
+from qa.errors import ConfigError, QAError
+from qa.ingest.limits import check_compiled
+from qa.ingest.rejects import RejectsWriter
+from qa.io import atomic_output
+from qa.model import ResultDict
+from qa.plugins.registry import PluginOptions, Registry
+from qa.reporters import get_reporter
+from qa.rules.rubric.loader import load_rubric
 from qa.rules.rubric.model import Rubric
+from qa.run.checkpoint import AppendFile, Checkpoint, fingerprint, partial_path, sidecar_path
+from qa.run.executors import Executor, PoolExecutor, SerialExecutor, default_jobs
+from qa.run.job import Job, compiled_for, reject_line, result_line
+from qa.run.outcomes import PartWritten, Rejected
+from qa.run.request import RunReport, RunRequest
+from qa.run.summary import RejectTally, RunSummary
 
-
-@dataclass
-class RunSummary:
-    read: ReadStats = field(default_factory=ReadStats)
-    scored: int = 0
-    passed: int = 0
-    fatal: int = 0
-    errors: int = 0
-    score_total: float = 0.0
-    findings_by_severity: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def failed(self) -> int:
-        return self.scored - self.passed
-
-    @property
-    def mean_score(self) -> float | None:
-        return self.score_total / self.scored if self.scored else None
-
-    def add(self, result: dict[str, Any]) -> None:
-        self.scored += 1
-        self.passed += bool(result["passed"])
-        self.fatal += bool(result["fatal"])
-        self.errors += bool(result.get("errors"))
-        self.score_total += result["score"]
-        for f in result["findings"]:
-            sev = f["severity"]
-            self.findings_by_severity[sev] = self.findings_by_severity.get(sev, 0) + 1
-
-    def add_tally(self, tally: tuple) -> None:
-        """Count a result from its tally (``qa.run.executors.tally_of``) without the whole result."""
-        passed, fatal, errors, score, severities = tally
-        self.scored += 1
-        self.passed += passed
-        self.fatal += fatal
-        self.errors += errors
-        self.score_total += score
-        for sev in severities:
-            self.findings_by_severity[sev] = self.findings_by_severity.get(sev, 0) + 1
-
-    def state(self) -> dict[str, Any]:
-        """Everything this summary tallies, as plain data (for checkpoints and Dask results)."""
-        return {"read": self.read.to_dict(), "scored": self.scored, "passed": self.passed, "fatal": self.fatal,
-                "errors": self.errors, "score_total": self.score_total,
-                "findings_by_severity": dict(self.findings_by_severity)}
-
-    def merge(self, state: dict[str, Any], with_read: bool = True) -> None:
-        """Add the tallies of another summary's :meth:`state` into this one."""
-        self.scored += state["scored"]
-        self.passed += state["passed"]
-        self.fatal += state["fatal"]
-        self.errors += state["errors"]
-        self.score_total += state["score_total"]
-        for sev, n in state["findings_by_severity"].items():
-            self.findings_by_severity[sev] = self.findings_by_severity.get(sev, 0) + n
-        if with_read:
-            self.read.merge(state["read"])
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"read": self.read.read, "accepted": self.read.accepted, "rejected": self.read.rejected,
-                "scored": self.scored, "passed": self.passed, "failed": self.failed, "fatal": self.fatal,
-                "errors": self.errors, "mean_score": round(self.mean_score, 2) if self.mean_score is not None else None,
-                "findings_by_severity": self.findings_by_severity}
-
-    def gate(self, fail_under: float | None, fail_on: str | None) -> list[str]:
-        """Reasons the quality gate fails (empty = passes)."""
-        reasons = []
-        if fail_under is not None and self.mean_score is not None and self.mean_score < fail_under:
-            reasons.append(f"mean score {self.mean_score:.2f} is under --fail-under {fail_under:g}")
-        if fail_on:
-            worst = SEVERITIES.index(fail_on)
-            hits = sum(n for sev, n in self.findings_by_severity.items() if SEVERITIES.index(sev) >= worst)
-            if hits:
-                reasons.append(f"{hits} finding(s) of severity {fail_on} or worse (--fail-on {fail_on})")
-        return reasons
+SMALL_INPUT_BYTES = 2 * 1024 * 1024
 
 
 class Interrupted(QAError):
-    """The run was stopped with Ctrl-C (SIGINT); what was done is summarised and, if resumable, checkpointed."""
+    """The run was stopped with Ctrl-C (SIGINT); what was done is summarised (``report``) and, if
+    resumable, checkpointed."""
 
     exit_code = 130
+    report: RunReport | None = None
 
 
-def _start(rubric: Rubric, paths: list[str], select, ignore, hooks: bool, limits: Limits = DEFAULT_LIMITS):
-    from qa.engine import compile_rubric
-    from qa.plugins import registry
+def run(request: RunRequest, *, on_scored: Callable[[RunReport], None] | None = None) -> RunReport:
+    """Do what ``qa score`` does for this request and report what happened.
 
-    compiled = compile_rubric(rubric, select=select, ignore=ignore)
-    check_compiled(compiled, limits)
-    hook = registry().pm.hook
-    if hooks:
-        hook.qa_run_start(run={"rubric": rubric.ref(), "sources": paths,
-                               "started_at": datetime.now(timezone.utc).isoformat()})
-    return compiled, hook
-
-
-def score_stream(paths: Iterable[str], rubric: Rubric, *, fmt: str = "auto", read_options: ReadOptions | None = None,
-                 summary: RunSummary | None = None, on_reject=None, select=(), ignore=(), jobs: int = 1,
-                 hooks: bool = True, redact: bool = False, limits: Limits = DEFAULT_LIMITS
-                 ) -> Iterator[dict[str, Any]]:
-    """Yield a result per accepted conversation in input order, tallying ``summary``.
-
-    ``jobs > 1`` scores in a process pool (same results, same order). ``redact`` removes personal data
-    from evidence, messages and rejects. Conversations over ``limits`` are rejected with the reason.
+    ``on_scored(report)`` is called once the conversations are scored, before the run is stored in the
+    history database (the CLI prints its summary there). Ctrl-C raises :class:`Interrupted` carrying
+    the report so far.
     """
-    from qa.run.executors import Job, outcomes
+    registry = request.registry if request.registry is not None else Registry.build(PluginOptions.from_env())
+    rubric = _rubric(request, registry)
+    sources = [os.fspath(s) for s in request.sources]
+    output, scheduler = request.output, request.scheduler
+    output_format = request.output_format or "jsonl"
+    reporter = get_reporter(output_format, registry.reporters)
+    resumable = output not in (None, "-") and output_format == "jsonl" and not scheduler
+    if request.resume and not resumable:
+        raise ConfigError("--resume needs JSONL results written to a file", hint="pass -o FILE (and -f jsonl)")
+    if scheduler and (not output or output == "-"):
+        raise ConfigError("--scheduler needs -o DIRECTORY for the partitioned output")
+    job = Job(rubric, registry.checkers, registry.readers, tuple(request.select), tuple(request.ignore),
+              embedders=registry.embedders, fmt=request.input_format or "auto", redact=request.redact, limits=request.limits,
+              read_options=request.read_options)
+    history = None
+    if request.db:
+        from qa.run.history import HistoryCopy  # the history store (sqlite3), only with --db
 
+        history = HistoryCopy(request.db)
+    report = RunReport(strict=request.strict, rejects_path=request.rejects)
+    try:
+        if scheduler:
+            from qa.run.dask import DaskExecutor  # only a Dask run needs it
+
+            _score_parts(sources, job, DaskExecutor(scheduler, output), report)
+            report.output_files = sorted(str(p) for p in Path(output).glob("part-*.jsonl")
+                                         if not p.name.endswith(".rejects.jsonl"))
+        elif resumable:
+            executor = _executor(request.jobs, sources)
+            report.resumed_after = score_to_file(
+                sources, job, executor, output, registry=registry, rejects=request.rejects, summary=report.summary,
+                reject_tally=report.rejects, resume=request.resume, hooks=request.hooks,
+                commit_every=request.commit_every, commit_seconds=request.commit_seconds)
+            report.output_files = [output]
+        else:
+            executor = _executor(request.jobs, sources)
+            with RejectsWriter(request.rejects) as writer:
+                report.rejects = writer
+                results = score_stream(sources, job, executor, registry=registry, summary=report.summary,
+                                       on_reject=writer, hooks=request.hooks)
+                if history is not None:
+                    results = history.tee(results)
+                with atomic_output(output, "wb" if reporter.binary else "w") as out:
+                    reporter.write_results(results, out, {"rubric_label": f"{rubric.id} {rubric.version}",
+                                                          "readers": registry.readers})
+            if output not in (None, "-"):
+                report.output_files = [output]
+    except Interrupted as exc:
+        exc.report = report
+        raise
+    except KeyboardInterrupt:
+        exc = Interrupted("interrupted; no output was written", path=output)
+        exc.report = report
+        raise exc from None
+    if on_scored is not None:
+        on_scored(report)
+    if history is not None:
+        if not history.files:
+            history.files = report.output_files
+        report.history = history.store(sources)
+    report.gate_failures = report.summary.gate(request.fail_under, request.fail_on)
+    return report
+
+
+def _rubric(request: RunRequest, registry: Registry) -> Rubric:
+    if isinstance(request.rubric, Rubric):
+        return request.rubric
+    if not request.rubric:
+        raise ConfigError("no rubric given", hint="pass --rubric NAME (see `qa rubric list`) or set rubric in [tool.qa]")
+    return load_rubric(request.rubric, checkers=registry.checkers, search_paths=registry.rubric_search_paths())
+
+
+def _executor(jobs: int | None, sources: list[str]) -> Executor:
+    jobs = jobs or _default_jobs(sources)
+    return PoolExecutor(jobs) if jobs > 1 else SerialExecutor()
+
+
+def _default_jobs(sources: list[str]) -> int:
+    """All cores for real work; one process when the inputs are small (a pool would only add start-up)."""
+    try:
+        size = sum(os.path.getsize(p) for p in sources)
+    except OSError:
+        return 1
+    return default_jobs() if size >= SMALL_INPUT_BYTES else 1
+
+
+def _start(job: Job, registry: Registry, paths: list[str], hooks: bool):
+    """Compile the rubric (once per process), check it against the limits, announce the run."""
+    check_compiled(compiled_for(job), job.limits)
+    hook = registry.hook
+    if hooks:
+        hook.qa_run_start(run={"rubric": job.rubric.ref(), "sources": paths,
+                               "started_at": datetime.now(timezone.utc).isoformat()})
+    return hook
+
+
+def _score_parts(paths: list[str], job: Job, executor: Executor, report: RunReport) -> None:
+    """An executor that writes the results where it scores them (Dask): only tallies come back."""
+    for part in executor.outcomes(paths, replace(job, want="line"), report.summary.read):
+        assert isinstance(part, PartWritten)
+        report.summary.merge(part.summary, with_read=False)
+        for example in part.reject_examples:
+            report.rejects.add(example)
+    report.rejects.count = report.summary.read.rejected
+
+
+def score_stream(paths: list[str], job: Job, executor: Executor, *, registry: Registry,
+                 summary: RunSummary | None = None, on_reject=None, hooks: bool = True) -> Iterator[ResultDict]:
+    """Yield a result per accepted conversation in input order, tallying ``summary``; rejects go to
+    ``on_reject``. Conversations over ``job.limits`` are rejected with the reason."""
     summary = summary if summary is not None else RunSummary()
     paths = [os.fspath(p) for p in paths]
-    compiled, hook = _start(rubric, paths, select, ignore, hooks, limits)
-    job = Job(rubric, tuple(select), tuple(ignore), "dict", redact, limits, read_options or ReadOptions())
-    for _, o in outcomes(paths, job, compiled, fmt=fmt, stats=summary.read, jobs=jobs or 1):
-        if o[0] == "r":
+    hook = _start(job, registry, paths, hooks)
+    for o in executor.outcomes(paths, replace(job, want="dict"), summary.read):
+        if isinstance(o, Rejected):
             if on_reject is not None:
-                on_reject(o[1])
+                on_reject(o.reject)
             continue
-        result = o[3]
-        summary.add(result)
+        summary.add(o.result)
         if hooks:
-            hook.qa_conversation_scored(result=result)
-        yield result
+            hook.qa_conversation_scored(result=o.result)
+        yield o.result
     if hooks:
         hook.qa_run_end(summary=summary.to_dict())
 
 
-def result_line(result: dict[str, Any]) -> str:
-    """A result as one JSONL line, exactly as the jsonl reporter writes it."""
-    return json.dumps(result, ensure_ascii=False, separators=(",", ":")) + "\n"
-
-
-def reject_line(rej: Reject) -> str:
-    return json.dumps(rej.to_dict(), ensure_ascii=False) + "\n"
-
-
-@dataclass
-class RejectTally:
-    """Rejects seen by a resumable run: the count and the first few, for the summary."""
-
-    count: int = 0
-    examples: list = field(default_factory=list)
-    keep: int = 20
-
-    def add(self, rej: Reject) -> None:
-        self.count += 1
-        if len(self.examples) < self.keep:
-            self.examples.append(rej)
-
-
-def score_to_file(paths: Iterable[str], rubric: Rubric, output: str, *, rejects: str | None = None,
-                  fmt: str = "auto", read_options: ReadOptions | None = None, summary: RunSummary | None = None,
-                  reject_tally: RejectTally | None = None, select=(), ignore=(), jobs: int = 1, resume: bool = False,
-                  redact: bool = False, hooks: bool = True, limits: Limits = DEFAULT_LIMITS,
-                  commit_every: int | None = None, commit_seconds: float = 2.0, chunk_size: int | None = None) -> int:
+def score_to_file(paths: list[str], job: Job, executor: Executor, output: str, *, registry: Registry,
+                  rejects: str | None = None, summary: RunSummary | None = None,
+                  reject_tally: RejectTally | None = None, resume: bool = False, hooks: bool = True,
+                  commit_every: int | None = None, commit_seconds: float = 2.0) -> int:
     """Score into ``output`` (JSONL) resumably; returns how many input records were skipped as already done.
 
     Results are appended to ``output.partial`` and committed with a checkpoint (see :mod:`qa.run.checkpoint`)
     every ``commit_every`` results (default 1000, or ``$QA_CHECKPOINT_EVERY``) or ``commit_seconds``;
-    when the run completes the partial file becomes ``output``. After a crash or SIGKILL, the same call with ``resume=True`` continues after
-    the last commit: every conversation ends up in ``output`` exactly once. Ctrl-C commits what is
-    done and raises :class:`Interrupted`.
+    when the run completes the partial file becomes ``output``. After a crash or SIGKILL, the same call
+    with ``resume=True`` continues after the last commit: every conversation ends up in ``output``
+    exactly once. Ctrl-C commits what is done and raises :class:`Interrupted`.
     """
-    from qa.run.checkpoint import AppendFile, Checkpoint, fingerprint, partial_path, sidecar_path
-
     commit_every = commit_every or int(os.environ.get("QA_CHECKPOINT_EVERY") or 1000)
     summary = summary if summary is not None else RunSummary()
     tally = reject_tally if reject_tally is not None else RejectTally()
@@ -191,8 +195,8 @@ def score_to_file(paths: Iterable[str], rubric: Rubric, output: str, *, rejects:
     for target in (output, rejects):
         if target and not os.path.isdir(os.path.dirname(os.path.abspath(target))):
             raise QAError("output directory does not exist", path=target)
-    identity = {"rubric": rubric.hash, "selection": [list(select), list(ignore)], "inputs": fingerprint(paths),
-                "format": fmt, "redact": redact}
+    identity = {"rubric": job.rubric.hash, "selection": [list(job.select), list(job.ignore)],
+                "inputs": fingerprint(paths), "format": job.fmt, "redact": job.redact}
     if resume and not os.path.exists(sidecar_path(output)):
         resume = False  # nothing was interrupted: a plain run (so a nightly job may always pass --resume)
     elif resume and not os.path.exists(partial_path(output)) and os.path.exists(output):
@@ -200,27 +204,24 @@ def score_to_file(paths: Iterable[str], rubric: Rubric, output: str, *, rejects:
         resume = False
     if resume:
         cp = Checkpoint.load(output, rejects, identity)
-        summary.merge(cp.tallies, with_read=False)
+        summary.merge(RunSummary.from_state(cp.tallies), with_read=False)
         tally.count = cp.tallies.get("rejects", 0)
     else:
         cp = Checkpoint(output, rejects, identity)
     skip = cp.records
-    from qa.run.executors import Job, outcomes
-
-    compiled, hook = _start(rubric, paths, select, ignore, hooks, limits)
+    hook = _start(job, registry, paths, hooks)
     out = AppendFile(partial_path(output), cp.out_bytes if resume else None)
     rej = AppendFile(partial_path(rejects), cp.rejects_bytes if resume else None) if rejects else None
     cp.save()
     # Results as JSONL lines straight from the workers, unless a plugin wants every result dict.
     want = "dict" if hooks and hook.qa_conversation_scored.get_hookimpls() else "line"
-    job = Job(rubric, tuple(select), tuple(ignore), want, redact, limits, read_options or ReadOptions())
 
     def commit(records: int, rejects_bytes: int, out_bytes: int) -> None:
         out.sync()
         if rej is not None:
             rej.sync()
         cp.records, cp.rejects_bytes, cp.out_bytes = records, rejects_bytes, out_bytes
-        cp.tallies = {**summary.state(), "rejects": tally.count}
+        cp.tallies = {**summary.to_state(), "rejects": tally.count}
         cp.commits += 1
         cp.save()
 
@@ -229,27 +230,25 @@ def score_to_file(paths: Iterable[str], rubric: Rubric, output: str, *, rejects:
     state = (skip, cp.rejects_bytes, cp.out_bytes)
     since = 0
     t_commit = time.monotonic()
-    results = outcomes(paths, job, compiled, fmt=fmt, stats=summary.read, jobs=jobs or 1, skip=skip,
-                       **({"chunk_size": chunk_size} if chunk_size else {}))
+    results = executor.outcomes(paths, replace(job, want=want), summary.read, skip=skip)
     try:
         try:
-            for n, o in results:
-                if o[0] == "r":
-                    tally.add(o[1])
+            for o in results:
+                if isinstance(o, Rejected):
+                    tally.add(o.reject)
                     if rej is not None:
-                        rej.write(reject_line(o[1]))
-                else:
-                    if want == "line":
-                        line, counts = o[3]
-                        out.write(line)
-                        summary.add_tally(counts)
-                    else:
-                        out.write(result_line(o[3]))
-                        summary.add(o[3])
-                        if hooks:
-                            hook.qa_conversation_scored(result=o[3])
+                        rej.write(reject_line(o.reject))
+                elif want == "line":
+                    out.write(o.line)
+                    summary.add_tally(o.tally)
                     since += 1
-                state = (n, rej.bytes if rej is not None else 0, out.bytes)
+                else:
+                    out.write(result_line(o.result))
+                    summary.add(o.result)
+                    if hooks:
+                        hook.qa_conversation_scored(result=o.result)
+                    since += 1
+                state = (o.record, rej.bytes if rej is not None else 0, out.bytes)
                 if since >= commit_every or time.monotonic() - t_commit >= commit_seconds:
                     commit(*state)
                     since = 0

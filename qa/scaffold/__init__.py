@@ -47,7 +47,7 @@ class Created:
 
 
 def render(text: str, names: Names) -> str:
-    from qa import __version__
+    from qa.version import __version__
 
     values = {**names.__dict__, "qa_version": __version__}
     out = re.sub(r"\{\{(\w+)\}\}", lambda m: values[m.group(1)], text)

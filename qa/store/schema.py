@@ -10,6 +10,7 @@ A migration may also carry a ``backfill``: Python run in the same transaction af
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -32,7 +33,6 @@ class Migration:
 
 def _backfill_derived_columns(eng) -> None:
     """Fill the dashboard columns and the complaints table of results stored before migration 2."""
-    import json
 
     sets = ", ".join(f"{c} = ?" for c in rows.DERIVED_COLUMNS)
     update = f"UPDATE results SET {sets} WHERE run_id = ? AND conversation_id = ?"

@@ -14,6 +14,8 @@ from typing import Any
 
 from qa.errors import QAError
 from qa.store import rows, schema
+from qa.store.postgres import PostgresEngine
+from qa.store.sqlite import SQLiteEngine
 from qa.store.target import is_postgres
 
 BATCH = 1000   # results buffered before they are sent to the database
@@ -93,12 +95,8 @@ class Store:
     def __init__(self, db: str):
         db = str(db)
         if is_postgres(db):
-            from qa.store.postgres import PostgresEngine
-
             self.engine = PostgresEngine(db, StoreError)
         else:
-            from qa.store.sqlite import SQLiteEngine
-
             self.engine = SQLiteEngine(db, StoreError)
         self.path = self.engine.display
         try:

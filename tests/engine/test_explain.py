@@ -4,11 +4,10 @@ from pathlib import Path
 
 import pytest
 
+from qa import compile_rubric, explain_conversation, load_rubric
 from qa.cli import main
 from qa.cli.explain import render
-from qa.engine import compile_rubric, explain_conversation
 from qa.model import Conversation, Turn
-from qa.rules.rubric import load_rubric
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "engine"
 MINI = str(DATA / "mini.yaml")

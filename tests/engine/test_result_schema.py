@@ -6,9 +6,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from qa.engine import compile_rubric, score_conversations
-from qa.ingest import read_conversations
-from qa.rules.rubric import load_rubric
+from qa import compile_rubric, load_rubric, read_conversations, score_conversations
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "qa" / "schemas" / "result.schema.json").read_text(encoding="utf-8"))

@@ -1,9 +1,8 @@
 """Behaviour pinned by the per-conversation fast paths: shared scope lists, required windows, complaint hits."""
 
-from qa.engine import compile_rubric, score_conversation
+from qa import compile_rubric, rubric_from_text, score_conversation
 from qa.engine.prepared import Prepared
 from qa.model import Conversation, Turn
-from qa.rules.rubric import rubric_from_text
 from qa.rules.rubric.model import Scope
 
 SCOPES = """
@@ -115,10 +114,9 @@ def test_complaint_keywords_respect_word_edges_negation_and_longer_phrases():
 
 
 def test_scope_cache_is_keyed_by_what_a_scope_selects_not_by_object_identity():
-    from qa.engine import compile_rubric
+    from qa import compile_rubric, rubric_from_text
     from qa.engine.prepared import Prepared
     from qa.model import Conversation, Turn
-    from qa.rules.rubric import rubric_from_text
     from qa.rules.rubric.model import Scope
 
     compiled = compile_rubric(rubric_from_text("id: t\nversion: '1'\nrules: []\n", "t.yaml"))

@@ -2,9 +2,8 @@
 
 import pytest
 
-from qa.engine import score_conversation
+from qa import rubric_from_text, score_conversation
 from qa.model import Conversation, Turn
-from qa.rules.rubric import rubric_from_text
 
 RUBRIC = """
 id: t

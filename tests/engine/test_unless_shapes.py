@@ -3,10 +3,9 @@ the match rests on; and `in_reply_to`, a condition on the message a finding answ
 
 import pytest
 
-from qa.engine import compile_rubric, score_conversation
+from qa import compile_rubric, rubric_from_text, score_conversation
 from qa.errors import RubricError
 from qa.model import Conversation, Turn
-from qa.rules.rubric import rubric_from_text
 
 
 def rubric(unless: str = "", extra: str = ""):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from qa import Registry
 from qa.errors import ConfigError, InputError
 from qa.eval.devset import load_devset, split_for
 
@@ -28,7 +29,7 @@ def test_split_for_is_a_hash_of_corpus_and_id():
 
 
 def test_shipped_devset_loads_without_the_data():
-    ds = load_devset(DEVSET, "/nonexistent")
+    ds = load_devset(DEVSET, "/nonexistent", readers=Registry.build().readers)
     assert {e.corpus for e in ds.entries} >= {"jddc", "jddc-dev", "ecd", "seretod"}
     assert ds.needs_shared_data(ds.entries)
     with pytest.raises(ConfigError, match="shared data folder, which is not at /nonexistent"):
@@ -48,7 +49,7 @@ def test_every_shipped_devset_conversation_reads_and_every_label_fits(shared_dat
 
 def test_the_reserved_jddc_sessions_are_never_in_the_devset(shared_data, tmp_path):
     reserved = (shared_data / "jddc-chat-sample" / "RESERVED.txt").read_text().split()
-    ds = load_devset(DEVSET, shared_data)
+    ds = load_devset(DEVSET, shared_data, readers=Registry.build().readers)
     assert not ({e.id for e in ds.entries if e.corpus == "jddc"} & set(reserved))
     # a manifest that lists one is refused
     bad = tmp_path / "devset"
@@ -58,7 +59,7 @@ def test_the_reserved_jddc_sessions_are_never_in_the_devset(shared_data, tmp_pat
     (bad / "manifest.jsonl").write_text(json.dumps({"corpus": "jddc", "id": reserved[0], "language": "zh",
                                                     "split": "test"}) + "\n")
     with pytest.raises(ConfigError, match=r"manifest.jsonl:1 \[id\]: 1 manifest conversation\(s\) are reserved"):
-        load_devset(bad, shared_data)
+        load_devset(bad, shared_data, readers=Registry.build().readers)
 
 
 def test_sources_and_manifest_mistakes_name_the_line(tmp_path):
@@ -67,18 +68,18 @@ def test_sources_and_manifest_mistakes_name_the_line(tmp_path):
     (d / "sources.yaml").write_text("a:\n  local: x.jsonl\n  fromat: jsonl\n", encoding="utf-8")
     (d / "manifest.jsonl").write_text("")
     with pytest.raises(ConfigError, match=r"sources.yaml:3 \[a.fromat\]: unknown key 'fromat'.*did you mean 'format'"):
-        load_devset(d)
+        load_devset(d, readers=Registry.build().readers)
     (d / "sources.yaml").write_text("a:\n  local: x.jsonl\n  path: y\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="exactly one of path"):
-        load_devset(d)
+        load_devset(d, readers=Registry.build().readers)
     (d / "sources.yaml").write_text("a:\n  local: x.jsonl\n", encoding="utf-8")
     (d / "manifest.jsonl").write_text('{"corpus": "a", "id": "1", "language": "zh", "split": "train"}\n'
                                       '{"corpus": "b", "id": "1", "language": "zh", "split": "train"}\n')
     with pytest.raises(InputError, match=r"manifest.jsonl:2 \[corpus\]: corpus 'b' is not in sources.yaml"):
-        load_devset(d)
+        load_devset(d, readers=Registry.build().readers)
     (d / "manifest.jsonl").write_text('{"corpus": "a", "id": "1", "language": "zh", "split": "dev"}\n')
     with pytest.raises(InputError, match=r"manifest.jsonl:1 \[split\]"):
-        load_devset(d)
+        load_devset(d, readers=Registry.build().readers)
 
 
 def test_a_conversation_the_source_lacks_is_named(tmp_path):
@@ -87,7 +88,7 @@ def test_a_conversation_the_source_lacks_is_named(tmp_path):
     (d / "sources.yaml").write_text(f"c:\n  local: {TEST_DEVSET / 'chats.jsonl'}\n  format: jsonl\n", encoding="utf-8")
     (d / "manifest.jsonl").write_text('{"corpus": "c", "id": "ev-zh-01", "language": "zh", "split": "train"}\n'
                                       '{"corpus": "c", "id": "gone", "language": "zh", "split": "train"}\n')
-    ds = load_devset(d)
+    ds = load_devset(d, readers=Registry.build().readers)
     with pytest.raises(InputError, match=r"manifest.jsonl:2 \[id\]: conversation 'gone' of corpus 'c' cannot be read"):
         ds.read(ds.entries)
     assert list(ds.read(ds.entries[:1])) == [("c", "ev-zh-01")]

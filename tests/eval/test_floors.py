@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from qa import Registry
 from qa.errors import ConfigError
 from qa.eval.floors import check, current_floors, load_floors
 
@@ -101,7 +102,7 @@ def test_the_devsets_pinned_floors_hold(run_qa):
     from qa.eval.devset import default_data_dir, load_devset
 
     for e in entries:
-        ds = load_devset(e.devset)
+        ds = load_devset(e.devset, readers=Registry.build().readers)
         if ds.needs_shared_data(ds.entries) and not default_data_dir(ds.root).is_dir():
             pytest.skip(f"shared research data not found at {default_data_dir(ds.root)} (set QA_SHARED_DATA)")
     code, out, _ = run_qa("eval", "floors", path)

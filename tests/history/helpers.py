@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from qa.store import Store
-from tests.reports.results_factory import RUBRIC, finding, result
+from tests.results.results_factory import RUBRIC, finding, result
 
 
 def count(db: str, table: str) -> int:

@@ -15,7 +15,7 @@ import pytest
 
 from qa.store import Store
 from tests.history.helpers import count
-from tests.reports.results_factory import RUBRIC, finding, month, result
+from tests.results.results_factory import RUBRIC, finding, month, result
 
 ROOT = Path(__file__).resolve().parents[2]
 PII_CHAT = {"id": "p1", "channel": "chat", "language": "zh", "agent_id": "A1", "team": "T1",

@@ -18,7 +18,9 @@ import pytest
 
 from qa.store import SCHEMA_VERSION, Store, record_run
 from tests.history.helpers import count
-from tests.reports.results_factory import finding, result
+from tests.results.results_factory import finding, result
+
+pytestmark = pytest.mark.slow  # perf: processes, pools, real clusters (pytest -m 'not slow' skips it)
 
 ROOT = Path(__file__).resolve().parents[2]
 CTX = multiprocessing.get_context("fork")
@@ -67,7 +69,7 @@ def test_writers_and_a_reader_lose_nothing(db):
 WRITER = textwrap.dedent("""\
     import sys
     from qa.store import record_run
-    from tests.reports.results_factory import result
+    from tests.results.results_factory import result
     tag, db, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
     for k in range(runs):
         rs = [result(f"{tag}-{k}-{i}", agent=tag, score=90.0) for i in range(40)]
@@ -161,7 +163,7 @@ def test_processes_creating_the_same_new_database_at_once(new_db, engine):
 KILLED_WRITER = textwrap.dedent("""\
     import pathlib, sys, time
     from qa.store import record_run
-    from tests.reports.results_factory import finding, result
+    from tests.results.results_factory import finding, result
     db, marker, fingerprint = sys.argv[1:4]
 
     def results():

@@ -10,7 +10,7 @@ from qa.results.history import compare_runs
 from qa.results.reviews import apply_reviews
 from qa.store import SCHEMA_VERSION, Store, StoreError, finding_key, record_run, schema
 from tests.history.helpers import count, sample_results
-from tests.reports.results_factory import finding, result
+from tests.results.results_factory import finding, result
 
 TABLES = {"runs", "results", "findings", "complaints", "reviews"}
 VIEWS = {"latest_results", "agent_day", "complaint_day", "rule_day"}
@@ -139,7 +139,7 @@ def test_reviews_override_findings_and_manual_scores(db):
 
 
 def test_reviews_rescore_with_the_rubric():
-    from qa.rules.rubric import rubric_from_text
+    from qa import rubric_from_text
 
     rb = rubric_from_text(textwrap.dedent("""\
         id: t

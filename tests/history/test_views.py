@@ -17,12 +17,11 @@ SAMPLE = ROOT / "corpora" / "zh-chat-timed" / "sample.jsonl"
 
 
 def _score(rubric_name: str) -> list[dict]:
-    from qa.rules.rubric import load_rubric
-    from qa.run.runner import score_stream
+    from qa import load_rubric, read_conversations, score_conversations
 
     if not SAMPLE.is_file():
         pytest.skip(f"{SAMPLE} is not in this checkout")
-    return list(score_stream([str(SAMPLE)], load_rubric(rubric_name)))
+    return list(score_conversations(read_conversations(SAMPLE), load_rubric(rubric_name)))
 
 
 @pytest.fixture(scope="module")

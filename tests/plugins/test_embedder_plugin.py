@@ -8,11 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa import plugins
-from qa.engine import compile_rubric, score_conversation
+from qa import compile_rubric, rubric_from_text, score_conversation
 from qa.errors import PluginError, RubricError
 from qa.model import Conversation, Turn
-from qa.rules.rubric import rubric_from_text
+from qa.plugins.registry import PluginOptions, Registry, plugin_listing
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "plugins"
 
@@ -56,19 +55,16 @@ def st_local(monkeypatch):
     monkeypatch.setitem(sys.modules, "sentence_transformers",
                         types.SimpleNamespace(SentenceTransformer=FakeSentenceTransformer))
     FakeSentenceTransformer.opened = []
-    plugins.reset()
-    plugins.set_default_options(("qa_st_local",))
-    yield
-    plugins.reset()
+    yield Registry.build(PluginOptions.from_env(modules=("qa_st_local",)))
     sys.modules.pop("qa_st_local", None)
 
 
 def test_plugin_backend_is_listed_and_scores_from_yaml(st_local, tmp_path):
-    listing = {p["name"]: p for p in plugins.plugin_listing()}
+    listing = {p["name"]: p for p in plugin_listing(st_local)}
     assert listing["qa_st_local"]["embedders"] == ["st-local"]
     model = tmp_path / "bge-small-zh"
     model.mkdir()
-    r = compile_rubric(rubric_from_text(RUBRIC.format(path=model), "t.yaml"))
+    r = compile_rubric(rubric_from_text(RUBRIC.format(path=model), "t.yaml", registry=st_local), registry=st_local)
     c = Conversation("c", [Turn("customer", "怎么还没到"), Turn("agent", "好的，稍后给您回电"), Turn("agent", "您好")])
     got = score_conversation(c, r)["findings"]
     assert [(f["turn"], f["extra"]["backend"], f["extra"]["similar_to"]) for f in got] == [(1, "st-local", "稍后给您回电")]
@@ -77,7 +73,8 @@ def test_plugin_backend_is_listed_and_scores_from_yaml(st_local, tmp_path):
 
 def test_plugin_backend_refuses_a_missing_model_folder_instead_of_downloading(st_local, tmp_path):
     with pytest.raises(RubricError) as e:
-        compile_rubric(rubric_from_text(RUBRIC.format(path=tmp_path / "absent"), "t.yaml"))
+        compile_rubric(rubric_from_text(RUBRIC.format(path=tmp_path / "absent"), "t.yaml", registry=st_local),
+                       registry=st_local)
     assert str(e.value).startswith("t.yaml:9 [rules[0] (cb).backend]: rule 'cb': backend 'st-local': model folder")
     assert "qa never downloads one" in str(e.value) and FakeSentenceTransformer.opened == []
 
@@ -93,10 +90,10 @@ def test_two_plugins_registering_one_backend_name_is_an_error_naming_both(plugin
     ''')
     with pytest.raises(PluginError, match=r"embedder 'ngram' is registered by both plugin 'builtin' and plugin "
                                           r"'acme_ngram'"):
-        plugins.get_registry(("acme_ngram",))
+        Registry.build(PluginOptions.from_env(modules=("acme_ngram",))).collect()
 
 
 def test_builtin_backends_are_registered():
-    reg = plugins.get_registry()
+    reg = Registry.build()
     assert sorted(reg.embedders) == ["ngram", "use-multilingual"]
     assert reg.plugins["builtin"].embedders == ["ngram", "use-multilingual"]

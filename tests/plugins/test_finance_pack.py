@@ -10,9 +10,10 @@ RUBRIC = ROOT / "plugins" / "qa-finance" / "src" / "qa_finance" / "rubrics" / "f
 
 
 def test_pack_registers_its_checkers_and_rubrics(finance):
-    info = finance.plugins["qa_finance.plugin"]
+    from qa.plugins.registry import plugin_listing
+
+    info = finance.collect().plugins["qa_finance.plugin"]
     assert info.checkers == ["pii_readback", "disclosure"]
-    from qa.plugins import plugin_listing
 
     [row] = plugin_listing(finance)
     assert row["rubrics"] == ["finance-compliance", "zh-finance"]
@@ -45,14 +46,12 @@ def test_zh_finance_composes_the_shipped_zh_rubric(finance, qa_rubric):
 
 def test_no_false_alarms_on_real_jd_chats(finance, shared_data):
     """994 real JD.com service chats: no finance rule may fire, and none is a sales conversation."""
-    from qa.engine import score_conversations
-    from qa.ingest import ReadOptions, read_conversations
-    from qa.rules.rubric import load_rubric
+    from qa import ReadOptions, load_rubric, read_conversations, score_conversations
 
     convs = read_conversations([shared_data / "jddc-chat-sample" / "chat_0.1per.txt"], "auto",
                                ReadOptions(mapping=str(ROOT / "corpora" / "mappings" / "jddc.yaml")))
     findings, na, n = Counter(), Counter(), 0
-    for res in score_conversations(convs, load_rubric(RUBRIC)):
+    for res in score_conversations(convs, load_rubric(RUBRIC, registry=finance), registry=finance):
         n += 1
         findings.update(f["rule"] for f in res["findings"])
         na.update(res["not_applicable"])

@@ -5,7 +5,8 @@ import inspect
 import re
 from pathlib import Path
 
-from qa.plugins import get_registry, hookspecs
+from qa import Registry
+from qa.plugins import hookspecs
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "hooks.md"
@@ -20,7 +21,7 @@ def _generator():
 
 def test_every_hook_has_a_documented_section_with_its_signature():
     text = DOC.read_text(encoding="utf-8")
-    hooks = [name for name in dir(get_registry().pm.hook) if name.startswith("qa_")]
+    hooks = [name for name in dir(Registry.build().hook) if name.startswith("qa_")]
     assert len(hooks) >= 8
     for name in hooks:
         spec = getattr(hookspecs, name)

@@ -30,8 +30,8 @@ def _can_build_offline() -> bool:
     return major >= 70 or util.find_spec("wheel") is not None
 
 
-pytestmark = pytest.mark.skipif(not _can_build_offline(),
-                                reason="needs setuptools>=64 with wheel (or setuptools>=70) to build offline")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
+    not _can_build_offline(), reason="needs setuptools>=64 with wheel (or setuptools>=70) to build offline")]
 
 
 def tutorial_files(doc: Path) -> dict[str, str]:

@@ -11,7 +11,7 @@ from qa.cli import cli
 
 ACME = '''
     from qa import hookimpl
-    from qa.rules.checkers.base import Checker
+    from qa import Checker
 
     class Boom(Checker):
         """Raises on conversations containing 'boom' (a checker bug)."""
@@ -54,9 +54,9 @@ def test_list_json_shows_plugin_from_option_and_hides_builtin_without_all(plugin
 
 
 def _builtin_checkers():
-    from qa.plugins import get_registry
+    from qa import Registry
 
-    return get_registry().plugins["builtin"].checkers
+    return list(Registry.build().checkers)
 
 
 def test_plugins_from_config_file_are_loaded(plugin_modules, tmp_path, monkeypatch):

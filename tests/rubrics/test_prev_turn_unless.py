@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from qa.engine import score_conversation
+from qa import build_rubric, score_conversation
 from qa.errors import RubricError
 from qa.model import Conversation, Turn
-from qa.rules.rubric.loader import build_rubric
 
 
 def _rubric(unless):

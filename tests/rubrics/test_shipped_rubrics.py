@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from qa import Registry
+
 ROOT = Path(__file__).resolve().parents[2]
 RUBRICS = {"zh": ROOT / "rubrics" / "zh-customer-service.yaml", "en": ROOT / "rubrics" / "en-customer-service.yaml"}
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -15,7 +17,7 @@ COURTESY_TAGS = ("courtesy.greeting", "courtesy.closing", "courtesy.apology", "c
 
 
 def _load(lang):
-    from qa.rules.rubric import load_rubric
+    from qa import load_rubric
 
     return load_rubric(str(RUBRICS[lang]))
 
@@ -26,7 +28,7 @@ def _own_rules(rubric):
 
 
 def _rule_params():
-    from qa.rules.rubric import load_rubric
+    from qa import load_rubric
 
     return [pytest.param(lang, rule.id, id=f"{lang}/{rule.id}")
             for lang, path in RUBRICS.items() for rule in _own_rules(load_rubric(str(path)))]
@@ -77,7 +79,7 @@ def test_rule_examples_hold(lang, rule_id):
     """`qa rubric test` semantics: fail examples produce a finding, pass examples apply and produce none."""
     from qa.rules.rubric.examples import run_examples
 
-    results = run_examples(_load(lang), [rule_id])
+    results = run_examples(_load(lang), Registry.build().checkers, [rule_id])
     assert {r.kind for r in results} == {"pass", "fail"}
     bad = [r.describe() for r in results if not r.ok]
     assert not bad, "\n".join(bad)
@@ -111,6 +113,6 @@ def test_rubric_lints_clean(lang):
     "this pass example passes only through `unless`" are the point of the near-miss examples."""
     from qa.rules.rubric.lint import lint_rubric
 
-    issues = [str(i) for i in lint_rubric(_load(lang), run_examples=False)
+    issues = [str(i) for i in lint_rubric(_load(lang), Registry.build().checkers, run_examples=False)
               if i.path in (None, str(RUBRICS[lang])) and i.level != "info"]
     assert issues == []

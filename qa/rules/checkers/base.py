@@ -14,25 +14,30 @@ Minimal example::
         description = "Agent turns written in capitals."
         options = {"min_letters": Option(int, default=8, doc="letters before a turn counts")}
 
-        def check(self, conv):
+        def check(self, prepared):
             out = self.outcome()
-            for i in conv.turns_in_scope(self.rule):
-                text = conv.conv.turns[i].text
+            for i in prepared.turns_in_scope(self.rule):
+                text = prepared.conversation.turns[i].text
                 if sum(c.isupper() for c in text) >= self.opt("min_letters") and text.isupper():
-                    out.findings.append(self.finding(conv, i, (0, len(conv.texts[i])), "turn is all capitals"))
+                    out.findings.append(self.finding(prepared, i, (0, len(prepared.texts[i])), "turn is all capitals"))
             return out
+
+``check`` receives a :class:`qa.PreparedConversation`: the conversation with its normalised texts,
+phrase hits, scopes, times and tokens.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from qa.errors import RubricError
+from qa.errors import RubricError, did_you_mean
 from qa.model import Finding, RuleOutcome
+from qa.rules.text.normalize import normalize_phrase
 
 if TYPE_CHECKING:  # pragma: no cover
-    from qa.engine.prepared import Prepared
+    from qa.engine.prepared import PreparedConversation
     from qa.rules.rubric.model import Rubric, Rule
     from qa.rules.text.normalize import NormalizeOptions
     from qa.rules.text.phrases import PhraseIndex
@@ -73,8 +78,6 @@ class Option:
             want = " or ".join(_TYPE_NAMES.get(x, x.__name__) for x in ok_types)
             raise RubricError(f"expected {want}, got {value!r}", path=path, line=line, field=field)
         if self.choices is not None and value not in self.choices:
-            from qa.errors import did_you_mean
-
             raise RubricError(f"expected one of {list(self.choices)}, got {value!r}", path=path, line=line,
                               field=field, hint=did_you_mean(str(value), map(str, self.choices)))
         if isinstance(value, list) and self.item is not None:
@@ -95,10 +98,10 @@ class CompileContext:
     phrases: PhraseIndex
     normalize: NormalizeOptions
     cache: dict[str, Any] = field(default_factory=dict)
+    embedders: Mapping[str, Any] = field(default_factory=dict)  # name → embedding backend (``similar`` rules)
 
     def add_phrases(self, phrases) -> int:
         """Register phrases (normalised like the text) in the shared automaton; returns a group id."""
-        from qa.rules.text.normalize import normalize_phrase
 
         return self.phrases.add(normalize_phrase(p, self.normalize) for p in phrases)
 
@@ -129,19 +132,20 @@ class Checker:
     def not_applicable(self, reason: str) -> RuleOutcome:
         return RuleOutcome(applicable=False, reason=reason)
 
-    def finding(self, conv: Prepared, turn: int | None, span: tuple[int, int] | None, message: str, *,
-                time: float | None = None, evidence: str | None = None, **extra) -> Finding:
+    def finding(self, prepared: PreparedConversation, turn: int | None, span: tuple[int, int] | None, message: str,
+                *, time: float | None = None, evidence: str | None = None, **extra) -> Finding:
         """A finding for this rule; ``span`` is in normalised-text coordinates of ``turn``."""
-        return conv.make_finding(self.rule, turn, span, message, time=time, evidence=evidence, extra=extra)
+        return prepared.make_finding(self.rule, turn, span, message, time=time, evidence=evidence, extra=extra)
 
-    def span_finding(self, conv: Prepared, turn: int, span: tuple[int, int]) -> Finding:
+    def span_finding(self, prepared: PreparedConversation, turn: int, span: tuple[int, int]) -> Finding:
         """A finding for matched text: the message quotes the evidence (unless the rule sets ``message``)."""
-        f = conv.make_finding(self.rule, turn, span, "")
+        f = prepared.make_finding(self.rule, turn, span, "")
         if not self.rule.message:
             f.message = f"{self.rule.title}: “{f.evidence}”"
         return f
 
-    def check(self, conv: Prepared) -> RuleOutcome:
+    def check(self, prepared: PreparedConversation) -> RuleOutcome:
+        """The rule's outcome on one conversation (``prepared``: it, normalised and scanned)."""
         raise NotImplementedError
 
     @classmethod

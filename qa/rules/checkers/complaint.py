@@ -32,8 +32,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from qa.errors import RubricError
+from qa.errors import QAError, RubricError, did_you_mean
 from qa.rules.checkers.base import NO_FINDINGS, Checker, Option
+from qa.rules.text.normalize import normalize_phrase
 from qa.rules.text.sentences import enclosing
 
 CLAUSE_END = frozenset("。！？!?；;…~\n，,、")
@@ -256,8 +257,6 @@ class ComplaintTypeChecker(Checker):
         return normalize_phrase(phrase.rstrip("*"), self.ctx.normalize)
 
     def _lexicon(self, weights: dict[str, float]) -> Lexicon:
-        from qa.rules.text.normalize import normalize_phrase
-
         norm: dict[str, float] = {}
         stems = set()
         for phrase, w in weights.items():
@@ -304,8 +303,6 @@ class ComplaintTypeChecker(Checker):
                                   field=where)
             unknown = set(spec) - TYPE_KEYS
             if unknown:
-                from qa.errors import did_you_mean
-
                 key = sorted(map(str, unknown))[0]
                 raise RubricError(f"unknown key {key!r}", path=path, line=rule.line, field=f"{where}.{key}",
                                   hint=did_you_mean(key, TYPE_KEYS) or f"allowed: {', '.join(sorted(TYPE_KEYS))}")
@@ -322,8 +319,6 @@ class ComplaintTypeChecker(Checker):
         structure = rule.options.get("structure") or {}
         unknown = set(structure) - STRUCTURE_KEYS
         if unknown:
-            from qa.errors import did_you_mean
-
             key = sorted(map(str, unknown))[0]
             raise RubricError(f"unknown key {key!r}", path=path, line=rule.line, field=f"{rule.id}.structure.{key}",
                               hint=did_you_mean(key, STRUCTURE_KEYS) or f"allowed: {', '.join(sorted(STRUCTURE_KEYS))}")
@@ -837,8 +832,7 @@ def _load_model(p: str, rubric_path: str | None, rule, ctx):
     """Load (once per compiled rubric) and verify the model; scikit-learn is imported only here."""
     key = "complaint-model:" + os.path.abspath(p)
     if key not in ctx.cache:
-        from qa.classify.model import load_model
-        from qa.errors import QAError
+        from qa.classify.model import load_model  # the classifier's module, only for a rule that uses a model
 
         try:
             ctx.cache[key] = load_model(p)

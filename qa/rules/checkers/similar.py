@@ -21,6 +21,7 @@ from typing import Any
 from qa.errors import QAError, RubricError, did_you_mean
 from qa.rules.checkers.base import NO_FINDINGS, Checker, Option
 from qa.rules.text.embeddings import EmbeddingCache
+from qa.rules.text.normalize import normalize_phrase
 from qa.rules.text.sentences import UNITS, text_units
 
 
@@ -127,24 +128,21 @@ class SimilarChecker(Checker):
         if threshold is not None and not 0 < threshold <= 1:
             raise RubricError(f"rule {rule.id!r}: threshold must be in (0, 1], got {threshold}", path=path,
                               line=rule.line_of("threshold"), field=rule.key_path("threshold"))
-        backend = rule.options.get("backend") or "ngram"
-        from qa.plugins import registry
-
-        known = registry().embedders
-        if backend not in known:
-            raise RubricError(f"rule {rule.id!r}: unknown embedding backend {backend!r}", path=path,
-                              line=rule.line_of("backend"), field=rule.key_path("backend"),
-                              hint=did_you_mean(backend, known) or f"known backends: {', '.join(sorted(known))}")
 
     def __init__(self, rule, ctx):
         super().__init__(rule, ctx)
         import numpy as np
 
-        from qa.plugins import registry
-        from qa.rules.text.normalize import normalize_phrase
-
         self.language = ctx.rubric.language
-        self.backend = registry().embedders[self.opt("backend") or "ngram"]
+        backend, known = self.opt("backend") or "ngram", ctx.embedders
+        if backend not in known:  # the backends are known once the plugins are: when the rubric compiles
+            raise RubricError(f"rule {rule.id!r}: unknown embedding backend {backend!r}",
+                              path=rule.origin.rsplit(":", 1)[0] if rule.origin else ctx.rubric.path,
+                              line=rule.line_of("backend"), field=rule.key_path("backend"),
+                              hint=did_you_mean(backend, known) or (f"known backends: {', '.join(sorted(known))}" if known
+                                   else "no embedding backend was given: compile with the registry's "
+                                        "(compile_rubric(..., embedders=registry.embedders))"))
+        self.backend = known[backend]
         self.similar_to = list(self.opt("similar_to"))
         self.unless_similar_to = list(self.opt("unless_similar_to") or [])
         positives = [normalize_phrase(s, ctx.normalize) for s in self.similar_to]
@@ -247,8 +245,6 @@ class SimilarChecker(Checker):
         """For ``qa rubric try`` and lint: each text's units (as the rule cuts them, without those shorter than
         ``min_chars``), their similarity to every example sentence, and whether the rule would flag them."""
         import numpy as np
-
-        from qa.rules.text.normalize import normalize_phrase
 
         rows = []
         for text in texts:

@@ -18,6 +18,7 @@ from typing import Any
 
 from qa.errors import RubricError, did_you_mean
 from qa.rules.checkers.base import NO_FINDINGS, Checker, Option
+from qa.rules.text.tokens import spacy_blank
 
 # token attributes that only a trained pipeline fills in; on spacy.blank they never match
 MODEL_ATTRS = {"POS", "TAG", "MORPH", "LEMMA", "DEP", "ENT_TYPE", "ENT_IOB", "ENT_ID", "ENT_KB_ID", "SENT_START",
@@ -38,8 +39,6 @@ class SharedMatcher:
 
     def __init__(self, language: str):
         from spacy.matcher import Matcher
-
-        from qa.rules.text.tokens import spacy_blank
 
         self.language = language
         self.zh = language.startswith("zh")
@@ -214,8 +213,6 @@ def _as_patterns(raw) -> list:
 def _validate_with_spacy(pattern: list, rule, path, line, field) -> None:
     from spacy.errors import MatchPatternError
     from spacy.matcher import Matcher
-
-    from qa.rules.text.tokens import spacy_blank
 
     nlp = spacy_blank("xx")
     try:

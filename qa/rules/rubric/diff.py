@@ -8,9 +8,14 @@ changes (version, scoring, sections) are reported too, so a QA lead can see why 
 from __future__ import annotations
 
 import json
+import subprocess
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
+from qa.errors import RubricError
+from qa.rules.rubric.loader import load_rubric, rubric_from_text
 from qa.rules.rubric.model import Rubric, Rule
 
 RULE_FIELDS = ("title", "why", "source", "checker", "severity", "points", "max_points", "section", "tags",
@@ -127,18 +132,12 @@ def diff_rubrics(old: Rubric, new: Rubric) -> RubricDiff:
     return d
 
 
-def load_version(spec: str) -> Rubric:
+def load_version(spec: str, *, checkers: Mapping[str, type], search_paths: Sequence[Path]) -> Rubric:
     """Load a rubric by name or path, or a committed version of a file: ``rubrics/zh.yaml@v1.2`` (any git
     revision). A committed version's ``extends`` parents are resolved from the working tree."""
-    import subprocess
-    from pathlib import Path
-
-    from qa.errors import RubricError
-    from qa.rules.rubric.loader import load_rubric, rubric_from_text
-
     path, sep, rev = spec.rpartition("@")
     if not sep or not path or not rev or not Path(path).is_file():
-        return load_rubric(spec)
+        return load_rubric(spec, checkers=checkers, search_paths=search_paths)
     p = Path(path).resolve()
     try:
         top = subprocess.run(["git", "-C", str(p.parent), "rev-parse", "--show-toplevel"], capture_output=True,
@@ -151,4 +150,4 @@ def load_version(spec: str) -> Rubric:
         last = detail.strip().splitlines()[-1] if detail.strip() else str(exc)
         raise RubricError(f"cannot read {path} at revision {rev!r}: {last}", path=path,
                           hint="give PATH@REV with a git revision (tag, branch, commit) that has the file") from None
-    return rubric_from_text(text, f"{path}@{rev}")
+    return rubric_from_text(text, f"{path}@{rev}", checkers=checkers, search_paths=search_paths)

@@ -12,11 +12,15 @@ example its speaker (``{text: 我要投诉, role: customer}``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from qa.errors import InputError, RubricError
+from qa.engine import compile_rubric, score_conversation
+from qa.engine.compile import CompiledRubric
+from qa.errors import InputError, RubricError, did_you_mean
+from qa.ingest.canonical import conversation_from_dict
 from qa.model import Conversation, Turn
 from qa.rules.rubric.model import Example, Rubric, Rule
 
@@ -56,8 +60,6 @@ def example_conversation(rubric: Rubric, rule: Rule, example: Example) -> Conver
     """The conversation an example stands for."""
     channel = rule.scope.channel[0] if rule.scope.channel else "chat"
     if example.conversation is not None:
-        from qa.ingest.canonical import conversation_from_dict
-
         data = {"id": f"{rule.id}:{example.kind}", "language": rubric.language, "channel": channel,
                 **example.conversation}
         try:
@@ -87,13 +89,12 @@ def _found(findings: list[dict]) -> str:
     return "; ".join(parts) + more
 
 
-def run_examples(rubric: Rubric, rules: Iterable[str] | None = None) -> list[ExampleResult]:
+def run_examples(rubric: Rubric, checkers: Mapping[str, type], rules: Iterable[str] | None = None, *,
+                 embedders: Mapping[str, Any] | None = None) -> list[ExampleResult]:
     """Run the examples of ``rules`` (ids; default: every enabled rule) and return one result per example.
 
     An unknown rule id raises RubricError with a did-you-mean hint.
     """
-    from qa.engine import compile_rubric
-    from qa.errors import did_you_mean
 
     known = {r.id: r for r in rubric.rules}
     if rules is not None:
@@ -105,7 +106,7 @@ def run_examples(rubric: Rubric, rules: Iterable[str] | None = None) -> list[Exa
         selected = [known[r] for r in wanted]
     else:
         selected = rubric.active_rules
-    compiled = compile_rubric(rubric, report_all=True)  # helper rules (report: false) have examples too
+    compiled = compile_rubric(rubric, checkers, embedders=embedders, report_all=True)  # helper rules (report: false) have examples too
     results: list[ExampleResult] = []
     for rule in selected:
         for index, ex in iter_examples(rule):
@@ -121,26 +122,22 @@ def iter_examples(rule: Rule):
         counters[ex.kind] += 1
 
 
-def _switched_on(rubric: Rubric, rule: Rule):
-    import dataclasses
-
-    from qa.engine import compile_rubric
-
+def _switched_on(rubric: Rubric, rule: Rule, compiled: CompiledRubric) -> CompiledRubric:
+    """The rubric with ``rule`` switched on, compiled as ``compiled`` was (same checkers and embedders)."""
     on = dataclasses.replace(rule, enabled=True)
     return compile_rubric(dataclasses.replace(rubric, rules=[on if r.id == rule.id else r for r in rubric.rules]),
-                          select=[rule.id], report_all=True)
+                          compiled.checkers, embedders=compiled.embedders, select=[rule.id], report_all=True)
 
 
 def run_example(rubric: Rubric, compiled, rule: Rule, ex: Example, index: int = 0) -> ExampleResult:
     """Run one example against a compiled rubric (one pytest item per example uses this)."""
-    from qa.engine import score_conversation
 
     res = ExampleResult(rule.id, ex.kind, index, True, "ok", _label(ex), rubric.path, ex.line)
     if not any(cr.rule.id == rule.id for cr in compiled.rules):
         if rule.enabled:
             res.ok, res.message = False, "the rule is not in the compiled rubric, so its examples cannot run"
             return res
-        compiled = _switched_on(rubric, rule)  # a rule that is off keeps its examples true for whoever turns it on
+        compiled = _switched_on(rubric, rule, compiled)  # a rule that is off keeps its examples true for whoever turns it on
     result = score_conversation(example_conversation(rubric, rule, ex), compiled)
     res.findings = [f for f in result["findings"] if f["rule"] == rule.id]
     res.not_applicable = result["not_applicable_reasons"].get(rule.id)

@@ -29,42 +29,24 @@ Checks (each issue has a stable code):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
+from qa.engine import compile_rubric, score_conversation
+from qa.rules.rubric.dependencies import rule_dependencies
+from qa.rules.rubric.examples import _label, example_conversation
+from qa.rules.rubric.issues import LintIssue, path_of
+from qa.rules.rubric.lint_similar import lint_similar
 from qa.rules.rubric.model import Rubric
+from qa.rules.rubric.pinning import unpinned_exceptions
 from qa.rules.text.normalize import NormalizeOptions, normalize_phrase
 
 PHRASE_CHECKERS = ("phrase",)
 
 
-@dataclass
-class LintIssue:
-    code: str
-    rule: str | None
-    message: str
-    path: str | None = None
-    line: int | None = None
-    level: str = "warning"  # "warning" | "info"
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.path and self.line else (self.path or "<rubric>")
-        return f"{where}: {self.level} {self.code}" + (f" [{self.rule}]" if self.rule else "") + f": {self.message}"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "level": self.level, "rule": self.rule, "message": self.message,
-                "path": self.path, "line": self.line}
-
-
-def path_of(rule, rubric: Rubric) -> str | None:
-    return rule.origin.rsplit(":", 1)[0] if rule.origin else rubric.path
-
-
-def lint_rubric(rubric: Rubric, *, run_examples: bool = True) -> list[LintIssue]:
-    """All lint issues of a loaded rubric, in rule order."""
-    from qa.plugins import registry
-
-    checkers = registry().checkers
+def lint_rubric(rubric: Rubric, checkers: Mapping[str, type], *, embedders: Mapping[str, Any] | None = None,
+                run_examples: bool = True) -> list[LintIssue]:
+    """All lint issues of a loaded rubric, in rule order (``checkers``: name → class, to compile it)."""
     norm = NormalizeOptions.for_language(rubric.language, rubric.normalize)
     issues: list[LintIssue] = []
     owners: dict[str, list[str]] = {}
@@ -130,26 +112,20 @@ def lint_rubric(rubric: Rubric, *, run_examples: bool = True) -> list[LintIssue]
             issues.append(LintIssue("phrase-in-two-rules", rules[1], f"phrase {p!r} is also in rule {rules[0]!r}: "
                                     "one utterance would be penalised twice", path_of(second, rubric), second.line))
     issues.extend(_disabled_dependencies(rubric, checkers))
-    from qa.rules.rubric.lint_similar import lint_similar
-
-    issues.extend(lint_similar(rubric))
+    issues.extend(lint_similar(rubric, checkers, embedders))
     if run_examples:
-        issues.extend(_flagged_pass_examples(rubric))
-        issues.extend(_unpinned(rubric))
+        issues.extend(_flagged_pass_examples(rubric, checkers, embedders))
+        issues.extend(_unpinned(rubric, checkers, embedders))
     return issues
 
 
-def _unpinned(rubric: Rubric) -> list[LintIssue]:
-    from qa.rules.rubric.pinning import unpinned_exceptions
-
+def _unpinned(rubric: Rubric, checkers: Mapping[str, type], embedders) -> list[LintIssue]:
     return [LintIssue("unpinned-exception", rule.id, f"{entry.label()} changes none of the rule's examples: add an "
                       "example that needs it, or drop it", path_of(rule, rubric), entry.line or rule.line)
-            for rule, entry in unpinned_exceptions(rubric)]
+            for rule, entry in unpinned_exceptions(rubric, checkers, embedders=embedders)]
 
 
-def _disabled_dependencies(rubric: Rubric, checkers: dict) -> list[LintIssue]:
-    from qa.rules.rubric.dependencies import rule_dependencies
-
+def _disabled_dependencies(rubric: Rubric, checkers: Mapping[str, type]) -> list[LintIssue]:
     enabled = {r.id for r in rubric.active_rules}
     out = []
     for rid, deps in rule_dependencies(rubric, checkers).items():
@@ -163,11 +139,8 @@ def _disabled_dependencies(rubric: Rubric, checkers: dict) -> list[LintIssue]:
     return out
 
 
-def _flagged_pass_examples(rubric: Rubric) -> list[LintIssue]:
-    from qa.engine import compile_rubric, score_conversation
-    from qa.rules.rubric.examples import _label, example_conversation
-
-    compiled = compile_rubric(rubric)
+def _flagged_pass_examples(rubric: Rubric, checkers: Mapping[str, type], embedders) -> list[LintIssue]:
+    compiled = compile_rubric(rubric, checkers, embedders=embedders)
     out = []
     for rule in rubric.active_rules:
         for k, ex in enumerate(e for e in rule.examples if e.kind == "pass"):

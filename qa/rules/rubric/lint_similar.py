@@ -9,23 +9,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import Any
 
-if TYPE_CHECKING:  # pragma: no cover
-    from qa.rules.rubric.lint import LintIssue
-    from qa.rules.rubric.model import Rubric
+from qa.engine.compile import compile_rubric
+from qa.rules.rubric.issues import LintIssue, path_of
+from qa.rules.rubric.model import Rubric
 
 SIMILAR = "similar"
 
 
-def lint_similar(rubric: Rubric) -> list[LintIssue]:
-    from qa.engine import compile_rubric
-    from qa.rules.rubric.lint import LintIssue, path_of
-
+def lint_similar(rubric: Rubric, checkers: Mapping[str, type], embedders: Mapping[str, Any] | None) -> list[LintIssue]:
     ids = [r.id for r in rubric.active_rules if r.checker == SIMILAR]
     if not ids:
         return []
-    compiled = compile_rubric(rubric, select=ids)
+    compiled = compile_rubric(rubric, checkers, embedders=embedders, select=ids)
     checkers = [cr.checker for cr in compiled.rules if cr.rule.checker == SIMILAR]
     issues: list[LintIssue] = []
     for c in checkers:

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from qa.rules.rubric.lexicons import Table, expand, expand_pattern, read_lexicon
 from qa.rules.rubric.model import Example, InReplyTo, Rubric, Rule, Scope, Scoring, Section, Unless
 from qa.rules.rubric.yamlsafe import LineDict, LineList, line_of, load_yaml
 from qa.rules.rubric.yamlsafe import plain as _plain
+from qa.rules.text.regex import compile_regex
 
 TOP_KEYS = {
     "id": "stable identifier of the rubric",
@@ -112,7 +114,7 @@ def _int(value: Any, path, node, key, where: str) -> int:
 _BARE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 
-def find_rubric(name: str, search_paths: list[Path] | None = None, relative_to: str | None = None) -> Path:
+def find_rubric(name: str, search_paths: Sequence[Path], relative_to: str | None = None) -> Path:
     """Resolve a rubric name or path to a file.
 
     ``relative_to`` is set when resolving another rubric's ``extends`` entry. Rubrics may come from
@@ -135,8 +137,6 @@ def find_rubric(name: str, search_paths: list[Path] | None = None, relative_to: 
         for suffix in RUBRIC_SUFFIXES:
             if not c.suffix and c.with_suffix(suffix).is_file():
                 return c.with_suffix(suffix)
-    if search_paths is None:
-        search_paths = rubric_search_paths()
     if _BARE_NAME.fullmatch(name):
         for d in search_paths:
             for suffix in RUBRIC_SUFFIXES:
@@ -149,10 +149,8 @@ def find_rubric(name: str, search_paths: list[Path] | None = None, relative_to: 
                       + (f" known rubrics: {', '.join(known)}" if known else ""))
 
 
-def known_rubrics(search_paths: list[Path] | None = None) -> list[tuple[str, Path]]:
+def known_rubrics(search_paths: Sequence[Path]) -> list[tuple[str, Path]]:
     """``(name, path)`` of every rubric file in the search paths; an earlier path shadows a later one."""
-    if search_paths is None:
-        search_paths = rubric_search_paths()
     found: dict[str, Path] = {}
     for d in search_paths:
         d = Path(d)
@@ -162,13 +160,6 @@ def known_rubrics(search_paths: list[Path] | None = None) -> list[tuple[str, Pat
             if f.suffix in RUBRIC_SUFFIXES and f.is_file():
                 found.setdefault(f.stem, f)
     return sorted(found.items())
-
-
-def rubric_search_paths() -> list[Path]:
-    from qa.plugins import registry
-
-    extra = [Path(p) for p in os.environ.get("QA_RUBRIC_PATH", "").split(os.pathsep) if p]
-    return extra + list(registry().rubric_paths)
 
 
 def read_rubric_file(path: Path) -> LineDict:
@@ -188,31 +179,37 @@ def read_rubric_file(path: Path) -> LineDict:
     return data
 
 
-def load_rubric(name_or_path: str | os.PathLike, search_paths: list[Path] | None = None) -> Rubric:
-    """Load, resolve and validate a rubric by name (``zh-customer-service``) or file path."""
+def load_rubric(name_or_path: str | os.PathLike, *, checkers: Mapping[str, type],
+                search_paths: Sequence[Path]) -> Rubric:
+    """Load, resolve and validate a rubric by name (``zh-customer-service``) or file path.
+
+    ``checkers`` (name → class, e.g. ``registry.checkers``) validate each rule's checker and its
+    options; ``search_paths`` (``registry.rubric_search_paths()``) resolve names and ``extends``.
+    """
     path = find_rubric(os.fspath(name_or_path), search_paths)
-    return _load(path, search_paths, chain=())
+    return _load(path, search_paths, checkers, chain=())
 
 
-def _load(path: Path, search_paths, chain: tuple[str, ...]) -> Rubric:
+def _load(path: Path, search_paths, checkers, chain: tuple[str, ...]) -> Rubric:
     spath = str(path)
     real = str(path.resolve())
     if real in chain:
         raise RubricError("extends forms a cycle: " + " → ".join(Path(c).name for c in [*chain, real]),
                           path=spath, field="extends")
     data = read_rubric_file(path)
-    return _from_data(data, spath, search_paths, (*chain, real))
+    return _from_data(data, spath, search_paths, checkers, (*chain, real))
 
 
-def rubric_from_text(text: str, path: str = "<inline>", search_paths: list[Path] | None = None) -> Rubric:
+def rubric_from_text(text: str, path: str = "<inline>", *, checkers: Mapping[str, type],
+                     search_paths: Sequence[Path] = ()) -> Rubric:
     """Load a rubric from YAML text (tests, notebooks, the pytest plugin); ``path`` names it in errors."""
     data = load_yaml(text, path)
     if not isinstance(data, dict):
         raise RubricError("a rubric must be a YAML mapping with id, version and rules", path=path, line=1)
-    return _from_data(data, path, search_paths, ())
+    return _from_data(data, path, search_paths, checkers, ())
 
 
-def _from_data(data: dict, spath: str, search_paths, chain: tuple[str, ...]) -> Rubric:
+def _from_data(data: dict, spath: str, search_paths, checkers, chain: tuple[str, ...]) -> Rubric:
     _check_keys(data, TOP_KEYS, spath, "")
     for req in ("id", "version"):
         if req not in data:
@@ -225,15 +222,13 @@ def _from_data(data: dict, spath: str, search_paths, chain: tuple[str, ...]) -> 
         except RubricError as exc:
             raise RubricError(f"extends: {exc.message}", path=spath, line=line_of(data, "extends"),
                               field="extends", hint=exc.hint) from None
-        parents.append(_load(parent_path, search_paths, chain))
-    return build_rubric(data, spath, parents)
+        parents.append(_load(parent_path, search_paths, checkers, chain))
+    return build_rubric(data, spath, parents, checkers=checkers)
 
 
-def build_rubric(data: dict, spath: str | None, parents: list[Rubric] = ()) -> Rubric:
+def build_rubric(data: dict, spath: str | None, parents: list[Rubric] = (), *,
+                 checkers: Mapping[str, type]) -> Rubric:
     """Validate a parsed rubric mapping and merge it over its parents."""
-    from qa.plugins import registry
-
-    checkers = registry().checkers
     rid = data["id"]
     if not isinstance(rid, str) or not rid:
         raise _err("id must be a non-empty string", spath, data, "id", "id")
@@ -539,8 +534,6 @@ def build_rule(node: Any, i: int, spath, checkers: dict, sections: dict, parent_
                 kw.update(_unless_flag(un, flag, subkeys, f"{where}.unless.{flag}", spath, lexicons, used))
         unless = Unless(**kw)
         for pattern in unless.regex:
-            from qa.rules.text.regex import compile_regex
-
             compile_regex(pattern, path=spath, line=line_of(un, "regex"), field=f"{where}.unless.regex")
 
     examples: list[Example] = []

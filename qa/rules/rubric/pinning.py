@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from qa.engine.compile import compile_rubric
+from qa.engine.score import score_conversation
+from qa.rules.rubric.examples import example_conversation
+from qa.rules.rubric.loader import build_rule
 from qa.rules.rubric.model import Rubric, Rule
 
 FLAGS = ("question", "answers_question", "follows_statement")
@@ -97,12 +101,9 @@ def without(node: dict, entry: Entry) -> dict:
     return out
 
 
-def _example_findings(rubric: Rubric, rule: Rule) -> list[tuple]:
+def _example_findings(rubric: Rubric, rule: Rule, checkers: Mapping[str, type], embedders) -> list[tuple]:
     """What each of ``rule``'s examples produces: its findings' turns and spans, example by example."""
-    from qa.engine import compile_rubric, score_conversation
-    from qa.rules.rubric.examples import example_conversation
-
-    compiled = compile_rubric(rubric, select=[rule.id], report_all=True)
+    compiled = compile_rubric(rubric, checkers, embedders=embedders, select=[rule.id], report_all=True)
     out = []
     for ex in rule.examples:
         result = score_conversation(example_conversation(rubric, rule, ex), compiled)
@@ -111,12 +112,10 @@ def _example_findings(rubric: Rubric, rule: Rule) -> list[tuple]:
     return out
 
 
-def unpinned_exceptions(rubric: Rubric) -> list[tuple[Rule, Entry]]:
-    """``(rule, entry)`` for every exception entry whose removal changes none of the rule's examples."""
-    from qa.plugins import registry
-    from qa.rules.rubric.loader import build_rule
-
-    checkers = registry().checkers
+def unpinned_exceptions(rubric: Rubric, checkers: Mapping[str, type], *, embedders: Mapping[str, Any] | None = None
+                        ) -> list[tuple[Rule, Entry]]:
+    """``(rule, entry)`` for every exception entry whose removal changes none of the rule's examples (the
+    rubric compiled with ``checkers`` and ``embedders``, as ``registry`` gives them)."""
     sections = {s.id: s for s in rubric.sections}
     out = []
     for rule in rubric.active_rules:
@@ -125,12 +124,12 @@ def unpinned_exceptions(rubric: Rubric) -> list[tuple[Rule, Entry]]:
         entries = [e for e in exception_entries(rule) if spans or not e.key.startswith("unless.")]
         if not entries or not rule.examples:
             continue
-        base = _example_findings(rubric, rule)
+        base = _example_findings(rubric, rule, checkers, embedders)
         path = rule.origin.rsplit(":", 1)[0] if rule.origin else rubric.path
         for entry in entries:
             trimmed = build_rule(without(rule.node, entry), rule.index, path, checkers, sections, None,
                                  rubric.lexicons)
             variant = dataclasses.replace(rubric, rules=[trimmed if r.id == rule.id else r for r in rubric.rules])
-            if _example_findings(variant, trimmed) == base:
+            if _example_findings(variant, trimmed, checkers, embedders) == base:
                 out.append((rule, entry))
     return out

@@ -16,6 +16,8 @@ import functools
 import re
 from dataclasses import dataclass
 
+from qa.errors import ConfigError, did_you_mean
+
 
 @dataclass(frozen=True)
 class NormalizeOptions:
@@ -31,8 +33,6 @@ class NormalizeOptions:
         base.update(overrides or {})
         unknown = set(base) - set(cls.__dataclass_fields__)
         if unknown:
-            from qa.errors import ConfigError, did_you_mean
-
             key = sorted(unknown)[0]
             raise ConfigError(f"unknown normalize option {key!r}", field=f"normalize.{key}",
                               hint=did_you_mean(key, cls.__dataclass_fields__))

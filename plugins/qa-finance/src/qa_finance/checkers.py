@@ -35,13 +35,13 @@ class PiiReadbackChecker(Checker):
                 raise RubricError(f"rule {rule.id!r}: unknown kind {kind!r}; expected one of {list(KINDS)}",
                                   path=path, line=rule.line, field="kinds", hint=did_you_mean(kind, KINDS))
 
-    def check(self, conv):
+    def check(self, prepared):
         out = self.outcome()
         kinds = tuple(self.opt("kinds"))
-        for i in conv.turns_in_scope(self.rule):
-            for m in find_pii(conv.texts[i], kinds):
+        for i in prepared.turns_in_scope(self.rule):
+            for m in find_pii(prepared.texts[i], kinds):
                 msg = f"完整读出{KIND_NAMES[m.kind]}（{m.masked}），核对时只说末四位"
-                out.findings.append(self.finding(conv, i, (m.start, m.end), msg, evidence=m.masked, kind=m.kind))
+                out.findings.append(self.finding(prepared, i, (m.start, m.end), msg, evidence=m.masked, kind=m.kind))
         return out
 
 
@@ -69,20 +69,20 @@ class DisclosureChecker(Checker):
         self.need = ctx.add_phrases(self.opt("phrases"))
         self.before = ctx.add_phrases(self.opt("before")) if self.opt("before") else None
 
-    def check(self, conv):
-        scoped = set(conv.turns_in_scope(self.rule))
-        triggers = sorted((h for h in conv.hits.get(self.when, ()) if h[0] in scoped), key=lambda h: (h[0], h[1], -h[2]))
+    def check(self, prepared):
+        scoped = set(prepared.turns_in_scope(self.rule))
+        triggers = sorted((h for h in prepared.hits.get(self.when, ()) if h[0] in scoped), key=lambda h: (h[0], h[1], -h[2]))
         if not triggers:
             return self.not_applicable("no sales talk: none of the `when` phrases occurred")
-        deadline = len(conv.conv.turns)
+        deadline = len(prepared.conversation.turns)
         if self.before is not None:
-            deadline = min((h[0] for h in conv.hits.get(self.before, ())), default=deadline)
+            deadline = min((h[0] for h in prepared.hits.get(self.before, ())), default=deadline)
         out = self.outcome()
-        said = sorted(h[0] for h in conv.hits.get(self.need, ()) if h[0] in scoped)
+        said = sorted(h[0] for h in prepared.hits.get(self.need, ()) if h[0] in scoped)
         if said and said[0] <= deadline:
             return out
         turn, s, e = triggers[0]
         where = ("" if not said else f"; it came only in turn {said[0]}, after the commitment in turn {deadline}")
-        msg = f"{self.rule.title}: 涉及“{conv.texts[turn][s:e]}”但未做风险提示{where}"
-        out.findings.append(self.finding(conv, turn, (s, e), msg))
+        msg = f"{self.rule.title}: 涉及“{prepared.texts[turn][s:e]}”但未做风险提示{where}"
+        out.findings.append(self.finding(prepared, turn, (s, e), msg))
         return out

@@ -1,7 +1,7 @@
 """What every timing checker shares: its tag, which turns are speech, and how text is counted.
 
 Per-turn facts several checkers need (is it speech, how many units) are computed once per
-conversation and kept in ``Prepared.cache``.
+conversation and kept in ``PreparedConversation.cache``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from qa.model import Conversation, Turn
 from qa.rules.checkers.base import Checker
 
 if TYPE_CHECKING:  # pragma: no cover
-    from qa.engine.prepared import Prepared
+    from qa.engine.prepared import PreparedConversation
 
 _TAG_RE = re.compile(r"\[[^\]]*\]|<[^>]*>")
 _CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -39,7 +39,7 @@ def no_text(conv: Conversation) -> bool:
     return conv.metadata.get("transcript") == "none"
 
 
-def speech_flags(conv: Prepared) -> list[bool]:
+def speech_flags(conv: PreparedConversation) -> list[bool]:
     """:func:`is_speech` of every turn, computed once per conversation."""
     return conv.speech
 
@@ -48,7 +48,7 @@ def speaker_key(turn: Turn) -> str:
     return turn.speaker if turn.speaker else turn.role
 
 
-def call_segments(conv: Prepared) -> tuple[list[tuple[int, float, float]], list[int]]:
+def call_segments(conv: PreparedConversation) -> tuple[list[tuple[int, float, float]], list[int]]:
     """``(turn, start, end)`` of every speech turn with both times, and the turns lacking one.
 
     Computed once per conversation and shared: callers must not modify the lists."""
@@ -89,7 +89,7 @@ def count_units(text: str, unit: str) -> int:
     return len(_WORD_RE.findall(text))
 
 
-def unit_counts(conv: Prepared, unit: str, turns: Iterable[int]) -> list[int | None]:
+def unit_counts(conv: PreparedConversation, unit: str, turns: Iterable[int]) -> list[int | None]:
     """:func:`count_units` of the text of each turn in ``turns``, indexed by turn.
 
     Counted at most once per conversation, turn and unit; turns not asked for yet are ``None``."""
